@@ -1,0 +1,39 @@
+# Two things a newcomer needs: `make run` and `make test`. Everything else is for us.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+.PHONY: run test lint bench fuzz vectors clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python scripts/demo.py
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -n 2 $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check verifier keys tokenservice tests bench scripts
+	$(BIN)/mypy
+
+vectors: $(STAMP)
+	$(BIN)/python scripts/make_vectors.py tests/vectors/pas1.json
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+FUZZ_SECONDS ?= 60
+fuzz: $(STAMP)
+	$(BIN)/python -m pytest -q tests/verifier/test_fuzz.py --hypothesis-profile=long
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
