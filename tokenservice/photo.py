@@ -1,0 +1,363 @@
+"""The photo pipeline: a camera frame or upload in, a card portrait and a signed thumbnail out.
+
+Everything happens in memory. Image bytes are never written to disk, to a temporary
+file, to a log or into an error message: the photo is not registered or stored.
+
+    portrait = process(data)                      # face detection picks the crop
+    portrait = process(data, crop=CropBox(...))   # the official's box from the browser
+
+Raises :class:`PhotoError` with a stable ``code`` (see ``CODES``) for anything that is
+not a usable photo.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import warnings
+from dataclasses import dataclass
+from typing import Final
+
+import cv2
+import numpy as np
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError, features
+
+from tokenservice.errors import Error
+
+__all__ = [
+    "CODES",
+    "MAX_IMAGE_PIXELS",
+    "MAX_SIDE",
+    "MAX_UPLOAD_BYTES",
+    "PRINT_SIZE",
+    "THUMBNAIL_MAX_BYTES",
+    "THUMBNAIL_SIZE",
+    "CropBox",
+    "PhotoError",
+    "Portrait",
+    "detect_faces",
+    "load",
+    "process",
+    "suggest_crop",
+]
+
+# --- Limits (DoS and format budget), defined once. -----------------------------------
+MAX_UPLOAD_BYTES: Final = 10 * 1024 * 1024
+# A 50-megapixel phone photo is the largest honest input; more is a bomb or a mistake.
+MAX_IMAGE_PIXELS: Final = 64_000_000
+MAX_SIDE: Final = 12_000
+# The portrait printed on the card face (3:4, ~300 dpi at the 21 x 28 mm print size).
+PRINT_SIZE: Final = (600, 800)
+PRINT_JPEG_QUALITY: Final = 88
+# The thumbnail signed into the QR: grayscale, 3:4, hard byte budget (format limit 2000).
+THUMBNAIL_SIZE: Final = (72, 96)
+THUMBNAIL_MAX_BYTES: Final = 550
+# Smallest crop we accept: below the thumbnail size nobody could recognise a face.
+MIN_CROP: Final = THUMBNAIL_SIZE
+# Input formats we parse at all; each extra decoder is attack surface (no EPS, no TIFF).
+INPUT_FORMATS: Final = ("JPEG", "PNG", "WEBP")
+
+# Pillow's own bomb guard, set explicitly: over this it warns, over twice this it raises.
+# We turn the warning into an error as well (see _open) and check the size ourselves.
+Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+
+CODES: Final = {
+    "empty": "The upload is empty.",
+    "too_large": "The file is larger than the upload limit.",
+    "not_an_image": "This is not a JPEG, PNG or WebP photo.",
+    "truncated": "The photo file is damaged or incomplete.",
+    "too_many_pixels": "The photo has absurd dimensions.",
+    "too_small": "The photo or the chosen crop is too small for a recognisable portrait.",
+    "bad_crop": "The crop box lies outside the photo.",
+    "no_face": "No face was found; adjust the crop by hand.",
+    "several_faces": "More than one face was found; adjust the crop by hand.",
+}
+
+
+class PhotoError(Error):
+    """A photo that cannot become a portrait. ``code`` is one of ``CODES``.
+
+    The message is fixed per code: it never contains bytes or details of the photo.
+    """
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        if code not in CODES:
+            raise ValueError(f"unknown photo error code {code!r}")
+        self.code = code
+        message = CODES[code] + (f" ({detail})" if detail else "")
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class CropBox:
+    """A rectangle in source pixels, after EXIF orientation is applied.
+
+    That is the orientation a browser shows the photo in, so a box drawn there by the
+    official can be passed back unchanged.
+    """
+
+    x: int
+    y: int
+    w: int
+    h: int
+
+    def as_tuple(self) -> tuple[int, int, int, int]:
+        return (self.x, self.y, self.w, self.h)
+
+
+@dataclass(frozen=True)
+class Portrait:
+    """The two outputs of one crop.
+
+    ``print_jpeg`` is the colour portrait for the card face (JPEG, ``PRINT_SIZE``, no
+    metadata). ``thumbnail`` is the grayscale image signed into the QR, at most
+    ``THUMBNAIL_MAX_BYTES``; ``thumbnail_type`` is its media type.
+    """
+
+    print_jpeg: bytes
+    thumbnail: bytes
+    thumbnail_type: str
+    face_found: bool
+    box: CropBox
+
+    def __repr__(self) -> str:  # never dump image bytes into a log line or traceback
+        return (
+            f"Portrait(print_jpeg=<{len(self.print_jpeg)} bytes>, "
+            f"thumbnail=<{len(self.thumbnail)} bytes {self.thumbnail_type}>, "
+            f"face_found={self.face_found}, box={self.box})"
+        )
+
+
+# --- Loading -------------------------------------------------------------------------
+
+
+def load(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> Image.Image:
+    """Decode an upload into an RGB image in display orientation (EXIF applied).
+
+    The returned image carries no metadata. Raises :class:`PhotoError` (``empty``,
+    ``too_large``, ``not_an_image``, ``truncated``, ``too_many_pixels``).
+    """
+    if not data:
+        raise PhotoError("empty")
+    if len(data) > max_bytes:
+        raise PhotoError("too_large", f"limit {max_bytes} bytes")
+    if ImageFile.LOAD_TRUNCATED_IMAGES:  # a global someone may have flipped; fail closed
+        raise RuntimeError("PIL.ImageFile.LOAD_TRUNCATED_IMAGES must stay False")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data), formats=INPUT_FORMATS) as img:
+                w, h = img.size
+                if w <= 0 or h <= 0 or w > MAX_SIDE or h > MAX_SIDE or w * h > MAX_IMAGE_PIXELS:
+                    raise PhotoError("too_many_pixels", f"{w}x{h}")
+                img.load()
+                # Only the orientation tag is read from the metadata; nothing is kept.
+                upright = ImageOps.exif_transpose(img)
+                rgb = upright.convert("RGB")
+        except PhotoError:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise PhotoError("too_many_pixels") from None
+        except UnidentifiedImageError:
+            raise PhotoError("not_an_image") from None
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            # Pillow reports a cut-off stream as OSError("image file is truncated") or
+            # a broken zlib/libjpeg stream; the exception text holds no image bytes.
+            raise PhotoError("truncated") from exc
+    return _clean(rgb)
+
+
+def _clean(img: Image.Image) -> Image.Image:
+    """A copy without info/ICC/EXIF, so no encoder can carry metadata along."""
+    return Image.frombytes(img.mode, img.size, img.tobytes())
+
+
+# --- Face detection ------------------------------------------------------------------
+
+# Haar cascades ship inside the opencv-python(-headless) 4.x wheel: no download needed.
+_CASCADE_FILE: Final = "haarcascade_frontalface_default.xml"
+_DETECT_SIDE: Final = 640  # detect on a downscaled copy: fast and just as good for a portrait
+_local = threading.local()  # CascadeClassifier is not safe to share between threads
+
+
+def _cascade() -> cv2.CascadeClassifier:
+    clf = getattr(_local, "cascade", None)
+    if clf is None:
+        clf = cv2.CascadeClassifier(cv2.data.haarcascades + _CASCADE_FILE)
+        if clf.empty():
+            raise RuntimeError(f"OpenCV face model {_CASCADE_FILE} is missing")
+        _local.cascade = clf
+    return clf
+
+
+def detect_faces(img: Image.Image) -> list[CropBox]:
+    """Boxes of the faces in ``img`` (source pixels), largest first.
+
+    Faces much smaller than the largest one (under half its width: a poster, a face in
+    the background, or a false positive) are left out.
+    """
+    scale = min(1.0, _DETECT_SIDE / max(img.size))
+    small = img if scale == 1.0 else img.resize(
+        (max(1, round(img.width * scale)), max(1, round(img.height * scale))),
+        Image.Resampling.BILINEAR,
+    )
+    gray = cv2.cvtColor(np.asarray(small.convert("RGB")), cv2.COLOR_RGB2GRAY)
+    gray = cv2.equalizeHist(gray)
+    min_side = max(24, round(min(gray.shape) * 0.08))
+    found = _cascade().detectMultiScale(
+        gray, scaleFactor=1.1, minNeighbors=6, minSize=(min_side, min_side)
+    )
+    boxes = [
+        CropBox(round(x / scale), round(y / scale), round(w / scale), round(h / scale))
+        for (x, y, w, h) in (found if len(found) else [])
+    ]
+    boxes.sort(key=lambda b: b.w * b.h, reverse=True)
+    if boxes:
+        boxes = [b for b in boxes if b.w >= boxes[0].w * 0.5]
+    return boxes
+
+
+def _portrait_box(face: CropBox, width: int, height: int) -> CropBox:
+    """A 3:4 passport-style crop around a detected face, kept inside the image.
+
+    The Haar box runs from mid-forehead to the chin; the crop adds room above the hair
+    and down to the shoulders, with the face centred horizontally.
+    """
+    crop_h = face.h * 2.3
+    crop_w = crop_h * 3 / 4
+    if crop_w > width or crop_h > height:  # face fills the frame: take what there is
+        fit = min(width / crop_w, height / crop_h)
+        crop_w, crop_h = crop_w * fit, crop_h * fit
+    cx = face.x + face.w / 2
+    top = face.y - crop_h * 0.28
+    left = cx - crop_w / 2
+    left = min(max(0.0, left), width - crop_w)
+    top = min(max(0.0, top), height - crop_h)
+    return CropBox(round(left), round(top), round(crop_w), round(crop_h))
+
+
+def suggest_crop(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> CropBox:
+    """The crop :func:`process` would choose, for the browser to show and adjust.
+
+    Raises :class:`PhotoError` (``no_face``, ``several_faces`` and the :func:`load` codes).
+    """
+    img = load(data, max_bytes=max_bytes)
+    return _auto_box(img)
+
+
+def _auto_box(img: Image.Image) -> CropBox:
+    faces = detect_faces(img)
+    if not faces:
+        raise PhotoError("no_face")
+    if len(faces) > 1:
+        raise PhotoError("several_faces", f"{len(faces)} faces")
+    return _portrait_box(faces[0], img.width, img.height)
+
+
+# --- Encoding ------------------------------------------------------------------------
+
+
+def _thumbnail_format() -> tuple[str, str]:
+    # WebP wins at this budget (see docs/card.md); AVIF's ~280-byte container eats the rest.
+    if features.check("webp"):
+        return ("WEBP", "image/webp")
+    raise RuntimeError("Pillow was built without WebP support")
+
+
+def _encode_thumbnail(gray: Image.Image, fmt: str, budget: int) -> bytes:
+    """Binary-search the highest quality that fits ``budget`` bytes."""
+
+    def enc(q: int) -> bytes:
+        buf = io.BytesIO()
+        if fmt == "AVIF":
+            gray.save(buf, "AVIF", quality=q, subsampling="4:0:0", speed=6)
+        else:
+            gray.save(buf, "WEBP", quality=q, method=6)
+        return buf.getvalue()
+
+    lo, hi = 0, 100
+    best = enc(0)
+    if len(best) > budget:
+        raise PhotoError("too_small", "thumbnail does not fit its byte budget")
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        out = enc(mid)
+        if len(out) <= budget:
+            lo, best = mid, out
+        else:
+            hi = mid - 1
+    return best
+
+
+def _encode_print(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    # No exif/icc arguments and a metadata-free source image: the JPEG carries none.
+    img.save(buf, "JPEG", quality=PRINT_JPEG_QUALITY, optimize=True, subsampling="4:2:0")
+    return buf.getvalue()
+
+
+def process(
+    data: bytes,
+    *,
+    crop: CropBox | None = None,
+    max_bytes: int = MAX_UPLOAD_BYTES,
+    thumbnail_max_bytes: int = THUMBNAIL_MAX_BYTES,
+    thumbnail_format: str | None = None,
+) -> Portrait:
+    """Turn a camera frame or upload into a :class:`Portrait`.
+
+    Without ``crop`` the face is detected and a 3:4 portrait cropped around it; with
+    ``crop`` (source pixels, EXIF orientation applied) that box is used as given and
+    face detection only sets ``face_found``. ``thumbnail_format`` ("WEBP" or "AVIF")
+    overrides the measured default, for benchmarks.
+
+    Raises :class:`PhotoError`: the :func:`load` codes, ``no_face``/``several_faces``
+    (automatic crop only), ``bad_crop``, ``too_small``.
+    """
+    img = load(data, max_bytes=max_bytes)
+    if crop is None:
+        box = _check_crop(_auto_box(img), img.width, img.height)
+        face_found = True
+    else:
+        box = _to_portrait_aspect(_check_crop(crop, img.width, img.height))
+        face_found = bool(detect_faces(img.crop(_corners(box))))
+    cut = img.crop(_corners(box))
+    print_img = cut.resize(PRINT_SIZE, Image.Resampling.LANCZOS)
+    # The thumbnail is made from the print-size image, a clean 3:4 source.
+    gray = print_img.convert("L").resize(THUMBNAIL_SIZE, Image.Resampling.LANCZOS)
+    gray = ImageOps.autocontrast(gray, cutoff=1)
+    if thumbnail_format is None:
+        fmt, media_type = _thumbnail_format()
+    else:
+        fmt = thumbnail_format.upper()
+        media_type = {"WEBP": "image/webp", "AVIF": "image/avif"}[fmt]
+    return Portrait(
+        print_jpeg=_encode_print(print_img),
+        thumbnail=_encode_thumbnail(gray, fmt, thumbnail_max_bytes),
+        thumbnail_type=media_type,
+        face_found=face_found,
+        box=box,
+    )
+
+
+def _corners(box: CropBox) -> tuple[int, int, int, int]:
+    return (box.x, box.y, box.x + box.w, box.y + box.h)
+
+
+def _to_portrait_aspect(box: CropBox) -> CropBox:
+    """Trim a hand-drawn box to 3:4 around its centre, so the portrait is not stretched."""
+    if box.w * 4 > box.h * 3:  # too wide
+        w = box.h * 3 // 4
+        return CropBox(box.x + (box.w - w) // 2, box.y, w, box.h)
+    h = box.w * 4 // 3
+    return CropBox(box.x, box.y + (box.h - h) // 2, box.w, h)
+
+
+def _check_crop(crop: CropBox, width: int, height: int) -> CropBox:
+    if crop.w <= 0 or crop.h <= 0 or crop.x < 0 or crop.y < 0:
+        raise PhotoError("bad_crop")
+    if crop.x + crop.w > width or crop.y + crop.h > height:
+        raise PhotoError("bad_crop", f"photo is {width}x{height}")
+    if crop.w < MIN_CROP[0] or crop.h < MIN_CROP[1]:
+        raise PhotoError("too_small", f"crop at least {MIN_CROP[0]}x{MIN_CROP[1]}")
+    return crop
