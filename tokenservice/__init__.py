@@ -1,0 +1,1 @@
+"""The spreekuur service: intake, issuance, renewal, revocation and publication."""
