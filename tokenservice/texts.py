@@ -24,7 +24,9 @@ __all__ = [
     "LANGUAGE_NAMES",
     "date_long",
     "date_short",
+    "keys",
     "text",
+    "valid_until",
 ]
 
 LANGUAGES: Final = ("nl", "en", "es", "pt", "ro", "bg", "hu", "pl")
@@ -269,7 +271,14 @@ def date_long(day: datetime.date, language: str) -> str:
     """A date spelled out in ``language`` ("12 maart 2027", "12 март 2027 г.")."""
     if language not in LANGUAGES:
         raise KeyError(language)
-    return _babel_format_date(day, format="long", locale=language)
+    # British English writes the day first, like every other language here.
+    locale = "en_GB" if language == "en" else language
+    return _babel_format_date(day, format="long", locale=locale)
+
+
+def valid_until(day: datetime.date, language: str) -> str:
+    """The receipt's validity sentence; a date that ends in "." does not get a second."""
+    return text(language, "receipt_valid", date=date_long(day, language)).replace("..", ".")
 
 
 def date_short(day: datetime.date) -> str:
