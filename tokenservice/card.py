@@ -36,6 +36,7 @@ __all__ = [
     "A4_MM",
     "A6_MM",
     "ID1_MM",
+    "OUTPUTS",
     "QR_ALPHABET",
     "QR_ERROR",
     "QR_WIDTH_MM",
@@ -107,14 +108,17 @@ class CardData:
         )
 
 
+OUTPUTS: Final = ("card_pdf", "sheet_pdf", "digital_png", "receipt_pdf")
+
+
 @dataclass(frozen=True)
 class CardOutputs:
-    """All renderings of one card (see :func:`render`)."""
+    """The renderings of one card (see :func:`render`); ``None`` where not asked for."""
 
-    card_pdf: bytes = field(repr=False)
-    sheet_pdf: bytes = field(repr=False)
-    digital_png: bytes = field(repr=False)
-    receipt_pdf: bytes = field(repr=False)
+    card_pdf: bytes | None = field(default=None, repr=False)
+    sheet_pdf: bytes | None = field(default=None, repr=False)
+    digital_png: bytes | None = field(default=None, repr=False)
+    receipt_pdf: bytes | None = field(default=None, repr=False)
 
 
 # --- Validation and preparation ------------------------------------------------------
@@ -614,12 +618,24 @@ def digital_pass_png(data: CardData) -> bytes:
     return _digital_png(_prepare(data))
 
 
-def render(data: CardData, *, personal_code: str | None = None) -> CardOutputs:
-    """All four renderings, with the QR encoded once. Raises :class:`CardError`."""
+def render(
+    data: CardData,
+    *,
+    personal_code: str | None = None,
+    outputs: Sequence[str] = OUTPUTS,
+) -> CardOutputs:
+    """Several renderings with the QR encoded once (it is the slowest step).
+
+    ``outputs`` picks from ``OUTPUTS``; ``personal_code`` goes to the receipt.
+    Raises :class:`CardError`.
+    """
+    unknown = set(outputs) - set(OUTPUTS)
+    if unknown:
+        raise ValueError(f"unknown outputs {sorted(unknown)}")
     p = _prepare(data)
     return CardOutputs(
-        card_pdf=_card_pdf(p),
-        sheet_pdf=_sheet_pdf(p),
-        digital_png=_digital_png(p),
-        receipt_pdf=_receipt_pdf(p, personal_code),
+        card_pdf=_card_pdf(p) if "card_pdf" in outputs else None,
+        sheet_pdf=_sheet_pdf(p) if "sheet_pdf" in outputs else None,
+        digital_png=_digital_png(p) if "digital_png" in outputs else None,
+        receipt_pdf=_receipt_pdf(p, personal_code) if "receipt_pdf" in outputs else None,
     )
