@@ -1,0 +1,161 @@
+"""``pas-service``: set up an instance, run it, manage accounts. Thin: it gathers
+arguments, calls the package and prints results; one ``except Error`` handler."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import keys
+
+from . import accounts, config
+from .db import Database
+from .errors import Error
+
+
+def _instance(args: argparse.Namespace) -> Path:
+    return Path(args.instance or os.environ.get("PAS_INSTANCE_DIR") or "instance").resolve()
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from .setup import init_instance
+
+    instance = _instance(args)
+    demo_accounts = init_instance(instance, demo=args.demo)
+    print(f"instance ready: {instance}")
+    if args.demo:
+        print("\nDEMO accounts (cards are watermarked 'DEMO — NIET GELDIG'):")
+        for a in demo_accounts:
+            print(f"  {a.username:<10} role={a.role:<9} password={a.password}  totp-secret={a.totp_secret}")
+        print("\nAdd a TOTP secret to an authenticator app, or print the current code with:")
+        print("  .venv/bin/pas-service demo-code intake")
+    else:
+        print("next: place anchor.pub, trust-list.cose and the issuer key files in keys/ (docs/key-ceremony.md)")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .wsgi import serve
+
+    os.environ["PAS_INSTANCE_DIR"] = str(_instance(args))
+    serve(host=args.host, port=args.port, workers=args.workers)
+    return 0
+
+
+def _db(args: argparse.Namespace) -> tuple[config.Settings, Database]:
+    settings = config.load(instance_dir=_instance(args))
+    return settings, Database(settings.database_url)
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    _, db = _db(args)
+    with db.transaction() as session:
+        new = accounts.create(session, username=args.username, role=args.role, password=None,
+                              now=int(time.time()))
+    print(f"account {new.username} ({new.role}) created")
+    print(f"password (give it in person, then let them change it): {new.password}")
+    print("the TOTP second factor is enrolled at first login by scanning a QR code")
+    return 0
+
+
+def cmd_user_disable(args: argparse.Namespace) -> int:
+    _, db = _db(args)
+    with db.transaction() as session:
+        accounts.set_disabled(session, args.username, True)
+    print(f"account {args.username} disabled; its API tokens are revoked")
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    _, db = _db(args)
+    with db.transaction() as session:
+        token = accounts.create_token(session, args.user, int(time.time()))
+    print(f"API token for {args.user} (shown once; send it as 'Authorization: Bearer <token>'):")
+    print(token)
+    return 0
+
+
+def cmd_demo_code(args: argparse.Namespace) -> int:
+    import pyotp
+
+    settings, db = _db(args)
+    if not settings.demo:
+        raise config.ConfigError("demo-code works only on a demo instance")
+    with db.transaction() as session:
+        account = accounts.find(session, args.username)
+        if account is None:
+            raise accounts.AccountError(f"no account {args.username}")
+        print(pyotp.TOTP(account.totp_secret).now())
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from . import audit
+
+    _, db = _db(args)
+    with db.transaction() as session:
+        report = audit.verify_chain(session)
+    if report.intact:
+        print(f"audit log intact: {report.events} events")
+        return 0
+    print(f"audit log BROKEN at event id {report.first_bad_id} (checked {report.events})")
+    return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pas-service", description=__doc__)
+    parser.add_argument("--instance", help="instance folder (default $PAS_INSTANCE_DIR or ./instance)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", help="create the instance folder and database")
+    p.add_argument("--demo", action="store_true", help="demo keys, issuer GM9999 and demo accounts")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("serve", help="run under the production WSGI server (gunicorn)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=5000)
+    p.add_argument("--workers", type=int, default=None, help="default: 1 on SQLite, 2 otherwise")
+    p.set_defaults(func=cmd_serve)
+
+    user = sub.add_parser("user", help="officials' accounts").add_subparsers(dest="user_cmd", required=True)
+    p = user.add_parser("add")
+    p.add_argument("username")
+    p.add_argument("--role", required=True, choices=["intake", "handhaver", "beheer"])
+    p.set_defaults(func=cmd_user_add)
+    p = user.add_parser("disable")
+    p.add_argument("username")
+    p.set_defaults(func=cmd_user_disable)
+
+    token = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_cmd", required=True)
+    p = token.add_parser("create")
+    p.add_argument("--user", required=True)
+    p.set_defaults(func=cmd_token_create)
+
+    p = sub.add_parser("demo-code", help="current TOTP code of a demo account (demo only)")
+    p.add_argument("username")
+    p.set_defaults(func=cmd_demo_code)
+
+    aud = sub.add_parser("audit", help="the audit log").add_subparsers(dest="audit_cmd", required=True)
+    p = aud.add_parser("verify", help="check the hash chain")
+    p.set_defaults(func=cmd_audit_verify)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    # Database, WAL and key files are for this service account only.
+    os.umask(0o077)
+    args = build_parser().parse_args(argv)
+    try:
+        result: Any = args.func(args)
+        return int(result)
+    except (Error, keys.Error) as exc:
+        print(f"pas-service: {exc.diagnostics()}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, jsonify, request, session
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from . import config as config_mod
+from .config import Settings
+from .db import Database
+from .errors import Error
+from .issuance import PassService
+from .keyring import Keyring
+
+LANGUAGES = ("nl", "en")
+csrf = CSRFProtect()
+babel = Babel()
+
+#: No inline script or style anywhere; wasm for the QR decoder of the verifier app.
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' 'wasm-unsafe-eval'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' blob:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ]
+)
+
+
+@dataclass
+class Services:
+    """What views need, built once per app (``current_app.extensions['pas']``)."""
+
+    settings: Settings
+    db: Database
+    keyring: Keyring
+    passes: PassService
+
+
+def services() -> Services:
+    from flask import current_app
+
+    svc: Services = current_app.extensions["pas"]
+    return svc
+
+
+def _locale() -> str:
+    lang = session.get("lang")
+    if lang in LANGUAGES:
+        return str(lang)
+    return request.accept_languages.best_match(LANGUAGES) or "nl"
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+    """Build the app from ``settings`` (default: environment + instance folder)."""
+    settings = settings or config_mod.load(**overrides)
+    app = Flask(__name__, instance_path=str(settings.instance_dir), instance_relative_config=True)
+    secret = settings.secret_key
+    if not secret:
+        if not settings.debug and not settings.demo:
+            raise config_mod.ConfigError("PAS_SECRET_KEY is not set; see docs/configuration.md")
+        secret = secrets.token_hex(32)
+    app.config.update(
+        SECRET_KEY=secret,
+        SESSION_COOKIE_NAME="pas_session",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=settings.idle_minutes),
+        SESSION_REFRESH_EACH_REQUEST=True,
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes + 256 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,  # the session's own idle timeout bounds it
+        WTF_CSRF_SSL_STRICT=settings.secure_cookies,
+        BABEL_DEFAULT_LOCALE="nl",
+        BABEL_TRANSLATION_DIRECTORIES="translations",
+        TEMPLATES_AUTO_RELOAD=settings.debug,
+    )
+    db = Database(settings.database_url)
+    keyring = Keyring(settings.keys_dir, settings.key_passphrase)
+    app.extensions["pas"] = Services(
+        settings=settings, db=db, keyring=keyring, passes=PassService(db, keyring, settings)
+    )
+
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_locale)
+
+    from . import api, auth, beheer, handhaving, intake, publication
+
+    app.register_blueprint(publication.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(intake.bp)
+    app.register_blueprint(handhaving.bp)
+    app.register_blueprint(beheer.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # token-authenticated, no cookies: CSRF does not apply
+
+    @app.after_request
+    def _headers(response: Any) -> Any:
+        h = response.headers
+        h.setdefault("Content-Security-Policy", CSP)
+        h["X-Content-Type-Options"] = "nosniff"
+        h["X-Frame-Options"] = "DENY"
+        h["Referrer-Policy"] = "no-referrer"
+        h["Cross-Origin-Opener-Policy"] = "same-origin"
+        h["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=(), payment=()"
+        if settings.secure_cookies:
+            h["Strict-Transport-Security"] = "max-age=63072000"
+        # Pages may show a pass that was just issued: never keep them in a cache.
+        h.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError) -> Any:
+        return _error_page(400, "csrf", "Het formulier is verlopen; laad de pagina opnieuw.")
+
+    @app.errorhandler(413)
+    def _too_large(_exc: Any) -> Any:
+        return _error_page(413, "too_large", "Het bestand is te groot.")
+
+    @app.errorhandler(Error)
+    def _domain_error(exc: Error) -> Any:
+        return _error_page(400, exc.code, exc.diagnostics())
+
+    return app
+
+
+def _error_page(status: int, code: str, message: str) -> Any:
+    from flask import render_template
+
+    if request.path.startswith("/api/"):
+        return jsonify({"error": {"code": code, "message": message}}), status
+    return render_template("error.html", code=code, message=message), status

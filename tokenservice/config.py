@@ -1,0 +1,156 @@
+"""Settings from the environment (``PAS_*``) and the instance folder.
+
+Every setting is named once here, with its default; docs/configuration.md lists
+them for operators.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import Error
+
+
+class ConfigError(Error):
+    code = "config"
+
+
+#: Passes are valid two years (Groningen model).
+DEFAULT_VALIDITY_DAYS = 730
+DEFAULT_MIN_AGE = 21
+#: Idle officials are logged out after this many minutes.
+DEFAULT_IDLE_MINUTES = 15
+DEFAULT_LOCKOUT_ATTEMPTS = 5
+DEFAULT_LOCKOUT_MINUTES = 15
+#: Largest photo upload accepted, in bytes.
+DEFAULT_MAX_UPLOAD = 10 * 1024 * 1024
+#: Revocation lists are re-signed at least this often, so verifiers see them fresh.
+DEFAULT_REVOCATION_LIST_DAYS = 7
+
+
+@dataclass(frozen=True)
+class IssuerSettings:
+    """Per-municipality settings that are not in the signed trust list."""
+
+    iss: str
+    prefix: str
+    min_age: int = DEFAULT_MIN_AGE
+    registration_policy: str = "none"
+    help_contacts: tuple[tuple[str, str], ...] = ()
+    logo: Path | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_dir: Path
+    database_url: str
+    secret_key: str
+    key_passphrase: str | None
+    debug: bool = False
+    demo: bool = False
+    validity_days: int = DEFAULT_VALIDITY_DAYS
+    idle_minutes: int = DEFAULT_IDLE_MINUTES
+    lockout_attempts: int = DEFAULT_LOCKOUT_ATTEMPTS
+    lockout_minutes: int = DEFAULT_LOCKOUT_MINUTES
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD
+    revocation_list_days: int = DEFAULT_REVOCATION_LIST_DAYS
+    secure_cookies: bool = True
+    issuers: dict[str, IssuerSettings] = field(default_factory=dict)
+    default_iss: str | None = None
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.instance_dir / "keys"
+
+    @property
+    def trust_config(self) -> Path:
+        return self.keys_dir / "trust.json"
+
+    @property
+    def trust_list_path(self) -> Path:
+        return self.keys_dir / "trust-list.cose"
+
+    @property
+    def anchor_pub_path(self) -> Path:
+        return self.keys_dir / "anchor.pub"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _env_int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _read_passphrase(env: dict[str, str]) -> str | None:
+    if env.get("PAS_KEY_PASSPHRASE_FILE"):
+        try:
+            return Path(env["PAS_KEY_PASSPHRASE_FILE"]).read_text().rstrip("\n")
+        except OSError as exc:
+            raise ConfigError(f"cannot read PAS_KEY_PASSPHRASE_FILE: {exc.strerror}") from None
+    return env.get("PAS_KEY_PASSPHRASE")
+
+
+def _issuer_settings(data: dict[str, Any]) -> dict[str, IssuerSettings]:
+    result = {}
+    for iss, raw in data.get("issuer", {}).items():
+        try:
+            contacts = tuple((str(a), str(b)) for a, b in raw.get("help_contacts", []))
+            result[iss] = IssuerSettings(
+                iss=iss,
+                prefix=str(raw["prefix"]),
+                min_age=int(raw.get("min_age", DEFAULT_MIN_AGE)),
+                registration_policy=str(raw.get("registration_policy", "none")),
+                help_contacts=contacts,
+                logo=Path(raw["logo"]) if raw.get("logo") else None,
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConfigError(f"pas.toml: issuer {iss} is incomplete ({exc})") from None
+    return result
+
+
+def load(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Settings from ``env`` (default: os.environ), ``instance/pas.toml`` and overrides."""
+    env = dict(os.environ if env is None else env)
+    instance = Path(overrides.pop("instance_dir", None) or env.get("PAS_INSTANCE_DIR") or "instance")
+    instance = instance.resolve()
+    file_settings: dict[str, Any] = {}
+    toml_path = instance / "pas.toml"
+    if toml_path.exists():
+        try:
+            file_settings = tomllib.loads(toml_path.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"pas.toml is not valid TOML: {exc}") from None
+    secret = env.get("PAS_SECRET_KEY") or file_settings.get("secret_key") or ""
+    values: dict[str, Any] = {
+        "instance_dir": instance,
+        "database_url": env.get("PAS_DATABASE_URL")
+        or file_settings.get("database_url")
+        or f"sqlite:///{instance / 'pas.db'}",
+        "secret_key": secret,
+        "key_passphrase": _read_passphrase(env) or file_settings.get("demo_key_passphrase"),
+        "debug": env.get("PAS_DEBUG", "") == "1",
+        "demo": bool(file_settings.get("demo", False)),
+        "validity_days": _env_int(env, "PAS_VALIDITY_DAYS", file_settings.get("validity_days", DEFAULT_VALIDITY_DAYS)),
+        "idle_minutes": _env_int(env, "PAS_IDLE_MINUTES", DEFAULT_IDLE_MINUTES),
+        "lockout_attempts": _env_int(env, "PAS_LOCKOUT_ATTEMPTS", DEFAULT_LOCKOUT_ATTEMPTS),
+        "lockout_minutes": _env_int(env, "PAS_LOCKOUT_MINUTES", DEFAULT_LOCKOUT_MINUTES),
+        "max_upload_bytes": _env_int(env, "PAS_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD),
+        "revocation_list_days": _env_int(env, "PAS_REVOCATION_LIST_DAYS", DEFAULT_REVOCATION_LIST_DAYS),
+        "secure_cookies": env.get("PAS_INSECURE_COOKIES", "") != "1",
+        "issuers": _issuer_settings(file_settings),
+        "default_iss": env.get("PAS_ISSUER") or file_settings.get("default_issuer"),
+    }
+    values.update(overrides)
+    return Settings(**values)

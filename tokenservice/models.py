@@ -1,0 +1,141 @@
+"""What the service stores. Nothing about the person, not even hashed.
+
+A pass is a number, its cards (serials), a category, an issuer, times and a
+status. Accounts are officials. The audit log names officials and pass numbers.
+The escrow tables (privacy issue) hold only sealed ciphertext.
+"""
+
+from __future__ import annotations
+
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import Base
+
+
+class Role(enum.StrEnum):
+    INTAKE = "intake"
+    HANDHAVER = "handhaver"
+    BEHEER = "beheer"
+
+
+class RevokeReason(enum.StrEnum):
+    LOST = "lost"
+    STOLEN = "stolen"
+    STOPPED = "stopped"
+    ERROR = "error"
+    SUPERSEDED = "superseded"  # replaced by a renewed card, never chosen by hand
+
+
+class PassRecord(Base):
+    """A pass number and what is true of it; its cards are the signed tokens."""
+
+    __tablename__ = "passes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    iss: Mapped[str] = mapped_column(sa.String(8))
+    category: Mapped[str] = mapped_column(sa.String(16))
+    created_at: Mapped[int] = mapped_column(sa.BigInteger)
+    revoked_at: Mapped[int | None] = mapped_column(sa.BigInteger, default=None)
+    revoke_reason: Mapped[str | None] = mapped_column(sa.String(16), default=None)
+
+    cards: Mapped[list[Card]] = relationship(
+        back_populates="pass_record", order_by="Card.iat", cascade="all, delete-orphan"
+    )
+
+    @property
+    def current_card(self) -> Card | None:
+        live = [c for c in self.cards if c.revoked_at is None]
+        return live[-1] if live else None
+
+
+class Card(Base):
+    """One signed card (serial) of a pass: the first issue or a renewal."""
+
+    __tablename__ = "cards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pass_id: Mapped[int] = mapped_column(sa.ForeignKey("passes.id"), index=True)
+    serial: Mapped[bytes] = mapped_column(sa.LargeBinary(16), unique=True)
+    kid: Mapped[bytes] = mapped_column(sa.LargeBinary(8))
+    iat: Mapped[int] = mapped_column(sa.BigInteger)
+    nbf: Mapped[int] = mapped_column(sa.BigInteger)
+    exp: Mapped[int] = mapped_column(sa.BigInteger)
+    renewal: Mapped[bool] = mapped_column(default=False)
+    revoked_at: Mapped[int | None] = mapped_column(sa.BigInteger, default=None)
+    revoke_reason: Mapped[str | None] = mapped_column(sa.String(16), default=None)
+
+    pass_record: Mapped[PassRecord] = relationship(back_populates="cards")
+
+
+class IssueRequest(Base):
+    """The one-time token of an issue form, so a double submit issues one pass."""
+
+    __tablename__ = "issue_requests"
+
+    token: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    card_id: Mapped[int] = mapped_column(sa.ForeignKey("cards.id"))
+    created_at: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class RevocationListRecord(Base):
+    """The latest signed revocation list of an issuer, as published."""
+
+    __tablename__ = "revocation_lists"
+
+    iss: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    seq: Mapped[int] = mapped_column(sa.BigInteger)
+    iat: Mapped[int] = mapped_column(sa.BigInteger)
+    exp: Mapped[int] = mapped_column(sa.BigInteger)
+    signed: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
+class Account(Base):
+    """An official. Usernames are work accounts, not workers."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    role: Mapped[str] = mapped_column(sa.String(16))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    totp_secret: Mapped[str] = mapped_column(sa.String(64))
+    totp_enrolled: Mapped[bool] = mapped_column(default=False)
+    totp_last_step: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    disabled: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class ApiToken(Base):
+    """A bearer token for integrations; only its SHA-256 is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
+    token_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32), unique=True)
+    created_at: Mapped[int] = mapped_column(sa.BigInteger)
+    revoked: Mapped[bool] = mapped_column(default=False)
+
+    account: Mapped[Account] = relationship()
+
+
+class AuditEvent(Base):
+    """Who did what to which pass number, when. Hash-chained; never identity data."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[int] = mapped_column(sa.BigInteger)
+    actor: Mapped[str] = mapped_column(sa.String(64))
+    role: Mapped[str] = mapped_column(sa.String(16))
+    action: Mapped[str] = mapped_column(sa.String(32))
+    pass_number: Mapped[str | None] = mapped_column(sa.String(20), index=True, default=None)
+    reason_code: Mapped[str | None] = mapped_column(sa.String(32), default=None)
+    prev_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
+    hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32), unique=True)

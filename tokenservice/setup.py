@@ -1,0 +1,127 @@
+"""Creating an instance folder: production skeleton or a ready-to-use demo."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from keys import trustconfig
+from keys.keyfile import new_key_file, read_public
+
+from . import accounts, config, migrate
+from .db import Database
+from .models import Role
+
+DEMO_ISS = "GM9999"
+DEMO_NAME = "Demogemeente"
+DEMO_PREFIX = "DM"
+DEMO_ACCOUNTS = (("intake", Role.INTAKE), ("handhaver", Role.HANDHAVER), ("beheer", Role.BEHEER))
+DEMO_CREDENTIALS = "demo-accounts.txt"
+
+_TEMPLATE = """\
+# Settings of this pas-service instance. Environment variables PAS_* override.
+# See docs/configuration.md for every setting.
+{demo}secret_key = "{secret}"
+default_issuer = "{iss}"
+{passphrase}
+[issuer.{iss}]
+prefix = "{prefix}"          # pass numbers look like {prefix}-7K3M9QXD-4
+min_age = 21                 # APV minimum age; 18 is the national minimum
+registration_policy = "none" # "none" (nothing kept) or "escrow" (with consent)
+help_contacts = [
+  ["GGD {name} (Soa Aids spreekuur)", "0900 123 4567"],
+  ["Zorgcoördinator mensenhandel", "0900 765 4321"],
+]
+"""
+
+
+def _private_dir(path: Path) -> None:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: str
+    password: str
+    totp_secret: str
+
+
+def init_instance(instance: Path, *, demo: bool, database_url: str | None = None) -> list[DemoAccount]:
+    """Create (or complete) an instance folder and migrate its database.
+
+    With ``demo`` it also makes a demo trust anchor, the demo issuer GM9999 and three
+    demo accounts whose credentials are returned. Existing files are left alone.
+    """
+    _private_dir(instance)
+    toml = instance / "pas.toml"
+    passphrase = secrets.token_urlsafe(24)
+    if not toml.exists():
+        toml.write_text(
+            _TEMPLATE.format(
+                demo="demo = true          # DEMO: cards are watermarked, keys are not safe\n" if demo else "",
+                secret=secrets.token_hex(32),
+                iss=DEMO_ISS if demo else "GM0000",
+                prefix=DEMO_PREFIX if demo else "XX",
+                name=DEMO_NAME if demo else "",
+                passphrase=f'demo_key_passphrase = "{passphrase}"  # DEMO ONLY\n' if demo else "",
+            )
+        )
+        os.chmod(toml, 0o600)
+    settings = config.load(instance_dir=instance, **({"database_url": database_url} if database_url else {}))
+    _private_dir(settings.keys_dir)
+    if demo and not settings.trust_list_path.exists():
+        _demo_keys(settings.keys_dir, settings.key_passphrase or passphrase)
+    migrate.upgrade(settings.database_url)
+    if not demo:
+        return []
+    return _demo_accounts(settings)
+
+
+def _demo_keys(keys_dir: Path, passphrase: str) -> None:
+    now = int(time.time())
+    anchor_path = keys_dir / "anchor.key"
+    if not anchor_path.exists():
+        # A real anchor never lives on the server; the demo keeps it here for convenience.
+        new_key_file(anchor_path, kind="anchor", passphrase=passphrase, now=now)
+    (keys_dir / "anchor.pub").write_text(read_public(anchor_path).public_key.hex() + "\n")
+    cfg = keys_dir / "trust.json"
+    if not cfg.exists():
+        trustconfig.init_config(cfg, anchor=anchor_path)
+        trustconfig.add_issuer(
+            cfg, iss=DEMO_ISS, name=DEMO_NAME, now=now - 60, passphrase=passphrase,
+        )
+    trustconfig.sign_trust_list(cfg, keys_dir / "trust-list.cose", passphrase=passphrase, now=now)
+
+
+def _demo_accounts(settings: config.Settings) -> list[DemoAccount]:
+    path = settings.instance_dir / DEMO_CREDENTIALS
+    db = Database(settings.database_url)
+    result: list[DemoAccount] = []
+    try:
+        with db.transaction() as session:
+            for username, role in DEMO_ACCOUNTS:
+                if accounts.find(session, username) is not None:
+                    continue
+                new = accounts.create(
+                    session, username=username, role=role, password=None, now=int(time.time()),
+                    enrolled=True,
+                )
+                result.append(DemoAccount(new.username, new.role, new.password, new.totp_secret))
+    finally:
+        db.dispose()
+    if result:
+        # Officials' demo credentials (no worker data): kept so `make run` can show them again.
+        lines = [f"{a.username}\t{a.role}\t{a.password}\t{a.totp_secret}" for a in result]
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a") as f:
+            f.write("\n".join(lines) + "\n")
+        return result
+    if path.exists():
+        rows = [line.split("\t") for line in path.read_text().splitlines() if line.strip()]
+        return [DemoAccount(*row) for row in rows if len(row) == 4]
+    return []
