@@ -1,0 +1,947 @@
+#!/usr/bin/env python3
+"""Write the PAS1 interoperability vectors: ``python scripts/make_vectors.py OUT.json``.
+
+The output (checked in as tests/vectors/pas1.json) is a JSON list of cases::
+
+    {"name", "note", "qr_text", "anchor_pub_hex", "trust_list_b64",
+     "revocations_b64": [...], "now", "expect", "warnings", ["number"]}
+
+``expect`` is the status a verifier must return; ``warnings`` the exact set of
+warnings that goes with it; ``number`` (only for outcomes whose signature
+verified) the pass number the verdict shows. docs/token-format.md §"Test vectors"
+describes the fields. Pass ``-`` as OUT to write to stdout.
+
+Everything is deterministic: keys come from fixed seeds, serials and pass numbers
+from fixed labels, the clock is fixed, Ed25519 signatures are deterministic and the
+photos are fixed bytes. Every valid structure is produced through verifier.format;
+only the deliberately broken cases poke at bytes, using the verifier's own CBOR and
+base45 codecs. Running the script twice gives byte-identical output, and
+tests/verifier/test_vectors.py checks that the checked-in file equals it.
+
+``--photos`` re-renders the synthetic face and prints fresh AVIF/WebP constants.
+Pillow's AVIF and WebP encoders are not guaranteed to be byte-identical across
+library versions, which is why the vectors embed the bytes instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import dataclasses
+import hashlib
+import io
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import nacl.signing
+
+from verifier import _base45, _cbor, passnumber
+from verifier.format import (
+    DEFAULT_CATEGORIES,
+    DEFAULT_VALIDITY_SECONDS,
+    MAX_PHOTO_BYTES,
+    MAX_QR_CHARS,
+    QR_PREFIX,
+    Category,
+    IssuerEntry,
+    Pass,
+    RevocationList,
+    Sign1,
+    TrustList,
+    kid_for,
+    sig_structure,
+)
+
+#: The fixed clock of every case: 2026-01-01T00:00:00Z.
+NOW = 1_767_225_600
+DAY = 86_400
+#: Groningen rotated its key 200 days before NOW.
+ROTATION = NOW - 200 * DAY
+
+# A 72x96 grayscale synthetic face (see draw_face), AVIF quality 40, 4:0:0, speed 6:
+# 521 bytes, the photo budget a pass carries in practice.
+PHOTO_AVIF = base64.b64decode(
+    """
+AAAAHGZ0eXBhdmlmAAAAAGF2aWZtaWYxbWlhZgAAAOltZXRhAAAAAAAAACFoZGxyAAAAAAAAAABw
+aWN0AAAAAAAAAAAAAAAAAAAAAA5waXRtAAAAAAABAAAAHmlsb2MAAAAARAAAAQABAAAAAQAAAQ0A
+AAD8AAAAKGlpbmYAAAAAAAEAAAAaaW5mZQIAAAAAAQAAYXYwMUNvbG9yAAAAAGhpcHJwAAAASWlw
+Y28AAAAUaXNwZQAAAAAAAABIAAAAYAAAAA5waXhpAAAAAAEIAAAADGF2MUOBABwAAAAAE2NvbHJu
+Y2x4AAEADQAGgAAAABdpcG1hAAAAAAAAAAEAAQQBAoMEAAABBG1kYXQSAAoJGBmj32mAhoNQMuwB
+ErF4cwwKFYDa6s9icyTGKMGkM9pqC9kVkkrrpYQ0X29OFJnWTxoV/Z2ZcE20XYOjeC0L6mscNLNf
+AL2CN5+NcvOo8JEs49HFlYFr2Lp8bbqIGHqeS3Y+ROMDxzZQ78plZvH1bZ/ctwWe1P2hqlyBEmxo
+iaoYTd1pu5MGsEqHYzh8gOHURBKEtSPNNfhJ7wWRSEhWa3IYZ7IZhuyXy39fDJJZcr6XEaUwW6HG
+AMGIItGkpR55FLnaLYV76UxUuY5yKUGEE+OE/ZrB6G9gtxSNtvTXnfAc2s6B3nv8mq2owIdHpi4A
+eh23hKjNEsA=
+"""
+)
+# The same face as WebP quality 50, method 6: 310 bytes.
+PHOTO_WEBP = base64.b64decode(
+    """
+UklGRi4BAABXRUJQVlA4ICIBAABQDgCdASpIAGAAPtFYnUuoLaKhtFKKMbAaCWkAAKOBl//wKs3x
+8C4zDntdAb6zwH3uWs1ZOlpaWjYTkNi/R05T45tt8ZdwJPnwEExsFVd8kk2NcBHHZRLcnVYHYYaN
+NAFW0jgMSASRQhoKdsgq1ATVYYpB6fm4QFwOuAAA/u85ghwEYwNKPB7Wu3EsEgx/U3McI/SLMgVK
+uTK3w0kAZ+tTVCl1sk4rrP0abssCFLj/vPgKdVsXMir18kzEpVVhpuQmyqp5MI03YP1M6JjnEeRS
+I9zhcrNiiM/hwfwh0YXdI72lFmbGmq3pRmAmds8WVSZME1UEIomXd7sxsWf8ntqLI+fg41sypcgo
+l4CbS6wDISlLMbiuQ27BBXSlf1Q1OQAAAA==
+"""
+)
+
+
+def draw_face() -> Any:
+    """The synthetic 72x96 grayscale face behind PHOTO_AVIF and PHOTO_WEBP (no real person)."""
+    from PIL import Image, ImageDraw, ImageFilter
+
+    img = Image.new("L", (72, 96), 200)
+    d = ImageDraw.Draw(img)
+    d.rectangle((0, 70, 72, 96), fill=90)  # shoulders
+    d.ellipse((8, 60, 64, 110), fill=110)
+    d.rectangle((29, 52, 43, 70), fill=165)  # neck
+    d.ellipse((14, 6, 58, 42), fill=60)  # hair
+    d.ellipse((17, 14, 55, 64), fill=170)  # face
+    d.ellipse((25, 30, 33, 35), fill=50)  # eyes
+    d.ellipse((39, 30, 47, 35), fill=50)
+    d.line((36, 34, 34, 45), fill=130, width=2)  # nose
+    d.arc((27, 44, 45, 56), 20, 160, fill=90, width=2)  # mouth
+    return img.filter(ImageFilter.GaussianBlur(0.8))
+
+
+def encode_photos() -> tuple[bytes, bytes]:
+    """Re-encode the synthetic face (only for refreshing the constants above)."""
+    img = draw_face()
+    avif, webp = io.BytesIO(), io.BytesIO()
+    img.save(avif, "AVIF", quality=40, subsampling="4:0:0", speed=6)
+    img.save(webp, "WEBP", quality=50, method=6)
+    return avif.getvalue(), webp.getvalue()
+
+
+# --- deterministic material -------------------------------------------------------
+
+
+def key(label: str) -> nacl.signing.SigningKey:
+    """An Ed25519 key whose seed is SHA-256("PAS1 vectors/key/" + label). Test use only."""
+    return nacl.signing.SigningKey(hashlib.sha256(f"PAS1 vectors/key/{label}".encode()).digest())
+
+
+def serial(label: str) -> bytes:
+    return hashlib.sha256(f"PAS1 vectors/serial/{label}".encode()).digest()[:16]
+
+
+def number(prefix: str, label: str) -> str:
+    digest = hashlib.sha256(f"PAS1 vectors/pn/{label}".encode()).digest()
+    body = "".join(passnumber.ALPHABET[b & 31] for b in digest[: passnumber.DIGITS])
+    return f"{prefix}-{body}-{passnumber.check_character(body)}"
+
+
+ANCHOR = key("anchor")
+GRONINGEN_OLD = key("GM0014/2023")
+GRONINGEN_NEW = key("GM0014/2025")
+ASSEN = key("GM0106/2025")
+STRANGER = key("not-in-any-trust-list")
+
+ASSEN_CATEGORIES = (
+    Category(code="thuis", label="Thuiswerk", color="#F2C14E"),
+    Category(code="inrichting", label="Groen", color="#2E9E4F"),
+)
+
+ISSUERS = (
+    # The old Groningen key: its exp was moved to the rotation time, so it still
+    # vouches for passes issued before then, and for nothing issued after.
+    IssuerEntry(
+        iss="GM0014",
+        name="Gemeente Groningen",
+        public_key=bytes(GRONINGEN_OLD.verify_key),
+        nbf=NOW - 3 * 365 * DAY,
+        exp=ROTATION,
+        categories=DEFAULT_CATEGORIES,
+    ),
+    IssuerEntry(
+        iss="GM0014",
+        name="Gemeente Groningen",
+        public_key=bytes(GRONINGEN_NEW.verify_key),
+        nbf=ROTATION,
+        exp=NOW + 4 * 365 * DAY,
+        categories=DEFAULT_CATEGORIES,
+    ),
+    IssuerEntry(
+        iss="GM0106",
+        name="Gemeente Assen",
+        public_key=bytes(ASSEN.verify_key),
+        nbf=NOW - 365 * DAY,
+        exp=NOW + 4 * 365 * DAY,
+        categories=ASSEN_CATEGORIES,
+    ),
+)
+
+TRUST_LIST = TrustList(seq=42, iat=NOW - DAY, exp=NOW + 30 * DAY, issuers=ISSUERS).sign(ANCHOR)
+EXPIRED_TRUST_LIST = TrustList(seq=41, iat=NOW - 60 * DAY, exp=NOW - DAY, issuers=ISSUERS).sign(
+    ANCHOR
+)
+
+REVOKED_LABELS = ("revoked", "revoked-old-key", "revoked-and-expired", "revoked-not-yet-valid")
+GRONINGEN_REVOCATIONS = RevocationList.build(
+    iss="GM0014",
+    seq=9,
+    iat=NOW - 3600,
+    exp=NOW + 7 * DAY,
+    serials=[serial(label) for label in REVOKED_LABELS] + [serial(f"other-{i}") for i in range(3)],
+).sign(GRONINGEN_NEW)
+EXPIRED_GRONINGEN_REVOCATIONS = RevocationList.build(
+    iss="GM0014",
+    seq=8,
+    iat=NOW - 10 * DAY,
+    exp=NOW - 3 * DAY,
+    serials=[serial(label) for label in REVOKED_LABELS],
+).sign(GRONINGEN_NEW)
+# Assen has revoked nothing: an empty list is still a list, and it is current.
+ASSEN_REVOCATIONS = RevocationList.build(
+    iss="GM0106", seq=3, iat=NOW - 3600, exp=NOW + 7 * DAY, serials=[]
+).sign(ASSEN)
+REVOCATIONS = (GRONINGEN_REVOCATIONS, ASSEN_REVOCATIONS)
+
+
+def make_pass(
+    label: str,
+    *,
+    iss: str = "GM0014",
+    prefix: str = "GR",
+    category: str = "raam",
+    iat: int = NOW - 10 * DAY,
+    nbf: int | None = None,
+    exp: int | None = None,
+    photo: bytes = PHOTO_AVIF,
+    photo_type: str = "image/avif",
+) -> Pass:
+    return Pass(
+        iss=iss,
+        number=number(prefix, label),
+        category=category,
+        serial=serial(label),
+        iat=iat,
+        nbf=iat if nbf is None else nbf,
+        exp=iat + DEFAULT_VALIDITY_SECONDS if exp is None else exp,
+        photo=photo,
+        photo_type=photo_type,
+    )
+
+
+# --- deliberate breakage (only through the verifier's own codecs) ------------------
+
+
+def qr(cose: bytes) -> str:
+    return QR_PREFIX + _base45.encode(cose)
+
+
+def envelope(p: Pass, signer: nacl.signing.SigningKey) -> Sign1:
+    return Sign1.sign(p.to_payload(), signer)
+
+
+def groningen(p: Pass) -> str:
+    """QR text of a Groningen pass signed by whichever key was current at its iat."""
+    return qr(envelope(p, GRONINGEN_OLD if p.iat < ROTATION else GRONINGEN_NEW).to_bytes())
+
+
+def signed_claims(claims: dict[Any, Any], signer: nacl.signing.SigningKey) -> str:
+    """Sign an arbitrary (possibly invalid) claims map, bypassing Pass's checks."""
+    return qr(Sign1.sign(_cbor.encode(claims), signer).to_bytes())
+
+
+def signed_payload(payload: bytes, signer: nacl.signing.SigningKey) -> str:
+    return qr(Sign1.sign(payload, signer).to_bytes())
+
+
+def claims_of(p: Pass) -> dict[Any, Any]:
+    claims = _cbor.decode(p.to_payload())
+    assert isinstance(claims, dict)
+    return claims
+
+
+def with_protected(
+    header: dict[int, Any], payload: bytes, signer: nacl.signing.SigningKey, unprotected: Any = None
+) -> str:
+    """A correctly signed COSE_Sign1 with any protected (and unprotected) header."""
+    protected = _cbor.encode(header)
+    signature = signer.sign(sig_structure(protected, payload)).signature
+    unprotected = {} if unprotected is None else unprotected
+    return qr(_cbor.encode(_cbor.Tag(18, [protected, unprotected, payload, signature])))
+
+
+def flip(data: bytes, index: int, mask: int = 1) -> bytes:
+    out = bytearray(data)
+    out[index] ^= mask
+    return bytes(out)
+
+
+def filler(n: int) -> bytes:
+    """``n`` deterministic pseudo-random bytes (a stand-in photo; not an image)."""
+    out = b""
+    counter = 0
+    while len(out) < n:
+        out += hashlib.sha256(f"PAS1 vectors/filler/{counter}".encode()).digest()
+        counter += 1
+    return out[:n]
+
+
+# --- the cases --------------------------------------------------------------------
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def case(
+    name: str,
+    qr_text: str,
+    expect: str,
+    note: str,
+    *,
+    now: int = NOW,
+    trust_list: bytes = TRUST_LIST,
+    revocations: Sequence[bytes] = REVOCATIONS,
+    warnings: Sequence[str] = (),
+    pass_: Pass | None = None,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": name,
+        "note": note,
+        "qr_text": qr_text,
+        "anchor_pub_hex": bytes(ANCHOR.verify_key).hex(),
+        "trust_list_b64": _b64(trust_list),
+        "revocations_b64": [_b64(r) for r in revocations],
+        "now": now,
+        "expect": expect,
+        "warnings": list(warnings),
+    }
+    if pass_ is not None:
+        out["number"] = pass_.number
+    return out
+
+
+def build_cases() -> list[dict[str, Any]]:
+    cases: list[dict[str, Any]] = []
+    add = cases.append
+
+    # VALID --------------------------------------------------------------------
+    p = make_pass("valid")
+    good = envelope(p, GRONINGEN_NEW)
+    good_qr = qr(good.to_bytes())
+    add(
+        case(
+            "valid-window-pass",
+            good_qr,
+            "VALID",
+            "white pass (raam), new Groningen key, 521-byte AVIF photo",
+            pass_=p,
+        )
+    )
+
+    p = make_pass(
+        "valid-green",
+        iss="GM0106",
+        prefix="AS",
+        category="inrichting",
+        photo=PHOTO_WEBP,
+        photo_type="image/webp",
+    )
+    add(
+        case(
+            "valid-green-pass-webp",
+            qr(envelope(p, ASSEN).to_bytes()),
+            "VALID",
+            "green pass (inrichting) from Assen, WebP photo",
+            pass_=p,
+        )
+    )
+
+    p = make_pass("valid-assen-thuis", iss="GM0106", prefix="AS", category="thuis")
+    add(
+        case(
+            "valid-issuer-specific-category",
+            qr(envelope(p, ASSEN).to_bytes()),
+            "VALID",
+            "category 'thuis' exists only in Assen's trust-list entry",
+            pass_=p,
+        )
+    )
+
+    p = make_pass("valid-old-key", iat=ROTATION - 30 * DAY)
+    add(
+        case(
+            "valid-old-key-before-rotation",
+            qr(envelope(p, GRONINGEN_OLD).to_bytes()),
+            "VALID",
+            "signed by the rotated-out key 30 days before the rotation; the key stays listed",
+            pass_=p,
+        )
+    )
+
+    p = make_pass("valid-old-key-at-rotation", iat=ROTATION)
+    add(
+        case(
+            "valid-old-key-iat-equals-key-exp",
+            qr(envelope(p, GRONINGEN_OLD).to_bytes()),
+            "VALID",
+            "iat == exp of the old key: the key window nbf..exp is inclusive at both ends",
+            pass_=p,
+        )
+    )
+
+    p = make_pass("valid-new-key-at-rotation", iat=ROTATION)
+    add(
+        case(
+            "valid-new-key-iat-equals-key-nbf",
+            groningen(p),
+            "VALID",
+            "iat == nbf of the new key",
+            pass_=p,
+        )
+    )
+
+    p = make_pass("valid-leeway", iat=NOW + 300, nbf=NOW + 300)
+    add(
+        case(
+            "valid-nbf-within-clock-leeway",
+            groningen(p),
+            "VALID",
+            "nbf = now + 300 s: the verifier's clock may be 300 s behind",
+            pass_=p,
+        )
+    )
+
+    p = make_pass("valid-expires-soon", iat=NOW + 59 * DAY - DEFAULT_VALIDITY_SECONDS)
+    add(
+        case(
+            "valid-expires-soon",
+            groningen(p),
+            "VALID",
+            "exp = now + 59 days",
+            warnings=["EXPIRES_SOON"],
+            pass_=p,
+        )
+    )
+
+    p = make_pass("valid-60-days", iat=NOW + 60 * DAY - DEFAULT_VALIDITY_SECONDS)
+    add(
+        case(
+            "valid-expires-in-exactly-60-days",
+            groningen(p),
+            "VALID",
+            "exp - now == 60 days: still warned",
+            warnings=["EXPIRES_SOON"],
+            pass_=p,
+        )
+    )
+
+    p = make_pass("valid-60-days-1s", iat=NOW + 60 * DAY + 1 - DEFAULT_VALIDITY_SECONDS)
+    add(
+        case(
+            "valid-expires-in-60-days-and-1-second",
+            groningen(p),
+            "VALID",
+            "exp - now == 60 days + 1 s: no warning",
+            pass_=p,
+        )
+    )
+
+    p = make_pass("valid-last-second", iat=NOW + 1 - DEFAULT_VALIDITY_SECONDS)
+    add(
+        case(
+            "valid-last-second",
+            groningen(p),
+            "VALID",
+            "exp = now + 1: exp is exclusive",
+            warnings=["EXPIRES_SOON"],
+            pass_=p,
+        )
+    )
+
+    p = make_pass("valid")
+    add(
+        case(
+            "valid-trust-list-expired",
+            good_qr,
+            "VALID",
+            "the trust list is past its exp: passes still verify, with a warning",
+            trust_list=EXPIRED_TRUST_LIST,
+            warnings=["TRUST_LIST_EXPIRED"],
+            pass_=p,
+        )
+    )
+    add(
+        case(
+            "valid-revocations-expired",
+            good_qr,
+            "VALID",
+            "Groningen's revocation list is past its exp",
+            revocations=[EXPIRED_GRONINGEN_REVOCATIONS, ASSEN_REVOCATIONS],
+            warnings=["REVOCATIONS_EXPIRED"],
+            pass_=p,
+        )
+    )
+    add(
+        case(
+            "valid-revocations-missing",
+            good_qr,
+            "VALID",
+            "no revocation list for Groningen was supplied",
+            revocations=[ASSEN_REVOCATIONS],
+            warnings=["REVOCATIONS_MISSING"],
+            pass_=p,
+        )
+    )
+
+    p = make_pass("valid-all-warnings", iat=NOW + 10 * DAY - DEFAULT_VALIDITY_SECONDS)
+    add(
+        case(
+            "valid-with-every-warning",
+            groningen(p),
+            "VALID",
+            "expires in 10 days, trust list and revocation list both expired",
+            trust_list=EXPIRED_TRUST_LIST,
+            revocations=[EXPIRED_GRONINGEN_REVOCATIONS],
+            warnings=["EXPIRES_SOON", "TRUST_LIST_EXPIRED", "REVOCATIONS_EXPIRED"],
+            pass_=p,
+        )
+    )
+
+    p = make_pass("valid-largest-photo", photo=filler(MAX_PHOTO_BYTES))
+    add(
+        case(
+            "valid-photo-of-2000-bytes",
+            groningen(p),
+            "VALID",
+            "ph at the 2000-byte limit (filler bytes, not an image)",
+            pass_=p,
+        )
+    )
+
+    # MALFORMED ------------------------------------------------------------------
+    b45 = good_qr[len(QR_PREFIX) :]
+    cose = good.to_bytes()
+    payload = good.payload
+    add(case("malformed-empty", "", "MALFORMED", "no text at all"))
+    add(case("malformed-prefix-only", QR_PREFIX, "MALFORMED", "prefix without content"))
+    add(case("malformed-no-prefix", b45, "MALFORMED", "base45 without the PAS1: prefix"))
+    add(case("malformed-other-prefix", "HC1:" + b45, "MALFORMED", "an EU DCC style prefix"))
+    add(
+        case(
+            "malformed-lowercase-prefix", "pas1:" + b45, "MALFORMED", "the prefix is case-sensitive"
+        )
+    )
+    add(
+        case(
+            "malformed-base45-lowercase-character",
+            QR_PREFIX + b45[:30] + "a" + b45[31:],
+            "MALFORMED",
+            "a character outside the base45 alphabet",
+        )
+    )
+    dangling = b45 + "0" * ((1 - len(b45)) % 3)
+    add(
+        case(
+            "malformed-base45-dangling-character",
+            QR_PREFIX + dangling,
+            "MALFORMED",
+            "length = 1 mod 3",
+        )
+    )
+    add(
+        case(
+            "malformed-base45-chunk-above-65535",
+            good_qr + "GGW",
+            "MALFORMED",
+            "'GGW' is 65536 (RFC 9285)",
+        )
+    )
+    add(
+        case(
+            "malformed-base45-pair-above-255",
+            good_qr + "::",
+            "MALFORMED",
+            "a final pair '::' is 2024",
+        )
+    )
+    add(case("malformed-truncated", qr(cose[:-2]), "MALFORMED", "the last two bytes are missing"))
+    add(
+        case(
+            "malformed-trailing-byte",
+            qr(cose + b"\x00"),
+            "MALFORMED",
+            "one byte after the COSE_Sign1",
+        )
+    )
+    add(
+        case(
+            "malformed-untagged",
+            qr(_cbor.encode([good.protected, {}, payload, good.signature])),
+            "MALFORMED",
+            "COSE_Sign1 array without tag 18",
+        )
+    )
+    add(
+        case(
+            "malformed-wrong-tag",
+            qr(_cbor.encode(_cbor.Tag(98, [good.protected, {}, payload, good.signature]))),
+            "MALFORMED",
+            "tag 98 (COSE_Sign) instead of 18",
+        )
+    )
+    add(
+        case(
+            "malformed-kid-in-unprotected-header",
+            with_protected(
+                {1: -8},
+                payload,
+                GRONINGEN_NEW,
+                unprotected={4: kid_for(bytes(GRONINGEN_NEW.verify_key))},
+            ),
+            "MALFORMED",
+            "validly signed, but kid sits in the unprotected header (the unprotected header must be empty)",
+        )
+    )
+    add(
+        case(
+            "malformed-alg-es256",
+            with_protected({1: -7, 4: good.kid}, payload, GRONINGEN_NEW),
+            "MALFORMED",
+            "alg -7 (ES256) in the protected header",
+        )
+    )
+    add(
+        case(
+            "malformed-extra-protected-header",
+            with_protected({1: -8, 3: 0, 4: good.kid}, payload, GRONINGEN_NEW),
+            "MALFORMED",
+            "content type in the protected header: exactly {1, 4} is allowed",
+        )
+    )
+    add(
+        case(
+            "malformed-kid-9-bytes",
+            with_protected({1: -8, 4: good.kid + b"\x00"}, payload, GRONINGEN_NEW),
+            "MALFORMED",
+            "kid must be 8 bytes",
+        )
+    )
+    add(
+        case(
+            "malformed-signature-63-bytes",
+            qr(_cbor.encode(_cbor.Tag(18, [good.protected, {}, payload, good.signature[:63]]))),
+            "MALFORMED",
+            "signature must be 64 bytes",
+        )
+    )
+    assert payload.count(b"\x06\x1a") == 1  # key 6 (iat) with a 4-byte head, once
+    add(
+        case(
+            "malformed-payload-non-shortest-integer",
+            signed_payload(
+                payload.replace(b"\x06\x1a", b"\x06\x1b\x00\x00\x00\x00", 1), GRONINGEN_NEW
+            ),
+            "MALFORMED",
+            "validly signed, iat encoded in 8 bytes instead of 4: not deterministic CBOR",
+        )
+    )
+    duplicated = bytes([payload[0] + 1]) + payload[1:] + _cbor.encode("cat") + _cbor.encode("raam")
+    add(
+        case(
+            "malformed-payload-duplicate-key",
+            signed_payload(duplicated, GRONINGEN_NEW),
+            "MALFORMED",
+            "validly signed, 'cat' appears twice",
+        )
+    )
+    claims = claims_of(p := make_pass("valid"))
+    add(
+        case(
+            "malformed-payload-unknown-claim",
+            signed_claims({**claims, "nm": "Jane Doe"}, GRONINGEN_NEW),
+            "MALFORMED",
+            "an extra claim (a name!): the claim set is closed",
+        )
+    )
+    add(
+        case(
+            "malformed-payload-missing-claim",
+            signed_claims({k: v for k, v in claims.items() if k != "pt"}, GRONINGEN_NEW),
+            "MALFORMED",
+            "pt is missing",
+        )
+    )
+    bad_pn = p.number[:-1] + ("0" if p.number[-1] != "0" else "1")
+    add(
+        case(
+            "malformed-pass-number-check-character",
+            signed_claims({**claims, "pn": bad_pn}, GRONINGEN_NEW),
+            "MALFORMED",
+            "pn whose Damm check character does not match",
+        )
+    )
+    add(
+        case(
+            "malformed-iss-not-a-cbs-code",
+            signed_claims({**claims, 1: "Groningen"}, GRONINGEN_NEW),
+            "MALFORMED",
+            "iss must be GM followed by four digits",
+        )
+    )
+    add(
+        case(
+            "malformed-exp-not-after-nbf",
+            signed_claims({**claims, 4: claims[5]}, GRONINGEN_NEW),
+            "MALFORMED",
+            "exp == nbf",
+        )
+    )
+    add(
+        case(
+            "malformed-photo-type-jpeg",
+            signed_claims({**claims, "pt": "image/jpeg"}, GRONINGEN_NEW),
+            "MALFORMED",
+            "pt must be image/avif or image/webp",
+        )
+    )
+    add(
+        case(
+            "malformed-photo-too-large",
+            signed_claims({**claims, "ph": filler(MAX_PHOTO_BYTES + 1)}, GRONINGEN_NEW),
+            "MALFORMED",
+            "ph of 2001 bytes",
+        )
+    )
+    add(
+        case(
+            "malformed-serial-15-bytes",
+            signed_claims({**claims, 7: claims[7][:15]}, GRONINGEN_NEW),
+            "MALFORMED",
+            "cti must be 16 bytes",
+        )
+    )
+    add(
+        case(
+            "malformed-qr-text-too-long",
+            QR_PREFIX + "0" * (MAX_QR_CHARS - len(QR_PREFIX) + 1),
+            "MALFORMED",
+            "4297 characters, one over the limit",
+        )
+    )
+
+    # UNKNOWN_ISSUER ---------------------------------------------------------------
+    p = make_pass("stranger")
+    add(
+        case(
+            "unknown-issuer-kid-not-listed",
+            qr(envelope(p, STRANGER).to_bytes()),
+            "UNKNOWN_ISSUER",
+            "signed by a key that is in no trust-list entry",
+        )
+    )
+    p = make_pass("iss-mismatch", category="inrichting")
+    add(
+        case(
+            "unknown-issuer-iss-mismatch",
+            qr(envelope(p, ASSEN).to_bytes()),
+            "UNKNOWN_ISSUER",
+            "Assen's key signed a pass claiming iss GM0014",
+        )
+    )
+    p = make_pass("old-key-after-rotation", iat=ROTATION + DAY)
+    add(
+        case(
+            "unknown-issuer-iat-after-key-exp",
+            qr(envelope(p, GRONINGEN_OLD).to_bytes()),
+            "UNKNOWN_ISSUER",
+            "the old key signed a pass a day after its exp (the rotation)",
+        )
+    )
+    p = make_pass("new-key-before-nbf", iat=ROTATION - 1)
+    add(
+        case(
+            "unknown-issuer-iat-before-key-nbf",
+            qr(envelope(p, GRONINGEN_NEW).to_bytes()),
+            "UNKNOWN_ISSUER",
+            "the new key signed a pass dated one second before its nbf",
+        )
+    )
+    p = make_pass("foreign-category", category="thuis")
+    add(
+        case(
+            "unknown-issuer-category-not-listed",
+            groningen(p),
+            "UNKNOWN_ISSUER",
+            "category 'thuis' is not among Groningen's categories",
+        )
+    )
+    add(
+        case(
+            "unknown-issuer-before-bad-signature",
+            qr(flip(envelope(make_pass("stranger"), STRANGER).to_bytes(), -1)),
+            "UNKNOWN_ISSUER",
+            "unknown kid and a broken signature: the kid is checked first",
+        )
+    )
+
+    # BAD_SIGNATURE ----------------------------------------------------------------
+    add(
+        case(
+            "bad-signature-flipped-bit",
+            qr(flip(cose, len(cose) - 64)),
+            "BAD_SIGNATURE",
+            "lowest bit of the signature's first byte flipped",
+        )
+    )
+    p = make_pass("valid")
+    longer = dataclasses.replace(p, exp=p.exp + 365 * DAY)
+    add(
+        case(
+            "bad-signature-payload-altered",
+            qr(Sign1(good.protected, good.kid, longer.to_payload(), good.signature).to_bytes()),
+            "BAD_SIGNATURE",
+            "exp extended by a year after signing",
+        )
+    )
+    p = make_pass("borrowed-kid")
+    add(
+        case(
+            "bad-signature-wrong-key-behind-kid",
+            with_protected(
+                {1: -8, 4: kid_for(bytes(GRONINGEN_NEW.verify_key))}, p.to_payload(), STRANGER
+            ),
+            "BAD_SIGNATURE",
+            "a stranger's signature under Groningen's current kid",
+        )
+    )
+    add(
+        case(
+            "bad-signature-anchor-key",
+            with_protected({1: -8, 4: good.kid}, payload, ANCHOR),
+            "BAD_SIGNATURE",
+            "signed by the trust anchor under Groningen's kid",
+        )
+    )
+
+    # NOT_YET_VALID ----------------------------------------------------------------
+    p = make_pass("not-yet-valid", iat=NOW - DAY, nbf=NOW + 301)
+    add(
+        case(
+            "not-yet-valid-just-outside-leeway",
+            groningen(p),
+            "NOT_YET_VALID",
+            "nbf = now + 301 s",
+            pass_=p,
+        )
+    )
+    p = make_pass("next-week", iat=NOW + 7 * DAY)
+    add(
+        case(
+            "not-yet-valid-next-week",
+            groningen(p),
+            "NOT_YET_VALID",
+            "issued and valid from next week",
+            pass_=p,
+        )
+    )
+    p = make_pass("revoked-not-yet-valid", iat=NOW - DAY, nbf=NOW + DAY)
+    add(
+        case(
+            "not-yet-valid-before-revoked",
+            groningen(p),
+            "NOT_YET_VALID",
+            "revoked too, but the time checks come first",
+            pass_=p,
+        )
+    )
+
+    # EXPIRED ---------------------------------------------------------------------
+    p = make_pass("expired-now", iat=NOW - DEFAULT_VALIDITY_SECONDS)
+    add(case("expired-at-exp", groningen(p), "EXPIRED", "now == exp: exp is exclusive", pass_=p))
+    p = make_pass("expired-last-year", iat=ROTATION - DEFAULT_VALIDITY_SECONDS + 100 * DAY)
+    add(
+        case(
+            "expired-old-key",
+            qr(envelope(p, GRONINGEN_OLD).to_bytes()),
+            "EXPIRED",
+            "an old pass from the old key, expired 100 days ago",
+            pass_=p,
+        )
+    )
+    p = make_pass("revoked-and-expired", iat=NOW - DEFAULT_VALIDITY_SECONDS - DAY)
+    add(
+        case(
+            "expired-before-revoked",
+            groningen(p),
+            "EXPIRED",
+            "revoked too, but EXPIRED is checked first",
+            pass_=p,
+        )
+    )
+    p = make_pass("expired-now", iat=NOW - DEFAULT_VALIDITY_SECONDS)
+    add(
+        case(
+            "expired-with-trust-list-expired",
+            groningen(p),
+            "EXPIRED",
+            "list warnings accompany every verdict whose signature verified",
+            trust_list=EXPIRED_TRUST_LIST,
+            warnings=["TRUST_LIST_EXPIRED"],
+            pass_=p,
+        )
+    )
+
+    # REVOKED ---------------------------------------------------------------------
+    p = make_pass("revoked")
+    add(case("revoked", groningen(p), "REVOKED", "cti is in Groningen's revocation list", pass_=p))
+    p = make_pass("revoked-old-key", iat=ROTATION - 5 * DAY)
+    add(
+        case(
+            "revoked-pass-of-old-key",
+            qr(envelope(p, GRONINGEN_OLD).to_bytes()),
+            "REVOKED",
+            "revocation is per issuer, not per key: the list signed by the new key covers it",
+            pass_=p,
+        )
+    )
+    p = make_pass("revoked")
+    add(
+        case(
+            "revoked-by-expired-list",
+            groningen(p),
+            "REVOKED",
+            "an expired revocation list still revokes",
+            revocations=[EXPIRED_GRONINGEN_REVOCATIONS, ASSEN_REVOCATIONS],
+            warnings=["REVOCATIONS_EXPIRED"],
+            pass_=p,
+        )
+    )
+    return cases
+
+
+def render() -> str:
+    return json.dumps(build_cases(), indent=2, ensure_ascii=False) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("out", nargs="?", help="output file, or - for stdout")
+    parser.add_argument(
+        "--photos", action="store_true", help="print freshly encoded photo constants"
+    )
+    args = parser.parse_args(argv)
+    if args.photos:
+        for name, data in zip(("PHOTO_AVIF", "PHOTO_WEBP"), encode_photos(), strict=True):
+            print(f"{name} ({len(data)} bytes):\n{base64.encodebytes(data).decode()}")
+        return 0
+    if not args.out:
+        parser.error("OUT.json is required")
+    text = render()
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        with open(args.out, "w", encoding="utf-8") as f:
+            f.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
