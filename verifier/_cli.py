@@ -133,25 +133,28 @@ _NOTICE_TEXT = {
 }
 
 
-def _date(ts: int) -> str:
+def _when(ts: int) -> str:
+    """ISO date and minute on the Dutch clock, e.g. ``2027-12-22 14:32 (Europe/Amsterdam)``."""
+    tz: dt.tzinfo
     try:
         from zoneinfo import ZoneInfo
 
-        tz: dt.tzinfo = ZoneInfo(TIMEZONE)
+        tz, zone = ZoneInfo(TIMEZONE), TIMEZONE
     except Exception:  # no tz database on this machine
-        tz = dt.UTC
+        tz, zone = dt.UTC, "UTC"
     try:
-        return dt.datetime.fromtimestamp(ts, tz).date().isoformat()
+        when = dt.datetime.fromtimestamp(ts, tz)
+        return f"{when.date().isoformat()} {when:%H:%M} ({zone})"
     except (OverflowError, OSError, ValueError):
         return f"@{ts}"
 
 
 def _colour(stream: IO[str]) -> Callable[[str, str], str]:
     use = stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
-    codes = {"green": "\x1b[1;97;42m", "red": "\x1b[1;97;41m", "bold": "\x1b[1m"}
+    codes = {"green": "\x1b[1;97;42m", "red": "\x1b[1;97;41m"}
 
     def paint(text: str, colour: str) -> str:
-        return f"{codes[colour]}{text}\x1b[0m" if use else text
+        return f"{codes[colour]} {text} \x1b[0m" if use else text
 
     return paint
 
@@ -163,13 +166,10 @@ def format_verdict(
 ) -> str:
     """A multi-line verdict in Dutch with English in brackets."""
     nl, en = _STATUS_TEXT[verdict.status]
-    headline = f" {nl} ({en}) "
-    lines = [paint(headline, "green" if verdict.ok else "red")]
-    rows: list[tuple[str, str]] = []
-    if verdict.status is not Status.VALID:
-        rows.append(("Status", verdict.status.value))
-        if verdict.reason:
-            rows.append(("Reden (reason)", verdict.reason))
+    lines = [paint(f"{nl} ({en})", "green" if verdict.ok else "red")]
+    rows: list[tuple[str, str]] = [("Status", verdict.status.value)]
+    if verdict.reason:
+        rows.append(("Reden (reason)", verdict.reason))
     if verdict.number:
         rows.append(("Pasnummer (pass number)", verdict.number))
     if verdict.category:
@@ -178,13 +178,15 @@ def format_verdict(
     if verdict.issuer_name:
         rows.append(("Uitgever (issuer)", f"{verdict.issuer_name} ({verdict.iss})"))
     if verdict.exp is not None:
-        rows.append(("Geldig tot (valid until)", _date(verdict.exp)))
+        rows.append(("Geldig tot (valid until)", _when(verdict.exp)))
     for w in verdict.warnings:
         w_nl, w_en = _NOTICE_TEXT.get(w, (w.value, w.value))
         rows.append(("Let op (warning)", f"{w_nl} ({w_en})"))
-    if verdict.photo is not None:
+    if verdict.photo is not None and verdict.ok:
         where = photo_path or "--photo-out FILE"
         rows.append(("Foto (photo)", f"vergelijk met het gezicht: {where} (compare with the face)"))
+    elif verdict.photo is not None and photo_path:
+        rows.append(("Foto (photo)", photo_path))
     width = max((len(k) for k, _ in rows), default=0)
     lines += [f"  {k + ':':<{width + 1}} {v}" for k, v in rows]
     return "\n".join(lines)
