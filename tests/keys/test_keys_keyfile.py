@@ -8,6 +8,7 @@ from pathlib import Path
 
 import nacl.signing
 import pytest
+from keys_support import PASSPHRASE, file_mode
 
 import keys
 from keys.keyfile import (
@@ -21,8 +22,6 @@ from keys.keyfile import (
     resolve_kdf_limits,
 )
 from verifier.format import kid_for
-
-from keys_support import PASSPHRASE, file_mode
 
 
 def test_round_trip(tmp_path: Path) -> None:

@@ -143,7 +143,7 @@ def test_hand_written_config_with_categories(tmp_path: Path) -> None:
             }
         )
     )
-    tl, data = trustconfig.sign_trust_list(config, tmp_path / "tl", passphrase=PASSPHRASE, now=T0)
+    tl, _ = trustconfig.sign_trust_list(config, tmp_path / "tl", passphrase=PASSPHRASE, now=T0)
     assert tl.exp == T0 + 30 * DAY  # validity_days defaults to 30
     assert tl.issuers[0].kid == k1.kid
     assert tl.issuers[0].categories == tuple(Category.from_obj(c) for c in cats)
@@ -298,5 +298,5 @@ def test_revocation_list_needs_the_issuers_own_key(setup: Setup, tmp_path: Path)
 
 @pytest.mark.parametrize("line", ["abc", "zz" * 16, "00" * 15, "00" * 17])
 def test_bad_serials_refused(line: str) -> None:
-    with pytest.raises(keys.ConfigError, match="serials.txt:2"):
+    with pytest.raises(keys.ConfigError, match=r"serials\.txt:2"):
         trustconfig.parse_serials(f"{'00' * 16}\n{line}\n", "serials.txt")
