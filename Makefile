@@ -15,8 +15,10 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# The demo: instance/ with demo keys and accounts (printed), served by gunicorn on 127.0.0.1:5000.
 run: $(STAMP)
-	$(BIN)/python scripts/demo.py
+	$(BIN)/pas-service --instance instance init --demo
+	$(BIN)/pas-service --instance instance serve --host 127.0.0.1 --port 5000
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 $(PYTEST_ARGS)

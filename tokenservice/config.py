@@ -148,7 +148,8 @@ def load(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
         "lockout_minutes": _env_int(env, "PAS_LOCKOUT_MINUTES", DEFAULT_LOCKOUT_MINUTES),
         "max_upload_bytes": _env_int(env, "PAS_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD),
         "revocation_list_days": _env_int(env, "PAS_REVOCATION_LIST_DAYS", DEFAULT_REVOCATION_LIST_DAYS),
-        "secure_cookies": env.get("PAS_INSECURE_COOKIES", "") != "1",
+        "secure_cookies": env.get("PAS_INSECURE_COOKIES", "") != "1"
+        and bool(file_settings.get("secure_cookies", True)),
         "issuers": _issuer_settings(file_settings),
         "default_iss": env.get("PAS_ISSUER") or file_settings.get("default_issuer"),
     }

@@ -273,12 +273,17 @@ class PassService:
     def revocation_list(self, iss: str) -> bytes:
         """The issuer's current signed list; re-signed when missing or half-way to expiry."""
         now = self.now()
-        with self.db.transaction() as session:
-            record = session.get(RevocationListRecord, iss)
-            half = self.settings.revocation_list_days * DAY // 2
-            if record is None or record.exp - now < half:
-                record = self._resign_revocations(session, iss, now)
-            return record.signed
+        half = self.settings.revocation_list_days * DAY // 2
+        for _attempt in range(3):
+            try:
+                with self.db.transaction() as session:
+                    record = session.get(RevocationListRecord, iss)
+                    if record is None or record.exp - now < half:
+                        record = self._resign_revocations(session, iss, now)
+                    return record.signed
+            except IntegrityError:
+                continue  # two first requests raced to create the list; the other one won
+        raise IssuanceError(f"could not publish the revocation list of {iss}")
 
     def _resign_revocations(self, session: Session, iss: str, now: int) -> RevocationListRecord:
         query = sa.select(RevocationListRecord).where(RevocationListRecord.iss == iss)

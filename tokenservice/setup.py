@@ -63,7 +63,12 @@ def init_instance(instance: Path, *, demo: bool, database_url: str | None = None
     if not toml.exists():
         toml.write_text(
             _TEMPLATE.format(
-                demo="demo = true          # DEMO: cards are watermarked, keys are not safe\n" if demo else "",
+                demo=(
+                    "demo = true          # DEMO: cards are watermarked, keys are not safe\n"
+                    "secure_cookies = false  # DEMO: plain http on 127.0.0.1\n"
+                )
+                if demo
+                else "",
                 secret=secrets.token_hex(32),
                 iss=DEMO_ISS if demo else "GM0000",
                 prefix=DEMO_PREFIX if demo else "XX",
