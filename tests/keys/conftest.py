@@ -19,13 +19,26 @@ def _cheap_kdf(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
-@pytest.fixture
-def setup(tmp_path: Path) -> Setup:
-    anchor = tmp_path / "anchor.key"
-    create_key(anchor, kind="anchor", passphrase=PASSPHRASE)
-    config = tmp_path / "trust.json"
+@pytest.fixture(scope="session")
+def _template(tmp_path_factory: pytest.TempPathFactory) -> Setup:
+    """Made once (key derivation is the slow part); each test gets a copy."""
+    base = tmp_path_factory.mktemp("keys-template")
+    anchor = base / "anchor.key"
+    info = create_key(anchor, kind="anchor", passphrase=PASSPHRASE, kdf_limits="interactive")
+    config = base / "trust.json"
     trustconfig.init_config(config, anchor=anchor)
     issuer_key, _ = trustconfig.add_issuer(
-        config, iss="GM0014", name="Gemeente Groningen", now=T0, passphrase=ISSUER_PASSPHRASE
+        config,
+        iss="GM0014",
+        name="Gemeente Groningen",
+        now=T0,
+        passphrase=ISSUER_PASSPHRASE,
+        kdf_limits="interactive",
     )
-    return Setup(tmp_path, anchor, config, issuer_key, tmp_path / "trust-list.cose")
+    return Setup(base, anchor, config, issuer_key, base / "trust-list.cose", info.public_key)
+
+
+@pytest.fixture
+def setup(_template: Setup, tmp_path: Path) -> Setup:
+    """An anchor key, a config with GM0014 and its first key (nbf T0), in tmp_path/env."""
+    return _template.moved_to(tmp_path / "env")

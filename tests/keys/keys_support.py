@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import nacl.signing
 
-from keys.keyfile import load_signing_key
 from verifier import passnumber
 from verifier.format import DEFAULT_VALIDITY_SECONDS, Pass
 
@@ -28,9 +28,22 @@ class Setup:
     config: Path
     issuer_key: Path
     out: Path
+    anchor_public_key: bytes
 
     def anchor_pub(self) -> bytes:
-        return bytes(load_signing_key(self.anchor, PASSPHRASE).verify_key)
+        return self.anchor_public_key
+
+    def moved_to(self, directory: Path) -> Setup:
+        """The same setup in a copy of its directory (key files keep their mode)."""
+        shutil.copytree(self.dir, directory, dirs_exist_ok=True)
+        return Setup(
+            directory,
+            directory / self.anchor.relative_to(self.dir),
+            directory / self.config.relative_to(self.dir),
+            directory / self.issuer_key.relative_to(self.dir),
+            directory / self.out.relative_to(self.dir),
+            self.anchor_public_key,
+        )
 
 
 def make_pass(key: nacl.signing.SigningKey, *, iat: int, iss: str = "GM0014") -> str:
