@@ -1,0 +1,225 @@
+"""Test material for the verifier tests: fixed keys, a fixed clock, pass and list factories.
+
+Everything here goes through the public format API (verifier.format); nothing
+re-implements the wire format. Keys are derived from labels, so every run signs
+the same bytes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import importlib.util
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import nacl.signing
+
+from verifier import TrustStore, _base45, _cbor, passnumber
+from verifier.format import (
+    DEFAULT_CATEGORIES,
+    DEFAULT_VALIDITY_SECONDS,
+    QR_PREFIX,
+    Category,
+    IssuerEntry,
+    Pass,
+    RevocationList,
+    Sign1,
+    TrustList,
+    kid_for,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+VECTORS = ROOT / "tests" / "vectors"
+
+NOW = 1_767_225_600  # 2026-01-01T00:00:00Z
+DAY = 86_400
+YEAR = 365 * DAY
+
+
+@functools.cache
+def make_vectors() -> ModuleType:
+    """scripts/make_vectors.py as a module (scripts/ is not a package)."""
+    path = ROOT / "scripts" / "make_vectors.py"
+    spec = importlib.util.spec_from_file_location("make_vectors", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("make_vectors", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def photo_avif() -> bytes:
+    """The 521-byte AVIF of a synthetic face that the vectors use."""
+    data: bytes = make_vectors().PHOTO_AVIF
+    return data
+
+
+def key(label: str) -> nacl.signing.SigningKey:
+    return nacl.signing.SigningKey(hashlib.sha256(f"pas tests/key/{label}".encode()).digest())
+
+
+def serial(label: str) -> bytes:
+    return hashlib.sha256(f"pas tests/serial/{label}".encode()).digest()[:16]
+
+
+def number(prefix: str, label: str) -> str:
+    digest = hashlib.sha256(f"pas tests/pn/{label}".encode()).digest()
+    body = "".join(passnumber.ALPHABET[b & 31] for b in digest[: passnumber.DIGITS])
+    return f"{prefix}-{body}-{passnumber.check_character(body)}"
+
+
+def pub(signing_key: nacl.signing.SigningKey) -> bytes:
+    return bytes(signing_key.verify_key)
+
+
+def qr(cose: bytes) -> str:
+    """QR text for arbitrary COSE bytes (valid or not)."""
+    return QR_PREFIX + _base45.encode(cose)
+
+
+def cose_of(qr_text: str) -> bytes:
+    """The COSE bytes inside QR text."""
+    assert qr_text.startswith(QR_PREFIX)
+    return _base45.decode(qr_text[len(QR_PREFIX) :])
+
+
+def sign_claims(claims: dict[Any, Any], signer: nacl.signing.SigningKey) -> str:
+    """Correctly sign any claims map, bypassing Pass's own checks (for hostile cases)."""
+    return qr(Sign1.sign(_cbor.encode(claims), signer).to_bytes())
+
+
+def claims_of(p: Pass) -> dict[Any, Any]:
+    claims = _cbor.decode(p.to_payload())
+    assert isinstance(claims, dict)
+    return claims
+
+
+ASSEN_CATEGORIES = (
+    Category(code="thuis", label="Thuiswerk", color="#F2C14E"),
+    Category(code="inrichting", label="Groen", color="#2E9E4F"),
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class World:
+    """Two municipalities, a trust anchor and a stranger, at a fixed clock.
+
+    ``store()`` with no arguments is the happy path: both issuers listed, both with
+    a current revocation list (Groningen's revokes ``serial("revoked")``), so a
+    default pass verifies VALID with no warnings.
+    """
+
+    anchor: nacl.signing.SigningKey = dataclasses.field(default_factory=lambda: key("anchor"))
+    groningen: nacl.signing.SigningKey = dataclasses.field(
+        default_factory=lambda: key("GM0014")
+    )
+    assen: nacl.signing.SigningKey = dataclasses.field(default_factory=lambda: key("GM0106"))
+    stranger: nacl.signing.SigningKey = dataclasses.field(
+        default_factory=lambda: key("stranger")
+    )
+
+    # --- trust list -----------------------------------------------------------------
+
+    def entry(
+        self,
+        signing_key: nacl.signing.SigningKey | None = None,
+        *,
+        iss: str = "GM0014",
+        name: str = "Gemeente Groningen",
+        nbf: int = NOW - YEAR,
+        exp: int = NOW + 4 * YEAR,
+        categories: tuple[Category, ...] = DEFAULT_CATEGORIES,
+    ) -> IssuerEntry:
+        signing_key = self.groningen if signing_key is None else signing_key
+        return IssuerEntry(
+            iss=iss, name=name, public_key=pub(signing_key), nbf=nbf, exp=exp, categories=categories
+        )
+
+    def assen_entry(self) -> IssuerEntry:
+        return self.entry(
+            self.assen, iss="GM0106", name="Gemeente Assen", categories=ASSEN_CATEGORIES
+        )
+
+    def entries(self) -> tuple[IssuerEntry, ...]:
+        return (self.entry(), self.assen_entry())
+
+    def trust_list(
+        self,
+        entries: Sequence[IssuerEntry] | None = None,
+        *,
+        seq: int = 1,
+        iat: int = NOW - DAY,
+        exp: int = NOW + 30 * DAY,
+        signer: nacl.signing.SigningKey | None = None,
+    ) -> bytes:
+        issuers = tuple(self.entries() if entries is None else entries)
+        return TrustList(seq=seq, iat=iat, exp=exp, issuers=issuers).sign(
+            self.anchor if signer is None else signer
+        )
+
+    def revocations(
+        self,
+        serials: Iterable[bytes] = (),
+        *,
+        iss: str = "GM0014",
+        seq: int = 1,
+        iat: int = NOW - 3600,
+        exp: int = NOW + 7 * DAY,
+        signer: nacl.signing.SigningKey | None = None,
+    ) -> bytes:
+        if signer is None:
+            signer = self.groningen if iss == "GM0014" else self.assen
+        return RevocationList.build(iss=iss, seq=seq, iat=iat, exp=exp, serials=list(serials)).sign(
+            signer
+        )
+
+    def default_revocations(self) -> list[bytes]:
+        return [self.revocations([serial("revoked")]), self.revocations(iss="GM0106")]
+
+    def store(
+        self,
+        entries: Sequence[IssuerEntry] | None = None,
+        revocations: Sequence[bytes] | None = None,
+        **trust_list: Any,
+    ) -> TrustStore:
+        return TrustStore.from_bytes(
+            pub(self.anchor),
+            self.trust_list(entries, **trust_list),
+            self.default_revocations() if revocations is None else revocations,
+        )
+
+    # --- passes ---------------------------------------------------------------------
+
+    def make_pass(self, label: str = "pass", **overrides: Any) -> Pass:
+        iat = overrides.pop("iat", NOW - 10 * DAY)
+        fields: dict[str, Any] = {
+            "iss": "GM0014",
+            "number": number("GR", label),
+            "category": "raam",
+            "serial": serial(label),
+            "iat": iat,
+            "nbf": iat,
+            "exp": iat + DEFAULT_VALIDITY_SECONDS,
+            "photo": photo_avif(),
+            "photo_type": "image/avif",
+        }
+        fields.update(overrides)
+        return Pass(**fields)
+
+    def issue(
+        self,
+        label: str = "pass",
+        *,
+        signer: nacl.signing.SigningKey | None = None,
+        **overrides: Any,
+    ) -> str:
+        """QR text of a pass signed by ``signer`` (default: Groningen's key)."""
+        return self.make_pass(label, **overrides).sign(self.groningen if signer is None else signer)
+
+    def kid(self, signing_key: nacl.signing.SigningKey) -> bytes:
+        return kid_for(pub(signing_key))
