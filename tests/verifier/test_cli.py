@@ -528,3 +528,37 @@ def test_console_script(world: World, tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 2 and done.stdout == ""
+
+
+# --- optional dependencies -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("module", ["zxingcpp", "PIL"])
+def test_missing_image_dependency(
+    world: World,
+    tmp_path: Path,
+    module: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    png = _qr_png(world.valid, tmp_path / "card.png")
+    monkeypatch.setitem(sys.modules, module, None)  # makes `import module` fail
+    code, out, err = run([*world.args(), str(png)], capsys)
+    assert code == 2 and out == ""
+    assert "pas[verifier]" in err
+    # --text needs neither.
+    code, data = run_json(world.args("--text", world.valid), capsys)
+    assert (code, data["status"]) == (0, "VALID")
+
+
+def test_cli_import_is_light() -> None:
+    """`pas-verify check --text` must work on a machine without the image extras."""
+    code = (
+        "import sys, verifier._cli; "
+        "heavy = {'zxingcpp', 'PIL', 'segno', 'cv2', 'numpy'} & set(sys.modules); "
+        "assert not heavy, heavy"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
