@@ -201,6 +201,8 @@ def _add_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="check one pass (QR text or a photo/scan of the card)",
         description="Check one pass offline. Exit 0 only for VALID, 1 for any other "
         "verdict, 2 for usage or I/O errors.",
+        epilog="IMAGE may come first; after --revocations FILE ... end the list with -- "
+        "before IMAGE. Nothing is stored: no cache, no log of checks.",
     )
     # Required until `sync` (issue 6) provides cached lists to fall back on.
     p.add_argument(
