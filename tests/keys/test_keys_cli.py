@@ -26,7 +26,7 @@ class Run:
         self.capsys = capsys
         self.printed: list[str] = []
 
-    def __call__(self, *argv: str | Path, code: int = 0) -> tuple[str, str]:
+    def __call__(self, *argv: str | Path | int, code: int = 0) -> tuple[str, str]:
         rc = main([str(a) for a in argv])
         out, err = self.capsys.readouterr()
         self.printed += [out, err]

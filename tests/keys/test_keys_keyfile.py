@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import nacl.signing
@@ -244,7 +245,7 @@ def test_passphrase_never_in_errors(tmp_path: Path) -> None:
     secret = "Zeer-Geheim-Wachtwoord-42"
     path = tmp_path / "k.key"
     create_key(path, kind="anchor", passphrase=secret)
-    tries = [
+    tries: list[Callable[[], object]] = [
         lambda: load_signing_key(path, secret + "x"),
         lambda: load_signing_key(path, secret, expect_kind="issuer"),
         lambda: create_key(path, kind="anchor", passphrase=secret),
