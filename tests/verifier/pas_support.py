@@ -131,7 +131,7 @@ class World:
         *,
         iss: str = "GM0014",
         name: str = "Gemeente Groningen",
-        nbf: int = NOW - YEAR,
+        nbf: int = NOW - 4 * YEAR,
         exp: int = NOW + 4 * YEAR,
         categories: tuple[Category, ...] = DEFAULT_CATEGORIES,
     ) -> IssuerEntry:
@@ -178,8 +178,15 @@ class World:
             signer
         )
 
-    def default_revocations(self) -> list[bytes]:
-        return [self.revocations([serial("revoked")]), self.revocations(iss="GM0106")]
+    def default_revocations(self, entries: Sequence[IssuerEntry] | None = None) -> list[bytes]:
+        """Current lists for the listed issuers; Groningen's revokes ``serial("revoked")``."""
+        kids = {e.kid for e in (self.entries() if entries is None else entries)}
+        lists = []
+        if self.kid(self.groningen) in kids:
+            lists.append(self.revocations([serial("revoked")]))
+        if self.kid(self.assen) in kids:
+            lists.append(self.revocations(iss="GM0106"))
+        return lists
 
     def store(
         self,
@@ -190,7 +197,7 @@ class World:
         return TrustStore.from_bytes(
             pub(self.anchor),
             self.trust_list(entries, **trust_list),
-            self.default_revocations() if revocations is None else revocations,
+            self.default_revocations(entries) if revocations is None else revocations,
         )
 
     # --- passes ---------------------------------------------------------------------
