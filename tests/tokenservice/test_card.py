@@ -127,9 +127,9 @@ def test_demo_card_still_decodes_and_is_marked_on_both_sides(data: CardData) -> 
     assert _decoded(_pdftopng(pdf, page=2)) == [data.qr_text]
     plain = card.card_pdf(data)
     for page in (1, 2):
-        # The watermark is the only red on the card; rotated text does not extract well.
-        assert _red_share(_pdftopng(pdf, page, dpi=100)) > 0.01
-        assert _red_share(_pdftopng(plain, page, dpi=100)) < 0.001
+        # Rotated text does not extract well, so look for the red of the watermark.
+        extra = _red_share(_pdftopng(pdf, page, dpi=100)) - _red_share(_pdftopng(plain, page, dpi=100))
+        assert extra > 0.008
     assert _decoded(Image.open(io.BytesIO(card.digital_pass_png(demo)))) == [data.qr_text]
 
 
