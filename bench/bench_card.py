@@ -51,7 +51,10 @@ def inputs() -> dict[str, bytes]:
     """The fixture as PNG, plus a 1280x720 webcam-like JPEG and a 12 MP phone JPEG."""
     src = Image.open(FIXTURE).convert("RGB")
     out = {"astronaut 512x512 PNG": FIXTURE.read_bytes()}
-    for name, size in (("webcam 1280x720 JPEG", (1280, 720)), ("phone 4000x3000 JPEG", (4000, 3000))):
+    for name, size in (
+        ("webcam 1280x720 JPEG", (1280, 720)),
+        ("phone 4000x3000 JPEG", (4000, 3000)),
+    ):
         canvas = Image.new("RGB", size, (200, 196, 190))
         face = src.resize((size[1], size[1]), Image.Resampling.BICUBIC)
         canvas.paste(face, ((size[0] - size[1]) // 2, 0))
@@ -112,7 +115,10 @@ def _ssim(a: np.ndarray, b: np.ndarray) -> float:
 
 def bench_thumbnail() -> None:
     """SSIM of each format/size at the byte budget against a 144x192 reference."""
-    print(f"Thumbnail at <= {photo.THUMBNAIL_MAX_BYTES} bytes: SSIM vs 144x192 reference (higher is better)")
+    print(
+        f"Thumbnail at <= {photo.THUMBNAIL_MAX_BYTES} bytes: "
+        "SSIM vs 144x192 reference (higher is better)"
+    )
     src = Image.open(io.BytesIO(photo.process(FIXTURE.read_bytes()).print_jpeg)).convert("L")
     ref_size = (144, 192)
     ref = np.asarray(src.resize(ref_size, Image.Resampling.LANCZOS))
@@ -126,9 +132,14 @@ def bench_thumbnail() -> None:
                 print(f"  {fmt:<5} {size[0]}x{size[1]}: does not fit")
                 continue
             ms = (time.perf_counter() - t) * 1000
-            dec = Image.open(io.BytesIO(blob)).convert("L").resize(ref_size, Image.Resampling.BICUBIC)
-            print(f"  {fmt:<5} {size[0]:>3}x{size[1]:<3} {len(blob):4d} bytes  SSIM {_ssim(ref, np.asarray(dec)):.3f}"
-                  f"  encode+search {ms:5.1f} ms")
+            dec = (
+                Image.open(io.BytesIO(blob)).convert("L").resize(ref_size, Image.Resampling.BICUBIC)
+            )
+            print(
+                f"  {fmt:<5} {size[0]:>3}x{size[1]:<3} {len(blob):4d} bytes  "
+                f"SSIM {_ssim(ref, np.asarray(dec)):.3f}"
+                f"  encode+search {ms:5.1f} ms"
+            )
 
 
 def bench_qr_libraries(runs: int) -> None:
@@ -161,14 +172,22 @@ def _camera(img: Image.Image, px: int, rnd: random.Random) -> Image.Image:
     h, w = a.shape
     j = 0.04 * w
     src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-    dst = np.float32([[rnd.uniform(0, j), rnd.uniform(0, j)], [w - rnd.uniform(0, j), rnd.uniform(0, j)],
-                      [w - rnd.uniform(0, j), h - rnd.uniform(0, j)], [rnd.uniform(0, j), h - rnd.uniform(0, j)]])
+    dst = np.float32(
+        [
+            [rnd.uniform(0, j), rnd.uniform(0, j)],
+            [w - rnd.uniform(0, j), rnd.uniform(0, j)],
+            [w - rnd.uniform(0, j), h - rnd.uniform(0, j)],
+            [rnd.uniform(0, j), h - rnd.uniform(0, j)],
+        ]
+    )
     a = cv2.warpPerspective(a, cv2.getPerspectiveTransform(src, dst), (w, h), borderValue=235)
     # A smudge or glare patch over part of the data area.
     cx, cy, r = rnd.uniform(0.3, 0.7) * w, rnd.uniform(0.3, 0.7) * h, 0.09 * w
     yy, xx = np.ogrid[:h, :w]
     a[(xx - cx) ** 2 + (yy - cy) ** 2 < r * r] = 200
-    a = cv2.GaussianBlur(a, (0, 0), 0.9) + np.random.default_rng(rnd.randrange(1 << 30)).normal(0, 12, a.shape)
+    a = cv2.GaussianBlur(a, (0, 0), 0.9) + np.random.default_rng(rnd.randrange(1 << 30)).normal(
+        0, 12, a.shape
+    )
     out = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8)).filter(ImageFilter.SMOOTH)
     buf = io.BytesIO()
     out.save(buf, "JPEG", quality=70)
@@ -180,8 +199,10 @@ def bench_qr_error_correction(trials: int) -> None:
     import zxingcpp
 
     text = qr_text()
-    print(f"QR error correction at {card.QR_WIDTH_MM} mm: decode rate of simulated phone captures "
-          f"({trials} per cell; capture width in px for the whole QR)")
+    print(
+        f"QR error correction at {card.QR_WIDTH_MM} mm: decode rate of simulated phone captures "
+        f"({trials} per cell; capture width in px for the whole QR)"
+    )
     widths = (260, 300, 340, 400, 480)
     print("  EC  version  mm/module  " + "  ".join(f"{w:>4}px" for w in widths))
     for ec in ("l", "m", "q"):
@@ -198,12 +219,16 @@ def bench_qr_error_correction(trials: int) -> None:
                 found = zxingcpp.read_barcodes(_camera(img, px, rnd))
                 ok += any(r.text == text for r in found)
             rates.append(ok / trials)
-        print(f"  {ec.upper():<3} {qr.version:>7}  {card.QR_WIDTH_MM / modules:9.3f}  "
-              + "  ".join(f"{r:6.0%}" for r in rates))
+        print(
+            f"  {ec.upper():<3} {qr.version:>7}  {card.QR_WIDTH_MM / modules:9.3f}  "
+            + "  ".join(f"{r:6.0%}" for r in rates)
+        )
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--all", action="store_true", help="also thumbnail, QR library and QR EC")
     args = ap.parse_args()

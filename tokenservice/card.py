@@ -236,8 +236,14 @@ def _draw_front(pdf: FPDF, p: _Prepared, ox: float, oy: float) -> None:
     if d.logo_png:
         logo_h = band_h - 3
         try:
-            info = pdf.image(io.BytesIO(d.logo_png), x=ox + cw - 3 - logo_h * 2, y=oy + 1.5,
-                             h=logo_h, keep_aspect_ratio=True, w=logo_h * 2)
+            info = pdf.image(
+                io.BytesIO(d.logo_png),
+                x=ox + cw - 3 - logo_h * 2,
+                y=oy + 1.5,
+                h=logo_h,
+                keep_aspect_ratio=True,
+                w=logo_h * 2,
+            )
             text_right = ox + cw - 4 - float(info.rendered_width)
         except Exception as exc:  # fpdf2 raises many types for a bad image
             raise CardError("logo_png", "logo is not a usable PNG") from exc
@@ -276,8 +282,15 @@ def _draw_front(pdf: FPDF, p: _Prepared, ox: float, oy: float) -> None:
         pdf.set_fill_color(*p.band_rgb)
         pdf.set_draw_color(*_DARK)
         pdf.set_line_width(0.4 if p.band_is_light else 0)
-        pdf.rect(rx, chip_y, chip_w, 6, style="DF" if p.band_is_light else "F", round_corners=True,
-                 corner_radius=1)
+        pdf.rect(
+            rx,
+            chip_y,
+            chip_w,
+            6,
+            style="DF" if p.band_is_light else "F",
+            round_corners=True,
+            corner_radius=1,
+        )
         pdf.set_text_color(*p.band_text_rgb)
         pdf.set_xy(rx, chip_y)
         pdf.cell(chip_w, 6, chip, align="C")
@@ -287,6 +300,7 @@ def _draw_front(pdf: FPDF, p: _Prepared, ox: float, oy: float) -> None:
 
 def _wrapped_height(pdf: FPDF, width: float, text: str, line_h: float) -> float:
     lines = pdf.multi_cell(width, line_h, text, dry_run=True, output="LINES")
+    assert isinstance(lines, list)
     return len(lines) * line_h
 
 
@@ -473,8 +487,7 @@ def _receipt_attempt(p: _Prepared, personal_code: str | None, k: float) -> bytes
     para(texts.text(lang, "receipt_renew"))
     para(texts.text(lang, "receipt_lost") + " " + texts.text(lang, "receipt_photo"))
     if personal_code:
-        para(f"{texts.text(lang, 'receipt_personal_code')}: {personal_code}", style="B",
-             gap=0.5)
+        para(f"{texts.text(lang, 'receipt_personal_code')}: {personal_code}", style="B", gap=0.5)
         para(texts.text(lang, "receipt_personal_code_note"), size=7.5)
     if d.help_contacts:
         para(texts.text(lang, "receipt_help_title"), size=10, style="B", gap=1)
@@ -507,7 +520,9 @@ def _pil_font(bold: bool, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(io.BytesIO(_font_bytes(name)), size)
 
 
-def _pil_fit(draw: ImageDraw.ImageDraw, text: str, width: int, start: int, bold: bool) -> ImageFont.FreeTypeFont:
+def _pil_fit(
+    draw: ImageDraw.ImageDraw, text: str, width: int, start: int, bold: bool
+) -> ImageFont.FreeTypeFont:
     size = start
     while size > 12:
         font = _pil_font(bold, size)
@@ -517,7 +532,9 @@ def _pil_fit(draw: ImageDraw.ImageDraw, text: str, width: int, start: int, bold:
     return _pil_font(bold, size)
 
 
-def _pil_wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+def _pil_wrap(
+    draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int
+) -> list[str]:
     lines: list[str] = []
     line = ""
     for word in text.split():
@@ -568,21 +585,27 @@ def _digital_png(p: _Prepared) -> bytes:
     font = _pil_fit(draw, d.number, rw, 64, True)
     draw.text((rx, py + 10), d.number, font=font, fill=_DARK, anchor="la")
     valid = f"{texts.FRONT_VALID_UNTIL} {texts.date_short(d.valid_until)}"
-    draw.text((rx, py + 110), valid, font=_pil_fit(draw, valid, rw, 34, False), fill=_DARK,
-              anchor="la")
+    draw.text(
+        (rx, py + 110), valid, font=_pil_fit(draw, valid, rw, 34, False), fill=_DARK, anchor="la"
+    )
     if d.category_label:
         cf = _pil_fit(draw, d.category_label, rw - 40, 40, True)
         cwid = int(draw.textlength(d.category_label, font=cf)) + 40
         cy = py + 360 - 70
-        draw.rounded_rectangle((rx, cy, rx + cwid, cy + 70), radius=12, fill=p.band_rgb,
-                               outline=_DARK if p.band_is_light else None,
-                               width=4 if p.band_is_light else 0)
-        draw.text((rx + cwid // 2, cy + 35), d.category_label, font=cf, fill=p.band_text_rgb,
-                  anchor="mm")
+        draw.rounded_rectangle(
+            (rx, cy, rx + cwid, cy + 70),
+            radius=12,
+            fill=p.band_rgb,
+            outline=_DARK if p.band_is_light else None,
+            width=4 if p.band_is_light else 0,
+        )
+        draw.text(
+            (rx + cwid // 2, cy + 35), d.category_label, font=cf, fill=p.band_text_rgb, anchor="mm"
+        )
 
     # The QR, at a whole number of pixels per module so phones read it off the screen.
     qy = py + 360 + 30
-    modules = p.qr.symbol_size(border=QR_BORDER)[0]
+    modules = int(p.qr.symbol_size(border=QR_BORDER)[0])
     scale = max(1, (W - 2 * m) // modules)
     qr_img = Image.open(io.BytesIO(p.qr_png)).convert("L")
     qr_img = qr_img.resize((modules * scale, modules * scale), Image.Resampling.NEAREST)
@@ -608,7 +631,9 @@ def _pil_watermark(img: Image.Image) -> None:
     ld = ImageDraw.Draw(layer)
     font = _pil_fit(ld, texts.DEMO_WATERMARK, int(diag * 0.8), 140, True)
     ld.text((diag // 2, 100), texts.DEMO_WATERMARK, font=font, fill=(200, 0, 0, 115), anchor="mm")
-    layer = layer.rotate(math.degrees(math.atan2(H, W)), expand=True, resample=Image.Resampling.BICUBIC)
+    layer = layer.rotate(
+        math.degrees(math.atan2(H, W)), expand=True, resample=Image.Resampling.BICUBIC
+    )
     img.paste(layer, ((W - layer.width) // 2, (H - layer.height) // 2), layer)
 
 

@@ -210,7 +210,8 @@ _local = threading.local()  # CascadeClassifier is not safe to share between thr
 def _cascade() -> cv2.CascadeClassifier:
     clf = getattr(_local, "cascade", None)
     if clf is None:
-        clf = cv2.CascadeClassifier(cv2.data.haarcascades + _CASCADE_FILE)
+        path = cv2.data.haarcascades + _CASCADE_FILE  # type: ignore[attr-defined]
+        clf = cv2.CascadeClassifier(path)
         if clf.empty():
             raise RuntimeError(f"OpenCV face model {_CASCADE_FILE} is missing")
         _local.cascade = clf
@@ -224,9 +225,13 @@ def detect_faces(img: Image.Image) -> list[CropBox]:
     the background, or a false positive) are left out.
     """
     scale = min(1.0, _DETECT_SIDE / max(img.size))
-    small = img if scale == 1.0 else img.resize(
-        (max(1, round(img.width * scale)), max(1, round(img.height * scale))),
-        Image.Resampling.BILINEAR,
+    small = (
+        img
+        if scale == 1.0
+        else img.resize(
+            (max(1, round(img.width * scale)), max(1, round(img.height * scale))),
+            Image.Resampling.BILINEAR,
+        )
     )
     gray = cv2.cvtColor(np.asarray(small.convert("RGB")), cv2.COLOR_RGB2GRAY)
     gray = cv2.equalizeHist(gray)
@@ -285,15 +290,20 @@ def _to_source(box: CropBox, loaded: _Loaded) -> CropBox:
     """A box on the (possibly reduced) decoded image, in source pixels."""
     k = 1 / loaded.scale
     x, y = round(box.x * k), round(box.y * k)
-    return CropBox(x, y, min(round(box.w * k), loaded.width - x),
-                   min(round(box.h * k), loaded.height - y))
+    return CropBox(
+        x, y, min(round(box.w * k), loaded.width - x), min(round(box.h * k), loaded.height - y)
+    )
 
 
 def _to_decoded(box: CropBox, loaded: _Loaded) -> CropBox:
     k = loaded.scale
     x, y = round(box.x * k), round(box.y * k)
-    return CropBox(x, y, max(1, min(round(box.w * k), loaded.image.width - x)),
-                   max(1, min(round(box.h * k), loaded.image.height - y)))
+    return CropBox(
+        x,
+        y,
+        max(1, min(round(box.w * k), loaded.image.width - x)),
+        max(1, min(round(box.h * k), loaded.image.height - y)),
+    )
 
 
 # --- Encoding ------------------------------------------------------------------------

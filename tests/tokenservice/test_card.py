@@ -61,14 +61,22 @@ def data(portrait_jpeg: bytes) -> CardData:
 
 
 def _pdftotext(pdf: bytes, page: int) -> str:
-    out = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-", "-"],
-                         input=pdf, capture_output=True, check=True)
+    out = subprocess.run(
+        ["pdftotext", "-f", str(page), "-l", str(page), "-", "-"],
+        input=pdf,
+        capture_output=True,
+        check=True,
+    )
     return " ".join(out.stdout.decode("utf-8").split())
 
 
 def _pdftopng(pdf: bytes, page: int, dpi: int = 300) -> Image.Image:
-    out = subprocess.run(["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page),
-                          "-png", "-"], input=pdf, capture_output=True, check=True)
+    out = subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), "-png", "-"],
+        input=pdf,
+        capture_output=True,
+        check=True,
+    )
     return Image.open(io.BytesIO(out.stdout))
 
 
@@ -99,10 +107,16 @@ def test_card_pdf_is_exactly_id1_with_front_and_back(data: CardData) -> None:
 def test_sheet_is_a4_and_receipt_is_a6(data: CardData) -> None:
     out = card.render(data)
     assert out.sheet_pdf is not None and out.receipt_pdf is not None
-    (w, h), = _media_boxes(out.sheet_pdf)
-    assert (w, h) == (pytest.approx(210 * MM_TO_PT, abs=0.01), pytest.approx(297 * MM_TO_PT, abs=0.01))
-    (w, h), = _media_boxes(out.receipt_pdf)
-    assert (w, h) == (pytest.approx(105 * MM_TO_PT, abs=0.01), pytest.approx(148 * MM_TO_PT, abs=0.01))
+    ((w, h),) = _media_boxes(out.sheet_pdf)
+    assert (w, h) == (
+        pytest.approx(210 * MM_TO_PT, abs=0.01),
+        pytest.approx(297 * MM_TO_PT, abs=0.01),
+    )
+    ((w, h),) = _media_boxes(out.receipt_pdf)
+    assert (w, h) == (
+        pytest.approx(105 * MM_TO_PT, abs=0.01),
+        pytest.approx(148 * MM_TO_PT, abs=0.01),
+    )
 
 
 @needs_poppler
@@ -128,7 +142,9 @@ def test_demo_card_still_decodes_and_is_marked_on_both_sides(data: CardData) -> 
     plain = card.card_pdf(data)
     for page in (1, 2):
         # Rotated text does not extract well, so look for the red of the watermark.
-        extra = _red_share(_pdftopng(pdf, page, dpi=100)) - _red_share(_pdftopng(plain, page, dpi=100))
+        extra = _red_share(_pdftopng(pdf, page, dpi=100)) - _red_share(
+            _pdftopng(plain, page, dpi=100)
+        )
         assert extra > 0.008
     assert _decoded(Image.open(io.BytesIO(card.digital_pass_png(demo)))) == [data.qr_text]
 
@@ -175,7 +191,9 @@ def test_bad_card_input_is_refused(data: CardData, field: str, value: object, co
 
 
 def test_white_category_band_has_a_visible_border(data: CardData) -> None:
-    white = Image.open(io.BytesIO(card.digital_pass_png(dataclasses.replace(data, category_color="#FFFFFF"))))
+    white = Image.open(
+        io.BytesIO(card.digital_pass_png(dataclasses.replace(data, category_color="#FFFFFF")))
+    )
     green = Image.open(io.BytesIO(card.digital_pass_png(data)))
     assert max(white.getpixel((6, 60))) < 80  # the outline
     assert green.getpixel((6, 60)) == (0x2E, 0x8B, 0x57)
@@ -183,8 +201,9 @@ def test_white_category_band_has_a_visible_border(data: CardData) -> None:
 
 def _all_worker_texts(language: str) -> str:
     day = datetime.date(2027, 3, 12)
-    return "".join(texts.text(language, k) for k in texts.keys() if k != "receipt_valid") + \
-        texts.valid_until(day, language)
+    return "".join(
+        texts.text(language, k) for k in texts.keys() if k != "receipt_valid"
+    ) + texts.valid_until(day, language)
 
 
 @pytest.mark.parametrize("language", texts.LANGUAGES)
@@ -258,8 +277,14 @@ def no_disk_writes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[
     monkeypatch.setattr(builtins, "open", guarded_open)
     monkeypatch.setattr(io, "open", guarded_open)
     monkeypatch.setattr(os, "open", guarded_os_open)
-    for name in ("mkstemp", "mkdtemp", "NamedTemporaryFile", "TemporaryFile",
-                 "SpooledTemporaryFile", "TemporaryDirectory"):
+    for name in (
+        "mkstemp",
+        "mkdtemp",
+        "NamedTemporaryFile",
+        "TemporaryFile",
+        "SpooledTemporaryFile",
+        "TemporaryDirectory",
+    ):
         monkeypatch.setattr(tempfile, name, refuse)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     yield None
@@ -269,6 +294,7 @@ def no_disk_writes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[
 def test_nothing_is_written_to_disk(data: CardData, no_disk_writes: None) -> None:
     raw = (FIXTURES / "astronaut.png").read_bytes()
     portrait = photo.process(raw)
-    out = card.render(dataclasses.replace(data, portrait_jpeg=portrait.print_jpeg, demo=True),
-                      personal_code="K7Q")
+    out = card.render(
+        dataclasses.replace(data, portrait_jpeg=portrait.print_jpeg, demo=True), personal_code="K7Q"
+    )
     assert all(isinstance(getattr(out, f), bytes) for f in card.OUTPUTS)

@@ -207,8 +207,14 @@ def test_outputs_carry_no_metadata(astronaut: Image.Image) -> None:
     exif[0x010F] = "PhoneMaker"  # Make
     exif[0x9003] = "2026:01:02 03:04:05"  # DateTimeOriginal
     src = Image.open(FIXTURES / "astronaut.png")
-    data = _bytes(astronaut, "JPEG", quality=92, exif=exif.tobytes(),
-                  icc_profile=src.info["icc_profile"], comment=b"holder: someone")
+    data = _bytes(
+        astronaut,
+        "JPEG",
+        quality=92,
+        exif=exif.tobytes(),
+        icc_profile=src.info["icc_profile"],
+        comment=b"holder: someone",
+    )
     portrait = photo.process(data)
     for blob in (portrait.print_jpeg, portrait.thumbnail):
         info = Image.open(io.BytesIO(blob)).info
@@ -257,8 +263,14 @@ def no_disk_writes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> object:
     monkeypatch.setattr(builtins, "open", guarded_open)
     monkeypatch.setattr(io, "open", guarded_open)
     monkeypatch.setattr(os, "open", guarded_os_open)
-    for name in ("mkstemp", "mkdtemp", "NamedTemporaryFile", "TemporaryFile",
-                 "SpooledTemporaryFile", "TemporaryDirectory"):
+    for name in (
+        "mkstemp",
+        "mkdtemp",
+        "NamedTemporaryFile",
+        "TemporaryFile",
+        "SpooledTemporaryFile",
+        "TemporaryDirectory",
+    ):
         monkeypatch.setattr(tempfile, name, refuse)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     yield None
