@@ -136,3 +136,62 @@ def account_for_token(session: Session, token: str) -> Account | None:
     if row is None or row.revoked or row.account.disabled:
         return None
     return row.account
+
+
+# --- Login bookkeeping (called by the auth blueprint) -------------------------------------
+
+_dummy_hash: list[str] = []
+
+
+def burn_password_check(password: str) -> None:
+    """Spend the time of one password check without an account (no user enumeration by timing)."""
+    if not _dummy_hash:
+        _dummy_hash.append(_hasher.hash(secrets.token_urlsafe(16)))
+    password_matches(_dummy_hash[0], password)
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    try:
+        return _hasher.check_needs_rehash(stored_hash)
+    except InvalidHashError:
+        return False
+
+
+def find_for_update(session: Session, *, account_id: int) -> Account | None:
+    """The account row, locked for the rest of the transaction (PostgreSQL; SQLite locks the file)."""
+    return session.get(Account, account_id, with_for_update=True)
+
+
+def is_locked(account: Account, now: int) -> bool:
+    return account.locked_until > now
+
+
+def record_failed_login(account: Account, now: int, *, max_attempts: int, lock_minutes: int) -> bool:
+    """Count one failed password or code; lock the account at ``max_attempts`` in a row.
+
+    Returns True when this failure locked the account. Failures while it is locked do not
+    extend the lock (so nobody can keep an official locked out for ever); an expired lock
+    starts a fresh count. The caller should hold the row lock (:func:`find_for_update`).
+    """
+    if is_locked(account, now):
+        return False
+    if account.locked_until:
+        account.locked_until = 0
+        account.failed_logins = 0
+    account.failed_logins += 1
+    if account.failed_logins >= max_attempts:
+        account.locked_until = now + lock_minutes * 60
+        return True
+    return False
+
+
+def record_successful_login(account: Account) -> None:
+    account.failed_logins = 0
+    account.locked_until = 0
+
+
+def change_password(account: Account, new_password: str) -> None:
+    """Set a new password (the caller checked the old one)."""
+    if len(new_password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+    account.password_hash = hash_password(new_password)

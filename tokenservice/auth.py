@@ -2,21 +2,89 @@
 
 Views elsewhere use only :func:`login_required` and :func:`current_official`.
 The session holds the account id, username and role after both factors passed.
+
+The flow: ``/login`` checks username and password and keeps only a short-lived
+"password passed" marker in the session; ``/login/totp`` (or ``/login/enroll`` for an
+account without a second factor yet) checks the code. Only then is the session
+emptied and filled anew. Every failure, of either factor, counts towards the lockout,
+and the answer to a wrong username, a wrong password, a disabled or a locked account
+is one and the same.
+
+Sessions are Flask's signed cookies. Each request of a logged-in official re-checks the
+idle time, the session's age, and that the account still exists, is not disabled and
+has the same role and password as at login (changing the password ends other sessions).
+What cannot be done without server-side sessions: a copied cookie stays usable after
+logout until it idles out; the cookie is HttpOnly, SameSite=Strict and (in production)
+Secure, and the idle timeout is short.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, redirect, request, session, url_for
+import segno
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from werkzeug.routing import BuildError
+from werkzeug.wrappers import Response as BaseResponse
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
+from . import accounts, audit
 from .issuance import Official
+from .models import Account
 
 bp = Blueprint("auth", __name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: After the password, the code must follow within this many seconds.
+PENDING_SECONDS = 300
+#: A session ends this long after login, however active (a consultation hour is three).
+MAX_SESSION_HOURS = 12
+LANGUAGES = ("nl", "en")
+#: Where each role starts; the first endpoint that exists wins.
+START_PAGES: dict[str, tuple[str, ...]] = {
+    "intake": ("intake.new", "intake.index"),
+    "handhaver": ("handhaving.index",),
+    "beheer": ("beheer.index",),
+}
+_SESSION_KEYS = ("authenticated", "account_id", "username", "role", "pw", "login_at", "seen")
+
+
+def _now() -> int:
+    """The clock (tests replace it)."""
+    return int(time.time())
+
+
+def _settings() -> Any:
+    return current_app.extensions["pas"].settings
+
+
+def _db() -> Any:
+    return current_app.extensions["pas"].db
+
+
+# --- The interface for other blueprints ---------------------------------------------------
 
 
 def current_official() -> Official | None:
@@ -34,7 +102,9 @@ def login_required(*roles: str) -> Callable[[F], F]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             official = current_official()
             if official is None:
-                return redirect(url_for("auth.login", next=request.path))
+                if request.method == "GET":
+                    return redirect(url_for("auth.login", next=_request_path()))
+                return redirect(url_for("auth.login"))
             if roles and official.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
@@ -42,3 +112,372 @@ def login_required(*roles: str) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+# --- Helpers ------------------------------------------------------------------------------
+
+
+def _request_path() -> str:
+    return request.full_path.rstrip("?") if request.query_string else request.path
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None (no open redirects)."""
+    if not target or len(target) > 2000:
+        return None
+    if any(ord(c) < 32 or c == "\\" for c in target):
+        return None
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def endpoint_url(*endpoints: str) -> str | None:
+    """The URL of the first of ``endpoints`` that exists and needs no arguments."""
+    for endpoint in endpoints:
+        if endpoint in current_app.view_functions:
+            try:
+                return url_for(endpoint)
+            except BuildError:
+                continue
+    return None
+
+
+def _password_fingerprint(account: Account) -> str:
+    """Ties a session to the password it was made with, without putting the hash in the cookie."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, account.password_hash.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _logout() -> None:
+    lang = session.get("lang")
+    session.clear()
+    if lang in LANGUAGES:
+        session["lang"] = lang
+
+
+def _failed() -> str:
+    return _(
+        "Inloggen is niet gelukt. Controleer gebruikersnaam en wachtwoord. "
+        "Na herhaalde fouten wordt een account een tijd geblokkeerd."
+    )
+
+
+def _start_session(account: Account, next_url: str | None) -> BaseResponse:
+    """Both factors passed: a fresh session (nothing from before login survives but the language)."""
+    now = _now()
+    _logout()
+    session["authenticated"] = True
+    session["account_id"] = account.id
+    session["username"] = account.username
+    session["role"] = account.role
+    session["pw"] = _password_fingerprint(account)
+    session["login_at"] = now
+    session["seen"] = now
+    session.permanent = True
+    return redirect(safe_next(next_url) or url_for("auth.home"))
+
+
+def _pending() -> dict[str, Any] | None:
+    """The "password passed" marker, if it is fresh."""
+    pending = session.get("pending_login")
+    if not isinstance(pending, dict) or not isinstance(pending.get("account_id"), int):
+        return None
+    if not 0 <= _now() - int(pending.get("at", 0)) <= PENDING_SECONDS:
+        session.pop("pending_login", None)
+        return None
+    return pending
+
+
+# --- Forms --------------------------------------------------------------------------------
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Gebruikersnaam"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Wachtwoord"), validators=[DataRequired(), Length(max=1024)])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Code uit de app"),
+        validators=[DataRequired(), Regexp(r"^\s*[0-9]{3}\s?[0-9]{3}\s*$", message=_l("Zes cijfers."))],
+    )
+
+
+class PasswordForm(FlaskForm):
+    old = PasswordField(_l("Huidig wachtwoord"), validators=[DataRequired(), Length(max=1024)])
+    new = PasswordField(
+        _l("Nieuw wachtwoord"),
+        validators=[
+            DataRequired(),
+            Length(
+                min=accounts.MIN_PASSWORD_LENGTH, max=1024,
+                message=_l("Minstens %(n)s tekens.", n=accounts.MIN_PASSWORD_LENGTH),
+            ),
+        ],
+    )
+    repeat = PasswordField(
+        _l("Nieuw wachtwoord nogmaals"),
+        validators=[DataRequired(), EqualTo("new", message=_l("De twee nieuwe wachtwoorden verschillen."))],
+    )
+
+
+class LangForm(FlaskForm):
+    lang = StringField(validators=[DataRequired()])
+    next = HiddenField()
+
+
+# --- Templates ----------------------------------------------------------------------------
+
+
+def current_locale() -> str:
+    """The page's language code (the ``lang`` of ``<html>`` and the switch in the nav)."""
+    locale = get_locale()
+    return str(locale.language) if locale is not None else "nl"
+
+
+@bp.app_context_processor
+def _template_helpers() -> dict[str, Any]:
+    return {
+        "current_official": current_official,
+        "endpoint_url": endpoint_url,
+        "current_locale": current_locale,
+    }
+
+
+@bp.app_errorhandler(403)
+def _forbidden(_exc: Any) -> Any:
+    from .app import _error_page
+
+    return _error_page(403, "forbidden", _("U heeft geen toegang tot deze pagina."))
+
+
+# --- Every request: idle timeout and a still-valid account --------------------------------
+
+
+@bp.before_app_request
+def _check_session() -> None:
+    if request.endpoint == "static" or not session.get("authenticated"):
+        return
+    now = _now()
+    settings = _settings()
+    seen = session.get("seen")
+    login_at = session.get("login_at")
+    if (
+        not isinstance(seen, int)
+        or not isinstance(login_at, int)
+        or now - seen > settings.idle_minutes * 60
+        or now - login_at > MAX_SESSION_HOURS * 3600
+        or now < seen
+    ):
+        _logout()
+        flash(_("U bent uitgelogd omdat u %(n)s minuten niets deed.", n=settings.idle_minutes), "info")
+        return
+    account_id = session.get("account_id")
+    if not isinstance(account_id, int):
+        _logout()
+        return
+    with _db().transaction() as s:
+        account = s.get(Account, account_id)
+        valid = (
+            account is not None
+            and not account.disabled
+            and account.username == session.get("username")
+            and account.role == session.get("role")
+            and hmac.compare_digest(_password_fingerprint(account), str(session.get("pw", "")))
+        )
+    if not valid:
+        _logout()
+        flash(_("Uw account is gewijzigd of uitgeschakeld; log opnieuw in."), "error")
+        return
+    session["seen"] = now
+
+
+# --- Views --------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def home() -> Any:
+    official = current_official()
+    if official is None:
+        return redirect(url_for("auth.login"))
+    start = endpoint_url(*START_PAGES.get(official.role, ()))
+    if start:
+        return redirect(start)
+    return render_template("auth/home.html", official=official)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    next_url = safe_next(request.args.get("next"))
+    if request.method == "GET" and current_official() is not None:
+        return redirect(next_url or url_for("auth.home"))
+    form = LoginForm()
+    if not form.validate_on_submit():
+        if request.method == "POST":
+            flash(_failed(), "error")
+        return render_template("auth/login.html", form=form)
+
+    username = (form.username.data or "").strip().lower()
+    password = form.password.data or ""
+    # First look (short transaction), then the slow hash outside it, then the bookkeeping
+    # under the row lock, where the account's state is checked again.
+    with _db().transaction() as s:
+        account = accounts.find(s, username)
+        snapshot = (account.id, account.password_hash) if account is not None else None
+    if snapshot is None:
+        accounts.burn_password_check(password)
+        flash(_failed(), "error")
+        return render_template("auth/login.html", form=form)
+    account_id, stored_hash = snapshot
+    matches = accounts.password_matches(stored_hash, password)
+    now = _now()
+    enrolled = False
+    with _db().transaction() as s:
+        account = accounts.find_for_update(s, account_id=account_id)
+        ok = (
+            account is not None
+            and matches
+            and account.password_hash == stored_hash
+            and not account.disabled
+            and not accounts.is_locked(account, now)
+        )
+        if account is not None and not ok and not account.disabled:
+            _count_failure(s, account, now)
+        if ok and account is not None:
+            if accounts.needs_rehash(account.password_hash):
+                account.password_hash = accounts.hash_password(password)
+            enrolled = account.totp_enrolled
+    if not ok:
+        flash(_failed(), "error")
+        return render_template("auth/login.html", form=form)
+    _logout()
+    session["pending_login"] = {"account_id": account_id, "at": now, "next": next_url}
+    return redirect(url_for("auth.totp" if enrolled else "auth.enroll"))
+
+
+def _count_failure(s: Any, account: Account, now: int) -> None:
+    settings = _settings()
+    if accounts.record_failed_login(
+        account, now, max_attempts=settings.lockout_attempts, lock_minutes=settings.lockout_minutes
+    ):
+        audit.append(s, at=now, actor=account.username, role=account.role, action="account_locked")
+
+
+def _second_factor(enroll: bool) -> Any:
+    pending = _pending()
+    if pending is None:
+        flash(_("Log eerst in met uw wachtwoord."), "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    template = "auth/enroll.html" if enroll else "auth/totp.html"
+    now = _now()
+    with _db().transaction() as s:
+        account = accounts.find_for_update(s, account_id=pending["account_id"])
+        if account is None or account.disabled or accounts.is_locked(account, now):
+            _logout()
+            flash(_failed(), "error")
+            return redirect(url_for("auth.login"))
+        if account.totp_enrolled == enroll:
+            return redirect(url_for("auth.totp" if account.totp_enrolled else "auth.enroll"))
+        context: dict[str, Any] = {"form": form}
+        if enroll:
+            uri = accounts.totp_uri(account, issuer_name=_("Pas-service"))
+            context["qr"] = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
+            secret = account.totp_secret
+            context["secret"] = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+        if not form.validate_on_submit():
+            if request.method == "POST":
+                flash(_("Die code klopt niet. Probeer de volgende code uit de app."), "error")
+            return render_template(template, **context)
+        if not accounts.totp_matches(account, form.code.data or "", now):
+            _count_failure(s, account, now)
+            if accounts.is_locked(account, now):
+                _logout()
+                flash(_failed(), "error")
+                return redirect(url_for("auth.login"))
+            flash(_("Die code klopt niet. Probeer de volgende code uit de app."), "error")
+            return render_template(template, **context)
+        accounts.record_successful_login(account)
+        if enroll:
+            account.totp_enrolled = True
+            audit.append(s, at=now, actor=account.username, role=account.role, action="totp_enrolled")
+        s.flush()
+    return _start_session(account, pending.get("next"))
+
+
+@bp.route("/login/totp", methods=["GET", "POST"])
+def totp() -> Any:
+    return _second_factor(enroll=False)
+
+
+@bp.route("/login/enroll", methods=["GET", "POST"])
+def enroll() -> Any:
+    return _second_factor(enroll=True)
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    # CSRFProtect has checked the token app-wide before this view runs.
+    _logout()
+    flash(_("U bent uitgelogd."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required()
+def password() -> Any:
+    form = PasswordForm()
+    if not form.validate_on_submit():
+        return render_template("auth/password.html", form=form, min_length=accounts.MIN_PASSWORD_LENGTH)
+    old, new = form.old.data or "", form.new.data or ""
+    with _db().transaction() as s:
+        stored = s.get(Account, session["account_id"]).password_hash
+    matches = accounts.password_matches(stored, old)
+    now = _now()
+    locked = False
+    with _db().transaction() as s:
+        account = accounts.find_for_update(s, account_id=session["account_id"])
+        if account is None:  # pragma: no cover - the request hook logged out already
+            abort(403)
+        if not matches:
+            _count_failure(s, account, now)
+            locked = accounts.is_locked(account, now)
+        else:
+            accounts.change_password(account, new)
+            accounts.record_successful_login(account)
+            audit.append(s, at=now, actor=account.username, role=account.role, action="password_changed")
+            s.flush()
+            session["pw"] = _password_fingerprint(account)
+    if not matches:
+        if locked:
+            _logout()
+            flash(_failed(), "error")
+            return redirect(url_for("auth.login"))
+        form.old.errors = [_("Het huidige wachtwoord klopt niet.")]
+        return render_template("auth/password.html", form=form, min_length=accounts.MIN_PASSWORD_LENGTH)
+    flash(_("Uw wachtwoord is gewijzigd."), "info")
+    return redirect(url_for("auth.home"))
+
+
+@bp.post("/lang")
+def lang() -> Any:
+    form = LangForm()
+    choice = form.lang.data if form.validate_on_submit() else None
+    if choice in LANGUAGES:
+        session["lang"] = choice
+    target = safe_next(form.next.data) or safe_next(_local_referrer())
+    return redirect(target or url_for("auth.home"))
+
+
+def _local_referrer() -> str | None:
+    ref = request.referrer
+    if not ref:
+        return None
+    parts = urlsplit(ref)
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
