@@ -1,0 +1,71 @@
+"""tests/vectors/pas1.json: reproducible from its script, and every case verifies as it says."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pas_support import VECTORS, make_vectors
+
+from verifier import Notice, Status, TrustStore, verify
+
+PAS1 = VECTORS / "pas1.json"
+CASES: list[dict[str, Any]] = json.loads(PAS1.read_text(encoding="utf-8"))
+REQUIRED = {
+    "name",
+    "qr_text",
+    "anchor_pub_hex",
+    "trust_list_b64",
+    "revocations_b64",
+    "now",
+    "expect",
+}
+OPTIONAL = {"note", "warnings", "number"}
+
+
+def test_regenerating_the_vectors_gives_the_checked_in_file_byte_for_byte() -> None:
+    assert make_vectors().render() == PAS1.read_text(encoding="utf-8"), (
+        "tests/vectors/pas1.json is stale: run `make vectors` and commit the result"
+    )
+
+
+def test_the_script_writes_the_same_file(tmp_path: Path) -> None:
+    out = tmp_path / "pas1.json"
+    assert make_vectors().main([str(out)]) == 0
+    assert out.read_bytes() == PAS1.read_bytes()
+
+
+def test_cases_have_the_documented_fields_and_unique_names() -> None:
+    names = [c["name"] for c in CASES]
+    assert len(names) == len(set(names))
+    for case in CASES:
+        assert REQUIRED <= set(case) <= REQUIRED | OPTIONAL, case["name"]
+        assert case["expect"] in {s.value for s in Status}
+        assert set(case.get("warnings", [])) <= {n.value for n in Notice}
+        assert isinstance(case["now"], int)
+
+
+def test_the_vectors_cover_every_status_and_every_warning() -> None:
+    assert {c["expect"] for c in CASES} == {s.value for s in Status}
+    warnings = {w for c in CASES for w in c.get("warnings", [])}
+    assert warnings == {n.value for n in Notice}
+
+
+def store_for(case: dict[str, Any]) -> TrustStore:
+    return TrustStore.from_bytes(
+        bytes.fromhex(case["anchor_pub_hex"]),
+        base64.b64decode(case["trust_list_b64"]),
+        [base64.b64decode(r) for r in case["revocations_b64"]],
+    )
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_vector(case: dict[str, Any]) -> None:
+    verdict = verify(case["qr_text"], store_for(case), now=case["now"])
+    assert verdict.status == case["expect"], verdict.reason
+    if "warnings" in case:
+        assert sorted(w.value for w in verdict.warnings) == sorted(case["warnings"])
+    assert verdict.number == case.get("number")
