@@ -115,13 +115,9 @@ class World:
     """
 
     anchor: nacl.signing.SigningKey = dataclasses.field(default_factory=lambda: key("anchor"))
-    groningen: nacl.signing.SigningKey = dataclasses.field(
-        default_factory=lambda: key("GM0014")
-    )
+    groningen: nacl.signing.SigningKey = dataclasses.field(default_factory=lambda: key("GM0014"))
     assen: nacl.signing.SigningKey = dataclasses.field(default_factory=lambda: key("GM0106"))
-    stranger: nacl.signing.SigningKey = dataclasses.field(
-        default_factory=lambda: key("stranger")
-    )
+    stranger: nacl.signing.SigningKey = dataclasses.field(default_factory=lambda: key("stranger"))
 
     # --- trust list -----------------------------------------------------------------
 

@@ -109,7 +109,11 @@ def test_every_final_pair_decodes_iff_it_is_at_most_255() -> None:
 @pytest.mark.parametrize("position", [0, 1, 2, 3, 4])
 def test_every_character_outside_the_alphabet_is_refused_at_any_position(position: int) -> None:
     base = "BB8BB"
-    outsiders = [chr(c) for c in range(256) if chr(c) not in ALPHABET] + ["€", "\u200b", "\U0001f600"]
+    outsiders = [chr(c) for c in range(256) if chr(c) not in ALPHABET] + [
+        "€",
+        "\u200b",
+        "\U0001f600",
+    ]
     for ch in outsiders:
         text = base[:position] + ch + base[position + 1 :]
         with pytest.raises(FormatError):

@@ -274,9 +274,7 @@ def test_sig_structure_equals_cbor2_encoding_of_the_array() -> None:
 # Keys for which RFC 8949 bytewise order and cbor2's length-first order coincide:
 # one-byte integers and ASCII text shorter than 24 bytes (what the format uses).
 _keys = st.integers(-24, 23) | st.text(st.characters(max_codepoint=127), max_size=23)
-_leaves = (
-    st.integers(-(2**64), 2**64 - 1) | st.binary(max_size=40) | st.text(max_size=20)
-)
+_leaves = st.integers(-(2**64), 2**64 - 1) | st.binary(max_size=40) | st.text(max_size=20)
 _values = st.recursive(
     _leaves,
     lambda children: st.lists(children, max_size=4) | st.dictionaries(_keys, children, max_size=4),
@@ -294,8 +292,9 @@ def test_encoder_agrees_with_cbor2_canonical_and_round_trips(value: Any) -> None
 _any_keys = st.integers(-(2**64), 2**64 - 1) | st.text(max_size=30)
 _any_values = st.recursive(
     _leaves,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(_any_keys, children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(_any_keys, children, max_size=4)
+    ),
     max_leaves=12,
 )
 

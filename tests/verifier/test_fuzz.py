@@ -131,7 +131,8 @@ _scalars = st.one_of(
     st.sampled_from(["GM0014", "raam", "thuis", "image/avif", "GR-7K3M9QXD-4", ""]),
 )
 _values = st.recursive(
-    _scalars, lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=4), c, max_size=3),
+    _scalars,
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=4), c, max_size=3),
     max_leaves=6,
 )
 _claim_keys = st.sampled_from([1, 4, 5, 6, 7, "pn", "cat", "ph", "pt", 2, 3, "x", -1])

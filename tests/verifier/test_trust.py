@@ -215,7 +215,11 @@ def test_lists_round_trip_through_their_signed_bytes(world: World) -> None:
 
 def test_revocation_build_sorts_and_deduplicates_serials() -> None:
     rl = RevocationList.build(
-        iss="GM0014", seq=1, iat=NOW, exp=NOW + 1, serials=[b"\x09" * 16, b"\x01" * 16, b"\x09" * 16]
+        iss="GM0014",
+        seq=1,
+        iat=NOW,
+        exp=NOW + 1,
+        serials=[b"\x09" * 16, b"\x01" * 16, b"\x09" * 16],
     )
     assert rl.serials == (b"\x01" * 16, b"\x09" * 16)
 
@@ -267,7 +271,11 @@ def test_category_fields_have_a_fixed_form(bad: dict[str, str]) -> None:
 
 def test_categories_must_be_unique_and_between_1_and_16(world: World) -> None:
     raam = DEFAULT_CATEGORIES[0]
-    for categories in ((), (raam, raam), tuple(Category(f"c{i}", "x", "#000000") for i in range(17))):
+    for categories in (
+        (),
+        (raam, raam),
+        tuple(Category(f"c{i}", "x", "#000000") for i in range(17)),
+    ):
         with pytest.raises(FormatError):
             world.entry(categories=categories)
 

@@ -113,7 +113,18 @@ def test_without_now_the_system_clock_is_used(
 
 @pytest.mark.parametrize(
     "text",
-    ["", "PAS1:", "PAS1", "pas1:BB8", "HC1:BB8", "PAS1:BB8", "PAS1:bb8", "PAS1:A", "PAS1:GGW", "ümlaut"],
+    [
+        "",
+        "PAS1:",
+        "PAS1",
+        "pas1:BB8",
+        "HC1:BB8",
+        "PAS1:BB8",
+        "PAS1:bb8",
+        "PAS1:A",
+        "PAS1:GGW",
+        "ümlaut",
+    ],
 )
 def test_text_that_is_not_a_pass_is_malformed(world: World, text: str) -> None:
     verdict = check(world, text)
@@ -389,9 +400,7 @@ def unsigned_outcomes(world: World) -> dict[str, str]:
 def test_a_verdict_without_a_verified_signature_carries_no_claims(
     world: World, status: str
 ) -> None:
-    verdict = check(
-        world, unsigned_outcomes(world)[status], iat=NOW - 40 * DAY, exp=NOW - DAY
-    )
+    verdict = check(world, unsigned_outcomes(world)[status], iat=NOW - 40 * DAY, exp=NOW - DAY)
     assert verdict.status == status
     for name in CLAIM_FIELDS:
         assert getattr(verdict, name) is None, name
