@@ -74,30 +74,38 @@ def timed(fn: Callable[[], object], runs: int) -> list[float]:
     return times
 
 
-def report(label: str, times: list[float]) -> None:
+def report(label: str, times: list[float]) -> dict[str, float]:
     times = sorted(times)
+    median = statistics.median(times)
     p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-    print(f"  {label:<44} median {statistics.median(times):6.1f} ms   p95 {p95:6.1f} ms")
+    print(f"  {label:<44} median {median:6.1f} ms   p95 {p95:6.1f} ms")
+    return {"median_ms": round(median, 1), "p95_ms": round(p95, 1)}
 
 
-def bench_pipeline(runs: int) -> None:
+def bench_pipeline(runs: int) -> dict[str, dict[str, float]]:
     print(f"Pipeline: photo in -> card PDF + phone PNG out ({runs} runs)")
+    out: dict[str, dict[str, float]] = {}
     for name, raw in inputs().items():
 
         def pipeline(raw: bytes = raw) -> None:
             portrait = photo.process(raw)
             card.render(card_data(portrait.print_jpeg), outputs=("card_pdf", "digital_png"))
 
-        report(name, timed(pipeline, runs))
+        out["pipeline " + name] = report(name, timed(pipeline, runs))
     portrait = photo.process(FIXTURE.read_bytes())
     data = card_data(portrait.print_jpeg)
     print("Parts (astronaut):")
-    report("photo.process", timed(lambda: photo.process(FIXTURE.read_bytes()), runs))
-    report("card_pdf (incl. QR encode)", timed(lambda: card.card_pdf(data), runs))
-    report("digital_pass_png (incl. QR encode)", timed(lambda: card.digital_pass_png(data), runs))
-    report("sheet_pdf", timed(lambda: card.sheet_pdf(data), runs))
-    report("receipt_pdf", timed(lambda: card.receipt_pdf(data), runs))
-    report("render(all four)", timed(lambda: card.render(data), runs))
+    parts: list[tuple[str, Callable[[], object]]] = [
+        ("photo.process", lambda: photo.process(FIXTURE.read_bytes())),
+        ("card_pdf (incl. QR encode)", lambda: card.card_pdf(data)),
+        ("digital_pass_png (incl. QR encode)", lambda: card.digital_pass_png(data)),
+        ("sheet_pdf", lambda: card.sheet_pdf(data)),
+        ("receipt_pdf", lambda: card.receipt_pdf(data)),
+        ("render(all four)", lambda: card.render(data)),
+    ]
+    for label, fn in parts:
+        out[label] = report(label, timed(fn, runs))
+    return out
 
 
 def _ssim(a: np.ndarray, b: np.ndarray) -> float:
@@ -113,7 +121,7 @@ def _ssim(a: np.ndarray, b: np.ndarray) -> float:
     return float(m.mean())
 
 
-def bench_thumbnail() -> None:
+def bench_thumbnail() -> dict[str, dict[str, float]]:
     """SSIM of each format/size at the byte budget against a 144x192 reference."""
     print(
         f"Thumbnail at <= {photo.THUMBNAIL_MAX_BYTES} bytes: "
@@ -122,6 +130,7 @@ def bench_thumbnail() -> None:
     src = Image.open(io.BytesIO(photo.process(FIXTURE.read_bytes()).print_jpeg)).convert("L")
     ref_size = (144, 192)
     ref = np.asarray(src.resize(ref_size, Image.Resampling.LANCZOS))
+    out: dict[str, dict[str, float]] = {}
     for size in ((60, 80), (72, 96), (84, 112), (96, 128)):
         gray = src.resize(size, Image.Resampling.LANCZOS)
         for fmt in ("WEBP", "AVIF"):
@@ -130,19 +139,20 @@ def bench_thumbnail() -> None:
                 blob = photo._encode_thumbnail(gray, fmt, photo.THUMBNAIL_MAX_BYTES)
             except photo.PhotoError:
                 print(f"  {fmt:<5} {size[0]}x{size[1]}: does not fit")
+                out[f"{fmt} {size[0]}x{size[1]}"] = {"fits": 0}
                 continue
             ms = (time.perf_counter() - t) * 1000
-            dec = (
-                Image.open(io.BytesIO(blob)).convert("L").resize(ref_size, Image.Resampling.BICUBIC)
-            )
+            dec = Image.open(io.BytesIO(blob)).convert("L")
+            ssim = _ssim(ref, np.asarray(dec.resize(ref_size, Image.Resampling.BICUBIC)))
+            out[f"{fmt} {size[0]}x{size[1]}"] = {"size_bytes": len(blob), "ssim": round(ssim, 3)}
             print(
                 f"  {fmt:<5} {size[0]:>3}x{size[1]:<3} {len(blob):4d} bytes  "
-                f"SSIM {_ssim(ref, np.asarray(dec)):.3f}"
-                f"  encode+search {ms:5.1f} ms"
+                f"SSIM {ssim:.3f}  encode+search {ms:5.1f} ms"
             )
+    return out
 
 
-def bench_qr_libraries(runs: int) -> None:
+def bench_qr_libraries(runs: int) -> dict[str, dict[str, float]]:
     import qrcode
     import segno
 
@@ -158,8 +168,10 @@ def bench_qr_libraries(runs: int) -> None:
         qr.make(fit=True)
         return qr.get_matrix()
 
-    report("segno", timed(with_segno, runs))
-    report("qrcode", timed(with_qrcode, runs))
+    return {
+        "segno": report("segno", timed(with_segno, runs)),
+        "qrcode": report("qrcode", timed(with_qrcode, runs)),
+    }
 
 
 def _camera(img: Image.Image, px: int, rnd: random.Random) -> Image.Image:
@@ -223,6 +235,33 @@ def bench_qr_error_correction(trials: int) -> None:
             f"  {ec.upper():<3} {qr.version:>7}  {card.QR_WIDTH_MM / modules:9.3f}  "
             + "  ".join(f"{r:6.0%}" for r in rates)
         )
+
+
+TARGET_MS = 250
+
+
+def run() -> dict[str, object]:
+    """For bench/run.py: pipeline timing, thumbnail formats and QR libraries (< 1 min)."""
+    pipeline = bench_pipeline(runs=15)
+    astronaut = pipeline["pipeline astronaut 512x512 PNG"]["median_ms"]
+    webcam = pipeline["pipeline webcam 1280x720 JPEG"]["median_ms"]
+    return {
+        "pipeline": pipeline,
+        "thumbnail": bench_thumbnail(),
+        "qr_library": bench_qr_libraries(runs=15),
+        "targets": {
+            f"photo -> card PDF + PNG, astronaut, median <= {TARGET_MS} ms": {
+                "value": astronaut,
+                "limit": TARGET_MS,
+                "ok": astronaut <= TARGET_MS,
+            },
+            f"photo -> card PDF + PNG, webcam frame, median <= {TARGET_MS} ms": {
+                "value": webcam,
+                "limit": TARGET_MS,
+                "ok": webcam <= TARGET_MS,
+            },
+        },
+    }
 
 
 def main() -> None:
