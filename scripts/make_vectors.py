@@ -54,6 +54,8 @@ from verifier.format import (
     sig_structure,
 )
 
+#: The order L of the Ed25519 base point (RFC 8032 §5.1).
+ED25519_ORDER = 2**252 + 27742317777372353535851937790883648493
 #: The fixed clock of every case: 2026-01-01T00:00:00Z.
 NOW = 1_767_225_600
 DAY = 86_400
@@ -820,6 +822,16 @@ def build_cases() -> list[dict[str, Any]]:
             "signed by the trust anchor under Groningen's kid",
         )
     )
+    s_plus_l = int.from_bytes(good.signature[32:], "little") + ED25519_ORDER
+    malleated = good.signature[:32] + s_plus_l.to_bytes(32, "little")
+    add(
+        case(
+            "bad-signature-malleated-s",
+            qr(Sign1(good.protected, good.kid, payload, malleated).to_bytes()),
+            "BAD_SIGNATURE",
+            "S replaced by S + L: verifiers must refuse a non-canonical S (RFC 8032 §5.1.7)",
+        )
+    )
 
     # NOT_YET_VALID ----------------------------------------------------------------
     p = make_pass("not-yet-valid", iat=NOW - DAY, nbf=NOW + 301)
@@ -921,16 +933,84 @@ def render() -> str:
     return json.dumps(build_cases(), indent=2, ensure_ascii=False) + "\n"
 
 
+def explain(qr_text: str, *, keep: int = 16) -> str:
+    """An annotated hex dump of a pass's COSE bytes (docs/token-format.md shows one).
+
+    Each line is ``OFFSET  HEX | meaning`` (offsets in hex); the photo's middle is
+    elided on a line starting with ``...``. Built with the verifier's own decoder
+    and encoder, so it cannot disagree with them.
+    """
+    import datetime
+
+    cose = _base45.decode(qr_text[len(QR_PREFIX) :])
+    env = Sign1.from_bytes(cose)
+    claims = _cbor.decode(env.payload)
+    assert isinstance(claims, dict)
+    names = {1: "iss", 4: "exp", 5: "nbf", 6: "iat", 7: "cti"}
+    lines: list[str] = []
+    pos = 0
+
+    def emit(data: bytes, meaning: str = "", indent: int = 0) -> None:
+        nonlocal pos
+        assert cose[pos : pos + len(data)] == data
+        for i in range(0, len(data), 16):
+            hex_ = " " * indent + data[i : i + 16].hex(" ")
+            note = meaning if i == 0 else ""
+            lines.append(f"{pos + i:04x}  {hex_:<52}{'| ' + note if note else ''}".rstrip())
+        pos += len(data)
+
+    def describe(k: Any, v: Any) -> str:
+        key = f"{k} ({names[k]})" if k in names else json.dumps(k)
+        if isinstance(v, int):
+            when = datetime.datetime.fromtimestamp(v, datetime.UTC).strftime("%Y-%m-%dT%H:%MZ")
+            return f"{key}: uint {v} = {when}"
+        if isinstance(v, bytes):
+            return f"{key}: bstr, {len(v)} bytes"
+        return f"{key}: text {json.dumps(v)}"
+
+    emit(b"\xd2", "tag 18: COSE_Sign1")
+    emit(b"\x84", "array of 4")
+    emit(_cbor.byte_string_head(len(env.protected)), "bstr, 13 bytes: protected header")
+    emit(env.protected[:1], "map of 2", 2)
+    emit(env.protected[1:3], "1 (alg): -8 (EdDSA)", 2)
+    emit(env.protected[3:5], "4 (kid): bstr, 8 bytes", 2)
+    emit(env.kid, "kid = SHA-256(issuer public key)[:8]", 4)
+    emit(b"\xa0", "map of 0: unprotected header, always empty")
+    emit(_cbor.byte_string_head(len(env.payload)), f"bstr, {len(env.payload)} bytes: payload")
+    emit(env.payload[:1], f"map of {len(claims)}: the claims", 2)
+    for k, v in claims.items():
+        encoded = _cbor.encode(v)
+        raw = v if isinstance(v, bytes) else v.encode() if isinstance(v, str) else b""
+        head = _cbor.encode(k) + encoded[: len(encoded) - len(raw)]
+        emit(head, describe(k, v), 2)
+        if len(raw) > 2 * keep:
+            emit(raw[:keep], "photo: first bytes", 4)
+            lines.append(f"...   {len(raw) - 2 * keep} more photo bytes")
+            pos += len(raw) - 2 * keep
+            emit(raw[-keep:], "photo: last bytes", 4)
+        elif raw:
+            emit(raw, "", 4)
+    emit(b"\x58\x40", "bstr, 64 bytes: Ed25519 signature (R, S)")
+    emit(env.signature, "", 2)
+    assert pos == len(cose)
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", nargs="?", help="output file, or - for stdout")
     parser.add_argument(
         "--photos", action="store_true", help="print freshly encoded photo constants"
     )
+    parser.add_argument("--explain", metavar="NAME", help="annotated hex dump of one case")
     args = parser.parse_args(argv)
     if args.photos:
         for name, data in zip(("PHOTO_AVIF", "PHOTO_WEBP"), encode_photos(), strict=True):
             print(f"{name} ({len(data)} bytes):\n{base64.encodebytes(data).decode()}")
+        return 0
+    if args.explain:
+        (chosen,) = [c for c in build_cases() if c["name"] == args.explain]
+        sys.stdout.write(explain(chosen["qr_text"]))
         return 0
     if not args.out:
         parser.error("OUT.json is required")
