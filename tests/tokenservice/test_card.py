@@ -199,6 +199,19 @@ def test_white_category_band_has_a_visible_border(data: CardData) -> None:
     assert green.getpixel((6, 60)) == (0x2E, 0x8B, 0x57)
 
 
+def test_logo_is_printed_in_the_band(data: CardData) -> None:
+    logo = Image.new("RGB", (200, 80), (200, 0, 0))
+    buf = io.BytesIO()
+    logo.save(buf, "PNG")
+    d = dataclasses.replace(data, logo_png=buf.getvalue())
+    assert card.card_pdf(d).count(b"/Subtype /Image") == 3  # portrait, logo, QR
+    png = Image.open(io.BytesIO(card.digital_pass_png(d))).convert("RGB")
+    assert png.getpixel((card.DIGITAL_SIZE[0] - 60, 60)) == (200, 0, 0)
+    with pytest.raises(CardError) as exc:
+        card.card_pdf(dataclasses.replace(data, logo_png=b"not a png"))
+    assert exc.value.code == "logo_png"
+
+
 def _all_worker_texts(language: str) -> str:
     day = datetime.date(2027, 3, 12)
     return "".join(

@@ -76,6 +76,17 @@ def test_manual_crop_makes_a_portrait_where_detection_refuses(astronaut: Image.I
     assert len(portrait.thumbnail) <= photo.THUMBNAIL_MAX_BYTES
 
 
+def test_manual_crop_on_a_large_photo_is_in_source_pixels(astronaut: Image.Image) -> None:
+    # 3400 px: decoded at half scale internally, but the box stays in source pixels.
+    big = _bytes(astronaut.resize((3400, 3400)), "JPEG", quality=90)
+    box = CropBox(896, 0, 1215, 1620)
+    portrait = photo.process(big, crop=box)
+    assert portrait.box == box
+    assert portrait.face_found
+    auto = photo.process(big)
+    assert _contains(auto.box, tuple(round(v * 3400 / 512) for v in ASTRONAUT_FACE))
+
+
 def test_manual_crop_without_a_face_still_works_and_says_so() -> None:
     data = (FIXTURES / "coffee.png").read_bytes()
     portrait = photo.process(data, crop=CropBox(100, 20, 270, 360))
