@@ -283,12 +283,14 @@ def test_login_returns_to_the_local_page_asked_for(client, instance, clock) -> N
 
 
 def test_session_cookie_is_httponly_samesite_strict_and_secure_in_production(app, client, instance) -> None:
+    from tokenservice import config
     from tokenservice.app import create_app
 
     cookie = next(c for c in client.get("/login").headers.getlist("Set-Cookie") if c.startswith("pas_session="))
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie
 
-    production = create_app(instance.settings(secure_cookies=True))
+    production = create_app(config.load(env={}, instance_dir=instance.path,
+                                        database_url=instance.database_url, secure_cookies=True))
     try:
         response = production.test_client().get("/login", base_url="https://localhost")
         cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("pas_session="))
