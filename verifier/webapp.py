@@ -1,0 +1,224 @@
+"""The exploitant's offline verifier app: a static folder of HTML, CSS and ES modules.
+
+The app lives in ``verifier/webapp/``. The service serves it at ``/verify/``; a
+municipality can also host a copy anywhere with :func:`export_app`, which writes
+the folder with its ``config.json`` filled in (the pinned trust-anchor key and
+where the lists are published). The app only uses relative URLs, so it works
+from any base path.
+
+Maintenance commands (developers only)::
+
+    python -m verifier.webapp vendor   # copy the pinned npm modules into vendor/
+    python -m verifier.webapp stamp    # refresh the service worker's file list and version
+
+Nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .errors import TrustError
+from .trust import parse_anchor
+
+#: Days past a list's own exp after which the app refuses a green verdict.
+DEFAULT_MAX_LIST_AGE_DAYS = 7
+
+_SW = "sw.js"
+_CONFIG = "config.json"
+#: Files the service worker does not put in its shell cache.
+_NOT_IN_SHELL = frozenset({_SW})
+_SHELL_RE = re.compile(r"^const SHELL = \[.*?\];$", re.S | re.M)
+_VERSION_RE = re.compile(r'^const VERSION = "[^"]*";$', re.M)
+
+# What `vendor` copies out of node_modules (package -> [(source, destination)]).
+_VENDOR = {
+    "@noble/ed25519": [
+        ("index.js", "noble-ed25519/index.js"),
+        ("LICENSE", "noble-ed25519/LICENSE"),
+    ],
+    "zxing-wasm": [
+        ("dist/es/reader/index.js", "zxing-wasm/es/reader/index.js"),
+        ("dist/es/share.js", "zxing-wasm/es/share.js"),
+        ("dist/reader/zxing_reader.wasm", "zxing-wasm/reader/zxing_reader.wasm"),
+        ("LICENSE", "zxing-wasm/LICENSE"),
+    ],
+}
+
+
+def app_dir() -> Path:
+    """The folder holding the app's static files."""
+    return Path(__file__).resolve().parent / "webapp"
+
+
+def _app_files(root: Path) -> list[str]:
+    """Relative POSIX paths of every file the app is made of, sorted."""
+    return sorted(
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and not p.name.startswith(".")
+    )
+
+
+def shell_files(root: Path | None = None) -> list[str]:
+    """The files the service worker caches for offline use (all but sw.js itself)."""
+    root = root or app_dir()
+    return [f for f in _app_files(root) if f not in _NOT_IN_SHELL]
+
+
+def shell_version(root: Path | None = None) -> str:
+    """A hash over the shell's paths and contents, except config.json.
+
+    It changes whenever an app file changes, so browsers install the new service
+    worker; config.json is fetched network-first and needs no new version.
+    """
+    root = root or app_dir()
+    h = hashlib.sha256()
+    for name in shell_files(root):
+        if name == _CONFIG:
+            continue
+        h.update(name.encode() + b"\0")
+        h.update(hashlib.sha256((root / name).read_bytes()).digest())
+    return h.hexdigest()[:16]
+
+
+def stamped_sw(root: Path | None = None) -> str:
+    """sw.js text with the current SHELL list and VERSION filled in."""
+    root = root or app_dir()
+    text = (root / _SW).read_text(encoding="utf-8")
+    shell = "const SHELL = [\n" + "".join(f"  {json.dumps(f)},\n" for f in shell_files(root)) + "];"
+    text = _SHELL_RE.sub(lambda _: shell, text, count=1)
+    return _VERSION_RE.sub(lambda _: f'const VERSION = "{shell_version(root)}";', text, count=1)
+
+
+def _check_lists_url(lists_url: str) -> str:
+    if not isinstance(lists_url, str) or not lists_url.strip():
+        raise ValueError("lists_url must be the URL of the published lists")
+    url = lists_url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("", "https", "http"):
+        raise ValueError("lists_url must be an https URL or a path relative to the app")
+    if parts.query or parts.fragment:
+        raise ValueError("lists_url must not carry a query or fragment")
+    return url if url.endswith("/") else url + "/"
+
+
+def make_config(
+    *, anchor_hex: str, lists_url: str, max_list_age_days: int = DEFAULT_MAX_LIST_AGE_DAYS
+) -> dict[str, object]:
+    """The content of config.json; raises ValueError for a bad anchor or URL."""
+    try:
+        anchor = parse_anchor(anchor_hex)
+    except TrustError as exc:
+        raise ValueError(str(exc)) from exc
+    if isinstance(max_list_age_days, bool) or not isinstance(max_list_age_days, int):
+        raise ValueError("max_list_age_days must be a whole number of days")
+    if not 0 <= max_list_age_days <= 365:
+        raise ValueError("max_list_age_days must be between 0 and 365")
+    return {
+        "anchor_hex": anchor.hex(),
+        "lists_url": _check_lists_url(lists_url),
+        "max_list_age_days": max_list_age_days,
+    }
+
+
+def export_app(
+    dest: Path,
+    *,
+    anchor_hex: str,
+    lists_url: str,
+    max_list_age_days: int = DEFAULT_MAX_LIST_AGE_DAYS,
+) -> None:
+    """Write the app as a standalone static folder at ``dest`` with config.json filled in.
+
+    ``anchor_hex`` is the trust anchor's public key (64 hex characters);
+    ``lists_url`` the base URL under which ``trust-list.cose``, ``issuers.json``
+    and ``revocations/<iss>.cose`` are published (e.g.
+    ``https://pas.example.nl/.well-known/pas/``), absolute or relative to the
+    app. ``dest`` may exist but must not hold anything other than an earlier
+    export. Raises ValueError for bad arguments or a non-empty foreign folder.
+    """
+    config = make_config(
+        anchor_hex=anchor_hex, lists_url=lists_url, max_list_age_days=max_list_age_days
+    )
+    dest = Path(dest)
+    src = app_dir()
+    files = _app_files(src)
+    if dest.exists():
+        if not dest.is_dir():
+            raise ValueError(f"{dest} exists and is not a folder")
+        ours = set(files)
+        foreign = [f for f in _app_files(dest) if f not in ours]
+        if foreign:
+            raise ValueError(f"{dest} holds files that are not the app's (e.g. {foreign[0]})")
+    for name in files:
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if name == _CONFIG:
+            target.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+        elif name == _SW:
+            target.write_text(stamped_sw(src), encoding="utf-8")
+        else:
+            shutil.copyfile(src / name, target)
+
+
+# --- developer commands -------------------------------------------------------------
+
+
+def _vendor(repo: Path) -> None:
+    """Copy the pinned modules out of node_modules and rewrite vendor/VENDORED.md."""
+    vendor = app_dir() / "vendor"
+    lines = [
+        "# Vendored third-party modules",
+        "",
+        "Copied from npm by `npm ci && python -m verifier.webapp vendor` (versions pinned",
+        "in package.json and package-lock.json at the repository root) and committed, so",
+        "neither the app, the tests nor users need npm. Do not edit these files by hand.",
+        "",
+        "| package | licence | file | sha256 |",
+        "| --- | --- | --- | --- |",
+    ]
+    for package, copies in _VENDOR.items():
+        meta = json.loads((repo / "node_modules" / package / "package.json").read_text())
+        for source, destination in copies:
+            data = (repo / "node_modules" / package / source).read_bytes()
+            target = vendor / destination
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            digest = hashlib.sha256(data).hexdigest()
+            lines.append(
+                f"| {package}@{meta['version']} | {meta.get('license', '?')} "
+                f"| `{destination}` (from `{source}`) | `{digest}` |"
+            )
+    lines += [
+        "",
+        "zxing-wasm loads its .wasm from jsDelivr unless told otherwise; js/scanner.js",
+        "points it at `vendor/zxing-wasm/reader/zxing_reader.wasm` through",
+        "`prepareZXingModule({overrides: {locateFile}})`, so the app never contacts a CDN.",
+        "",
+    ]
+    (vendor / "VENDORED.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["vendor"]:
+        _vendor(Path(__file__).resolve().parent.parent)
+        args = ["stamp"]
+    if args == ["stamp"]:
+        sw = app_dir() / _SW
+        sw.write_text(stamped_sw(), encoding="utf-8")
+        print(f"{sw}: version {shell_version()}")
+        return 0
+    print("usage: python -m verifier.webapp (vendor | stamp)", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,349 @@
+// The exploitant's verifier app: scan (or paste) → verify offline → verdict.
+//
+// Privacy by construction: a check reads nothing from and sends nothing to the
+// network, and keeps nothing — the verdict lives in the DOM until "Next pass"
+// clears it. The only network traffic is loading the app and the public lists.
+
+import { backend } from './ed25519.js';
+import { ago, formatDate, getLang, setLang, t } from './i18n.js';
+import { Lists } from './lists.js';
+import { Scanner, prepareDecoder } from './scanner.js';
+import { Notice, Status, verify } from './verify.js';
+
+const $ = (id) => document.getElementById(id);
+const LANG_KEY = 'pas-verifier-lang';
+const REFRESH_EVERY_MS = 30 * 60 * 1000;
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+const state = {
+  config: null,
+  lists: null,
+  scanner: null,
+  photoUrl: null,
+  lastText: null,
+  checking: false,
+  cameraState: 'starting', // 'starting' | 'ok' | 'denied' | 'unavailable'
+};
+
+// --- start-up ----------------------------------------------------------------------
+
+async function loadConfig() {
+  const response = await fetch('config.json', { cache: 'no-cache', credentials: 'omit' });
+  if (!response.ok) throw new Error(`config.json: ${response.status}`);
+  const raw = await response.json();
+  const anchorHex = typeof raw.anchor_hex === 'string' ? raw.anchor_hex.trim().toLowerCase() : '';
+  const days = Number.isInteger(raw.max_list_age_days) && raw.max_list_age_days >= 0 ? raw.max_list_age_days : 7;
+  let listsUrl = String(raw.lists_url || '../.well-known/pas/');
+  if (!listsUrl.endsWith('/')) listsUrl += '/';
+  return {
+    anchorHex: /^[0-9a-f]{64}$/.test(anchorHex) ? anchorHex : null,
+    listsUrl: new URL(listsUrl, response.url || document.baseURI).href,
+    maxListAgeDays: days,
+  };
+}
+
+function initialLang() {
+  try {
+    return localStorage.getItem(LANG_KEY) || 'nl';
+  } catch {
+    return 'nl';
+  }
+}
+
+function switchLang() {
+  const next = getLang() === 'nl' ? 'en' : 'nl';
+  try {
+    localStorage.setItem(LANG_KEY, next);
+  } catch {
+    // no storage: the switch lasts for this session
+  }
+  setLang(next);
+  renderScanState();
+  renderListsStatus();
+  if (state.current) renderVerdict(state.current);
+}
+
+async function main() {
+  setLang(initialLang());
+  $('lang').addEventListener('click', switchLang);
+  $('about-open').addEventListener('click', openAbout);
+  $('refresh').addEventListener('click', () => state.lists?.refresh());
+  $('lists-status').addEventListener('click', () => state.lists?.refresh());
+  $('paste-open').addEventListener('click', openPaste);
+  $('paste-dialog').addEventListener('close', onPasteClose);
+  $('next').addEventListener('click', dismissVerdict);
+  $('camera-start').addEventListener('click', startCamera);
+  $('torch').addEventListener('click', toggleTorch);
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && !$('verdict').hidden) dismissVerdict();
+  });
+
+  if ('serviceWorker' in navigator) {
+    navigator.serviceWorker.register('sw.js').catch(() => {});
+  }
+  // Load the QR decoder (and its .wasm) now, never during a scan.
+  prepareDecoder().catch(() => {});
+
+  try {
+    state.config = await loadConfig();
+  } catch {
+    state.config = { anchorHex: null, listsUrl: null, maxListAgeDays: 7 };
+  }
+  if (state.config.anchorHex) {
+    state.lists = new Lists(state.config);
+    state.lists.onChange(renderListsStatus);
+    await backend(); // choose WebCrypto or the fallback before any scan
+    await state.lists.load();
+    state.lists.refresh();
+    window.addEventListener('online', () => state.lists.refresh());
+    setInterval(() => {
+      if (!document.hidden && navigator.onLine && $('verdict').hidden) state.lists.refresh();
+    }, REFRESH_EVERY_MS);
+  }
+  renderListsStatus();
+  setInterval(renderListsStatus, 30 * 1000);
+  document.documentElement.dataset.ready = 'true';
+  startCamera();
+}
+
+// --- camera ------------------------------------------------------------------------
+
+async function startCamera() {
+  $('camera-start').hidden = true;
+  state.cameraState = 'starting';
+  renderScanState();
+  if (!state.scanner) state.scanner = new Scanner($('video'), onScanned);
+  state.cameraState = await state.scanner.start();
+  renderScanState();
+}
+
+function renderScanState() {
+  const hint = $('scan-hint');
+  const key = {
+    starting: 'scan.starting',
+    ok: 'scan.hint',
+    denied: 'scan.denied',
+    unavailable: 'scan.no-camera',
+  }[state.cameraState];
+  hint.dataset.i18n = key;
+  hint.textContent = t(key);
+  $('scan').dataset.camera = state.cameraState;
+  $('camera-start').hidden = state.cameraState !== 'denied';
+  const torch = $('torch');
+  torch.hidden = !(state.cameraState === 'ok' && state.scanner?.hasTorch);
+  const torchKey = state.scanner?.torchOn ? 'torch.off' : 'torch.on';
+  torch.dataset.i18n = torchKey;
+  torch.textContent = t(torchKey);
+  torch.setAttribute('aria-pressed', String(Boolean(state.scanner?.torchOn)));
+}
+
+async function toggleTorch() {
+  await state.scanner?.setTorch(!state.scanner.torchOn);
+  renderScanState();
+}
+
+function onScanned(text) {
+  check(text);
+}
+
+// --- paste fallback ----------------------------------------------------------------
+
+function openPaste() {
+  state.scanner?.pause();
+  $('paste-text').value = '';
+  $('paste-dialog').showModal();
+  $('paste-text').focus();
+}
+
+function onPasteClose() {
+  const dialog = $('paste-dialog');
+  // Keep spaces (they are base45 characters); drop line breaks and tabs a paste may add.
+  const text = $('paste-text').value.replace(/^[\r\n\t]+|[\r\n\t]+$/g, '');
+  $('paste-text').value = '';
+  if (dialog.returnValue === 'check' && text) check(text);
+  else state.scanner?.resume(state.lastText);
+}
+
+// --- checking ----------------------------------------------------------------------
+
+/**
+ * What the screen shows: the verifier's status, or an app-level refusal:
+ * STALE (lists too long past their exp), NO_LISTS, CONFIG.
+ */
+async function check(text) {
+  if (state.checking) return;
+  state.checking = true;
+  state.scanner?.pause();
+  state.lastText = text;
+  try {
+    const now = nowSeconds();
+    let shown;
+    if (!state.config?.anchorHex) {
+      shown = { display: 'CONFIG', verdict: null, now };
+    } else if (!state.lists?.store) {
+      shown = { display: 'NO_LISTS', verdict: null, now };
+    } else {
+      const verdict = await verify(text, state.lists.store, now);
+      let display = verdict.status;
+      if (display === Status.VALID && state.lists.stale(now, verdict.iss)) display = 'STALE';
+      shown = { display, verdict, now };
+    }
+    await showVerdict(shown);
+  } finally {
+    state.checking = false;
+  }
+}
+
+function tone(display) {
+  if (display === Status.VALID) return 'valid';
+  if (display === 'STALE' || display === 'NO_LISTS' || display === 'CONFIG') return 'unchecked';
+  return 'invalid';
+}
+
+function luminance(hex) {
+  const c = [1, 3, 5].map((i) => parseInt(hex.substr(i, 2), 16) / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+  return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+}
+
+async function showVerdict(shown) {
+  clearVerdict();
+  state.current = shown;
+  const v = shown.verdict;
+  if (v?.photo && tone(shown.display) !== 'unchecked') {
+    state.photoUrl = URL.createObjectURL(new Blob([v.photo], { type: v.photoType }));
+    const img = $('verdict-photo');
+    img.src = state.photoUrl;
+    try {
+      await img.decode(); // show the verdict and its photo together
+    } catch {
+      // an undecodable image still leaves the verdict readable
+    }
+  }
+  renderVerdict(shown);
+  const section = $('verdict');
+  section.hidden = false;
+  $('scan').inert = true;
+  $('next').focus({ preventScroll: true });
+}
+
+function renderVerdict(shown) {
+  const { display, verdict: v } = shown;
+  const section = $('verdict');
+  const kind = tone(display);
+  section.dataset.tone = kind;
+  section.dataset.status = display;
+  $('verdict-title').textContent = t(
+    { valid: 'verdict.valid', invalid: 'verdict.invalid', unchecked: 'verdict.unchecked' }[kind],
+  );
+  const reasonKey = display === 'CONFIG' ? null : `reason.${display}`;
+  $('verdict-reason').textContent = reasonKey && display !== Status.VALID ? t(reasonKey) : '';
+  $('verdict-explain').textContent =
+    display === 'CONFIG' ? t('config.missing') : display === Status.VALID ? '' : t(`explain.${display}`);
+
+  const showPass = v !== null && v.photo !== null && kind !== 'unchecked';
+  $('verdict-card').hidden = !showPass;
+  $('verdict-fields').hidden = !showPass;
+  if (showPass) {
+    $('verdict-photo').alt = t('photo.alt');
+    const cat = $('verdict-category');
+    cat.style.setProperty('--cat', v.category.color);
+    cat.dataset.ink = luminance(v.category.color) > 0.35 ? 'dark' : 'light';
+    $('category-label').textContent = `${t('field.category')}: ${v.category.label}`;
+    $('field-issuer').textContent = v.issuerName;
+    let dateLabel = 'field.valid-until';
+    let date = v.exp;
+    if (display === Status.EXPIRED) dateLabel = 'field.expired-on';
+    if (display === Status.NOT_YET_VALID) [dateLabel, date] = ['field.valid-from', v.nbf];
+    $('field-date-label').textContent = t(dateLabel);
+    $('field-date').textContent = formatDate(date, true);
+    $('field-number').textContent = v.number;
+  }
+
+  const warnings = $('verdict-warnings');
+  warnings.replaceChildren();
+  const notes = v && kind !== 'unchecked' ? [...v.warnings] : [];
+  for (const w of notes) {
+    const li = document.createElement('li');
+    li.dataset.warning = w;
+    li.textContent = t(`warn.${w}`);
+    if (w === Notice.EXPIRES_SOON) li.classList.add('soon');
+    warnings.append(li);
+  }
+  warnings.hidden = notes.length === 0;
+}
+
+function clearVerdict() {
+  state.current = null;
+  if (state.photoUrl) URL.revokeObjectURL(state.photoUrl);
+  state.photoUrl = null;
+  const img = $('verdict-photo');
+  img.removeAttribute('src');
+  for (const id of ['verdict-title', 'verdict-reason', 'verdict-explain', 'category-label', 'field-issuer', 'field-date', 'field-number']) {
+    $(id).textContent = '';
+  }
+  $('verdict-warnings').replaceChildren();
+  $('verdict-category').style.removeProperty('--cat');
+  $('verdict').dataset.tone = 'none';
+  delete $('verdict').dataset.status;
+}
+
+function dismissVerdict() {
+  if ($('verdict').hidden) return;
+  $('verdict').hidden = true;
+  clearVerdict(); // nothing about the pass stays behind
+  $('scan').inert = false;
+  state.scanner?.resume(state.lastText);
+  state.lastText = null;
+}
+
+// --- lists status ------------------------------------------------------------------
+
+function renderListsStatus() {
+  const el = $('lists-status');
+  const lists = state.lists;
+  let key;
+  let vars = {};
+  let level = 'ok';
+  if (!state.config?.anchorHex) {
+    [key, level] = ['config.missing', 'bad'];
+  } else if (!lists || !lists.store) {
+    [key, level] = [lists?.busy ? 'lists.updating' : 'lists.none', 'bad'];
+  } else if (lists.busy) {
+    key = 'lists.updating';
+  } else {
+    const now = nowSeconds();
+    vars = { age: ago(lists.age(now) ?? 0) };
+    if (lists.stale(now)) [key, level] = ['lists.stale', 'bad'];
+    else if (lists.expired(now)) [key, level] = ['lists.expired', 'warn'];
+    else if (lists.lastError === 'rollback') [key, level] = ['lists.rollback', 'warn'];
+    else if (lists.lastError === 'offline') key = 'lists.offline';
+    else if (lists.lastError === 'failed') [key, level] = ['lists.failed', 'warn'];
+    else key = 'lists.age';
+  }
+  el.textContent = t(key, vars);
+  el.dataset.state = level;
+}
+
+// --- about -------------------------------------------------------------------------
+
+async function openAbout() {
+  const cfg = state.config;
+  const lists = state.lists;
+  $('about-anchor').textContent = cfg?.anchorHex ? `${cfg.anchorHex.slice(0, 16)}…` : t('about.none');
+  $('about-source').textContent = cfg?.listsUrl ?? t('about.none');
+  const tl = lists?.store?.trustList;
+  $('about-trust-list').textContent = tl ? t('about.list-line', { seq: tl.seq, exp: formatDate(tl.exp) }) : t('about.none');
+  const revs = lists?.revocationSummary() ?? [];
+  $('about-revocations').textContent = revs.length
+    ? revs.map((r) => `${r.iss}: ${t('about.list-line', { seq: r.seq, exp: formatDate(r.exp) })}`).join('; ')
+    : t('about.none');
+  $('about-crypto').textContent = `Ed25519 · ${(await backend()).name}`;
+  $('about-scanner').textContent = state.scanner?.decoder?.name ?? '—';
+  const cacheNames = (await globalThis.caches?.keys().catch(() => [])) ?? [];
+  $('about-version').textContent = cacheNames.find((k) => k.startsWith('pas-app-'))?.slice(8) ?? 'dev';
+  state.scanner?.pause();
+  $('about').showModal();
+  $('about').addEventListener('close', () => $('verdict').hidden && state.scanner?.resume(state.lastText), { once: true });
+}
+
+main();

@@ -1,0 +1,199 @@
+// The app's words in Dutch and English. Plain language: the reader is an
+// exploitant at a door or a handhaver at a control, not a cryptographer.
+
+const STRINGS = {
+  nl: {
+    'app.title': 'Pascontrole',
+    'lang.switch': 'EN',
+    'lang.switch.label': 'Switch to English',
+    'about.open': 'Over',
+    'about.open.label': 'Over deze app',
+    'scan.hint': 'Houd de QR-code van de pas in het kader',
+    'scan.starting': 'Camera starten…',
+    'scan.no-camera': 'Geen camera beschikbaar. Gebruik “Code plakken”.',
+    'scan.denied': 'De camera is niet toegestaan. Sta de camera toe of gebruik “Code plakken”.',
+    'scan.start': 'Camera starten',
+    'torch.on': 'Lamp aan',
+    'torch.off': 'Lamp uit',
+    'paste.open': 'Code plakken',
+    'paste.title': 'Code plakken',
+    'paste.label': 'Plak of typ de tekst van de QR-code (begint met PAS1:)',
+    'paste.check': 'Controleren',
+    'paste.cancel': 'Annuleren',
+    'lists.none': 'Nog geen lijsten. Verbind één keer met internet.',
+    'lists.updating': 'Lijsten bijwerken…',
+    'lists.age': 'Lijsten bijgewerkt: {age}',
+    'lists.offline': 'Offline · lijsten bijgewerkt: {age}',
+    'lists.failed': 'Bijwerken mislukt · lijsten bijgewerkt: {age}',
+    'lists.expired': 'Lijsten verlopen · bijgewerkt: {age}. Verbind met internet.',
+    'lists.stale': 'Lijsten te oud: geen groen oordeel tot ze zijn bijgewerkt.',
+    'lists.rollback': 'De server gaf een oudere lijst dan deze app al had; die is geweigerd.',
+    'lists.refresh': 'Lijsten nu bijwerken',
+    'config.missing': 'Deze app is niet ingesteld: config.json mist de sleutel van de gemeente.',
+    'verdict.valid': 'GELDIG',
+    'verdict.invalid': 'NIET GELDIG',
+    'verdict.unchecked': 'GEEN CONTROLE MOGELIJK',
+    'reason.EXPIRED': 'Verlopen',
+    'reason.REVOKED': 'Ingetrokken',
+    'reason.UNKNOWN_ISSUER': 'Onbekende uitgever',
+    'reason.BAD_SIGNATURE': 'Vervalst of beschadigd',
+    'reason.MALFORMED': 'Vervalst of beschadigd',
+    'reason.NOT_YET_VALID': 'Nog niet geldig',
+    'reason.STALE': 'Lijsten te oud',
+    'reason.NO_LISTS': 'Nog geen lijsten',
+    'explain.EXPIRED': 'Deze pas is verlopen. Stuur de houder naar het spreekuur van de gemeente.',
+    'explain.REVOKED': 'De gemeente heeft deze pas ingetrokken.',
+    'explain.UNKNOWN_ISSUER': 'Deze pas komt niet van een gemeente die in de vertrouwde lijst staat.',
+    'explain.BAD_SIGNATURE': 'De code is veranderd of nagemaakt. Dit is geen echte pas.',
+    'explain.MALFORMED': 'Dit is geen leesbare pas. Probeer opnieuw te scannen; blijft dit zo, dan is de pas beschadigd of vals.',
+    'explain.NOT_YET_VALID': 'Deze pas is nog niet ingegaan. Controleer ook of de klok van dit toestel goed staat.',
+    'explain.STALE': 'De lijsten van de gemeente zijn al te lang niet bijgewerkt. Verbind met internet; daarna kunt u weer controleren.',
+    'explain.NO_LISTS': 'De app heeft de lijsten van de gemeente nog niet. Verbind één keer met internet.',
+    'photo.alt': 'Foto op de pas',
+    'field.category': 'Soort pas',
+    'field.issuer': 'Uitgever',
+    'field.valid-until': 'Geldig tot',
+    'field.expired-on': 'Verlopen op',
+    'field.valid-from': 'Geldig vanaf',
+    'field.number': 'Pasnummer',
+    'warn.EXPIRES_SOON': 'Verloopt binnenkort: binnenkort verlengen bij het spreekuur.',
+    'warn.TRUST_LIST_EXPIRED': 'De lijst met vertrouwde gemeenten is verlopen. Verbind met internet om bij te werken.',
+    'warn.REVOCATIONS_EXPIRED': 'De lijst met ingetrokken passen is verlopen: een recente intrekking is misschien niet bekend.',
+    'warn.REVOCATIONS_MISSING': 'De lijst met ingetrokken passen van deze gemeente ontbreekt: intrekkingen zijn niet bekend.',
+    'next': 'Volgende pas',
+    'about.title': 'Over deze app',
+    'about.offline': 'Deze app controleert passen helemaal op dit toestel. Tijdens en na een controle maakt de app geen enkele netwerkverbinding.',
+    'about.nohistory': 'Er wordt niets bewaard: geen geschiedenis van gescande passen, geen foto’s, geen statistieken, geen analytics. Sluit u een uitslag, dan is die weg.',
+    'about.lists': 'Alleen de openbare lijsten (welke gemeenten passen uitgeven en welke passen zijn ingetrokken) worden opgehaald als er internet is. Die verzoeken zeggen niets over uw controles.',
+    'about.name': 'Op de pas staat geen naam: vergelijk de foto met de persoon voor u.',
+    'about.details': 'Technische gegevens',
+    'about.anchor': 'Sleutel van de gemeente',
+    'about.source': 'Lijsten van',
+    'about.trust-list': 'Vertrouwde lijst',
+    'about.revocations': 'Intrekkingslijsten',
+    'about.crypto': 'Handtekeningcontrole',
+    'about.scanner': 'QR-lezer',
+    'about.version': 'Versie',
+    'about.close': 'Sluiten',
+    'about.list-line': 'nr. {seq}, geldig tot {exp}',
+    'about.none': 'geen',
+  },
+  en: {
+    'app.title': 'Pass check',
+    'lang.switch': 'NL',
+    'lang.switch.label': 'Wissel naar Nederlands',
+    'about.open': 'About',
+    'about.open.label': 'About this app',
+    'scan.hint': 'Hold the QR code of the pass inside the frame',
+    'scan.starting': 'Starting camera…',
+    'scan.no-camera': 'No camera available. Use “Paste code”.',
+    'scan.denied': 'The camera is not allowed. Allow the camera or use “Paste code”.',
+    'scan.start': 'Start camera',
+    'torch.on': 'Light on',
+    'torch.off': 'Light off',
+    'paste.open': 'Paste code',
+    'paste.title': 'Paste code',
+    'paste.label': 'Paste or type the text of the QR code (starts with PAS1:)',
+    'paste.check': 'Check',
+    'paste.cancel': 'Cancel',
+    'lists.none': 'No lists yet. Connect to the internet once.',
+    'lists.updating': 'Updating lists…',
+    'lists.age': 'Lists updated: {age}',
+    'lists.offline': 'Offline · lists updated: {age}',
+    'lists.failed': 'Update failed · lists updated: {age}',
+    'lists.expired': 'Lists expired · updated: {age}. Connect to the internet.',
+    'lists.stale': 'Lists too old: no green verdict until they are updated.',
+    'lists.rollback': 'The server offered an older list than this app already had; it was refused.',
+    'lists.refresh': 'Update lists now',
+    'config.missing': 'This app is not set up: config.json lacks the municipality’s key.',
+    'verdict.valid': 'VALID',
+    'verdict.invalid': 'NOT VALID',
+    'verdict.unchecked': 'CANNOT CHECK',
+    'reason.EXPIRED': 'Expired',
+    'reason.REVOKED': 'Revoked',
+    'reason.UNKNOWN_ISSUER': 'Unknown issuer',
+    'reason.BAD_SIGNATURE': 'Forged or damaged',
+    'reason.MALFORMED': 'Forged or damaged',
+    'reason.NOT_YET_VALID': 'Not valid yet',
+    'reason.STALE': 'Lists too old',
+    'reason.NO_LISTS': 'No lists yet',
+    'explain.EXPIRED': 'This pass has expired. Send the holder to the municipality’s consultation hours.',
+    'explain.REVOKED': 'The municipality has revoked this pass.',
+    'explain.UNKNOWN_ISSUER': 'This pass does not come from a municipality on the trusted list.',
+    'explain.BAD_SIGNATURE': 'The code was altered or forged. This is not a genuine pass.',
+    'explain.MALFORMED': 'This is not a readable pass. Try scanning again; if it stays like this, the pass is damaged or fake.',
+    'explain.NOT_YET_VALID': 'This pass has not started yet. Also check that this device’s clock is right.',
+    'explain.STALE': 'The municipality’s lists have not been updated for too long. Connect to the internet; then you can check again.',
+    'explain.NO_LISTS': 'The app does not have the municipality’s lists yet. Connect to the internet once.',
+    'photo.alt': 'Photo on the pass',
+    'field.category': 'Type of pass',
+    'field.issuer': 'Issuer',
+    'field.valid-until': 'Valid until',
+    'field.expired-on': 'Expired on',
+    'field.valid-from': 'Valid from',
+    'field.number': 'Pass number',
+    'warn.EXPIRES_SOON': 'Expires soon: renew soon at the consultation hours.',
+    'warn.TRUST_LIST_EXPIRED': 'The list of trusted municipalities has expired. Connect to the internet to update.',
+    'warn.REVOCATIONS_EXPIRED': 'The list of revoked passes has expired: a recent revocation may be unknown.',
+    'warn.REVOCATIONS_MISSING': 'The list of revoked passes of this municipality is missing: revocations are unknown.',
+    'next': 'Next pass',
+    'about.title': 'About this app',
+    'about.offline': 'This app checks passes entirely on this device. During and after a check it makes no network connection at all.',
+    'about.nohistory': 'Nothing is kept: no history of scanned passes, no photos, no statistics, no analytics. Once you close a verdict, it is gone.',
+    'about.lists': 'Only the public lists (which municipalities issue passes and which passes are revoked) are fetched when there is internet. Those requests say nothing about your checks.',
+    'about.name': 'A pass carries no name: compare the photo with the person in front of you.',
+    'about.details': 'Technical details',
+    'about.anchor': 'Municipality key',
+    'about.source': 'Lists from',
+    'about.trust-list': 'Trusted list',
+    'about.revocations': 'Revocation lists',
+    'about.crypto': 'Signature check',
+    'about.scanner': 'QR reader',
+    'about.version': 'Version',
+    'about.close': 'Close',
+    'about.list-line': 'no. {seq}, valid until {exp}',
+    'about.none': 'none',
+  },
+};
+
+export const LANGS = Object.keys(STRINGS);
+let lang = 'nl';
+
+export function setLang(value) {
+  lang = LANGS.includes(value) ? value : 'nl';
+  document.documentElement.lang = lang;
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of document.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', t(el.dataset.i18nLabel));
+  for (const el of document.querySelectorAll('[data-i18n-placeholder]')) el.setAttribute('placeholder', t(el.dataset.i18nPlaceholder));
+}
+
+export function getLang() {
+  return lang;
+}
+
+/** The string for `key` in the current language, with {name} placeholders filled in. */
+export function t(key, vars = {}) {
+  const s = STRINGS[lang][key] ?? STRINGS.nl[key] ?? key;
+  return s.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ''));
+}
+
+const LOCALES = { nl: 'nl-NL', en: 'en-GB' };
+
+/** "2 uur geleden" / "2 hours ago" for a duration in seconds before now. */
+export function ago(seconds) {
+  const rtf = new Intl.RelativeTimeFormat(LOCALES[lang], { numeric: 'auto' });
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return rtf.format(0, 'minute');
+  if (s < 3600) return rtf.format(-Math.floor(s / 60), 'minute');
+  if (s < 86400) return rtf.format(-Math.floor(s / 3600), 'hour');
+  return rtf.format(-Math.floor(s / 86400), 'day');
+}
+
+/** A Unix time as a date (and time) on the Dutch clock. */
+export function formatDate(unixSeconds, withTime = false) {
+  const opts = { dateStyle: 'long', timeZone: 'Europe/Amsterdam' };
+  if (withTime) opts.timeStyle = 'short';
+  const date = new Date(Number(unixSeconds) * 1000);
+  if (Number.isNaN(date.getTime())) return String(unixSeconds); // beyond what a Date can hold
+  return new Intl.DateTimeFormat(LOCALES[lang], opts).format(date);
+}

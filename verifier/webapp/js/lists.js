@@ -1,0 +1,268 @@
+// The trust list and revocation lists: fetched when online, verified, cached in
+// IndexedDB with their seq, never rolled back. Only list files are ever fetched
+// here, and only when the app starts, comes back online or is asked to — never
+// because of a check.
+
+import { TrustError } from './errors.js';
+import { TrustStore } from './trust.js';
+
+const DB_NAME = 'pas-verifier';
+const DB_STORE = 'lists';
+const TRUST_KEY = 'trust-list';
+const FLOORS_KEY = 'floors';
+const REV_PREFIX = 'rev:';
+const ISS = /^GM[0-9]{4}$/;
+const DAY = 86400;
+
+function openDb() {
+  return new Promise((resolve, reject) => {
+    const req = indexedDB.open(DB_NAME, 1);
+    req.onupgradeneeded = () => req.result.createObjectStore(DB_STORE);
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+function tx(db, mode, fn) {
+  return new Promise((resolve, reject) => {
+    const t = db.transaction(DB_STORE, mode);
+    const store = t.objectStore(DB_STORE);
+    const result = fn(store);
+    t.oncomplete = () => resolve(result?.result ?? result);
+    t.onerror = () => reject(t.error);
+    t.onabort = () => reject(t.error);
+  });
+}
+
+async function readAll(db) {
+  const out = new Map();
+  await new Promise((resolve, reject) => {
+    const t = db.transaction(DB_STORE, 'readonly');
+    const req = t.objectStore(DB_STORE).openCursor();
+    req.onsuccess = () => {
+      const cursor = req.result;
+      if (cursor) {
+        out.set(cursor.key, cursor.value);
+        cursor.continue();
+      }
+    };
+    t.oncomplete = resolve;
+    t.onerror = () => reject(t.error);
+  });
+  return out;
+}
+
+function nowSeconds() {
+  return Math.floor(Date.now() / 1000);
+}
+
+async function fetchBytes(url) {
+  const response = await fetch(url, { cache: 'no-cache', credentials: 'omit', redirect: 'follow' });
+  if (!response.ok) {
+    const err = new Error(`${response.status} for ${url}`);
+    err.status = response.status;
+    throw err;
+  }
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/**
+ * The verifier's lists. `store` is the current TrustStore (or null before any
+ * list was accepted); `state` says how fresh the lists are.
+ */
+export class Lists {
+  constructor({ anchorHex, listsUrl, maxListAgeDays = 7 }) {
+    this.anchorHex = anchorHex;
+    this.listsUrl = listsUrl; // absolute, ends with '/'
+    this.maxListAgeDays = maxListAgeDays;
+    this.store = null;
+    this.checkedAt = null; // when the trust list was last confirmed from the server
+    this.lastError = null; // 'offline' | 'failed' | 'rollback' | null
+    this.db = null;
+    this.records = new Map();
+    this.listeners = new Set();
+    this.busy = null;
+  }
+
+  onChange(fn) {
+    this.listeners.add(fn);
+  }
+
+  _changed() {
+    for (const fn of this.listeners) fn(this);
+  }
+
+  /** Open the cache and build the store from what it holds (re-verifying everything). */
+  async load() {
+    try {
+      this.db = await openDb();
+      this.records = await readAll(this.db);
+    } catch {
+      this.db = null; // private mode without IndexedDB: lists live in memory only
+      this.records = new Map();
+    }
+    await this._rebuild();
+    this._changed();
+  }
+
+  _floors() {
+    return this.records.get(FLOORS_KEY) ?? { tl: 0, rev: {} };
+  }
+
+  async _rebuild() {
+    const tl = this.records.get(TRUST_KEY);
+    if (!tl) {
+      this.store = null;
+      return;
+    }
+    const floors = this._floors();
+    let store;
+    try {
+      store = await TrustStore.fromBytes(this.anchorHex, tl.bytes, [], { minSeq: floors.tl });
+    } catch {
+      this.store = null; // a cached list that no longer verifies (e.g. the anchor changed)
+      return;
+    }
+    for (const [key, rec] of this.records) {
+      if (!key.startsWith(REV_PREFIX)) continue;
+      try {
+        const rl = await store.checkRevocationList(rec.bytes);
+        if (rl.seq < (floors.rev[rl.iss] ?? 0)) continue;
+        store = await store.withRevocations([rec.bytes]);
+      } catch {
+        // signed by a key the current trust list no longer holds: ignore it
+      }
+    }
+    this.store = store;
+    this.checkedAt = tl.checkedAt ?? null;
+  }
+
+  async _put(entries) {
+    for (const [key, value] of entries) this.records.set(key, value);
+    if (!this.db) return;
+    try {
+      await tx(this.db, 'readwrite', (s) => {
+        for (const [key, value] of entries) s.put(value, key);
+      });
+    } catch {
+      // quota or private mode: the in-memory copy still works for this session
+    }
+  }
+
+  /** Fetch, verify and cache the lists. Never throws; sets lastError instead. */
+  refresh() {
+    if (!this.busy) {
+      this.busy = this._refresh().finally(() => {
+        this.busy = null;
+        this._changed();
+      });
+      this._changed();
+    }
+    return this.busy;
+  }
+
+  async _refresh() {
+    if (globalThis.navigator && navigator.onLine === false) {
+      this.lastError = 'offline';
+      return;
+    }
+    const floors = structuredClone(this._floors());
+    let tlBytes;
+    try {
+      tlBytes = await fetchBytes(new URL('trust-list.cose', this.listsUrl));
+    } catch {
+      this.lastError = navigator.onLine === false ? 'offline' : 'failed';
+      return;
+    }
+    let store;
+    try {
+      store = await TrustStore.fromBytes(this.anchorHex, tlBytes, [], { minSeq: floors.tl });
+    } catch (err) {
+      this.lastError = err instanceof TrustError && /rollback/.test(err.message) ? 'rollback' : 'failed';
+      return;
+    }
+    const checkedAt = nowSeconds();
+    const tl = store.trustList;
+    floors.tl = Math.max(floors.tl, Number(tl.seq));
+    const entries = [[TRUST_KEY, { bytes: tlBytes, seq: Number(tl.seq), exp: Number(tl.exp), checkedAt }]];
+
+    const listed = new Set(tl.issuers.map((e) => e.iss));
+    let codes = [...listed];
+    try {
+      const published = JSON.parse(new TextDecoder().decode(await fetchBytes(new URL('issuers.json', this.listsUrl))));
+      if (Array.isArray(published)) codes = published.filter((c) => typeof c === 'string' && ISS.test(c) && listed.has(c));
+    } catch {
+      // no index: try every issuer in the trust list
+    }
+    let error = null;
+    const fetched = await Promise.all(
+      codes.map(async (iss) => {
+        try {
+          return [iss, await fetchBytes(new URL(`revocations/${iss}.cose`, this.listsUrl))];
+        } catch (err) {
+          if (err.status !== 404) error = 'failed';
+          return [iss, null];
+        }
+      }),
+    );
+    for (const [iss, bytes] of fetched) {
+      if (bytes === null) continue;
+      try {
+        const rl = await store.checkRevocationList(bytes);
+        if (rl.iss !== iss) throw new TrustError('revocation list for another issuer');
+        if (rl.seq < (floors.rev[iss] ?? 0)) {
+          error = 'rollback';
+          continue;
+        }
+        floors.rev[iss] = Math.max(floors.rev[iss] ?? 0, Number(rl.seq));
+        entries.push([REV_PREFIX + iss, { bytes, seq: Number(rl.seq), exp: Number(rl.exp), checkedAt }]);
+      } catch {
+        error = error ?? 'failed';
+      }
+    }
+    entries.push([FLOORS_KEY, floors]);
+    await this._put(entries);
+    await this._rebuild();
+    this.lastError = error;
+  }
+
+  /** Seconds since the lists were last confirmed from the server, or null. */
+  age(now = nowSeconds()) {
+    return this.checkedAt === null ? null : now - this.checkedAt;
+  }
+
+  /** Whether the trust list, or the revocation list of `iss`, is past its own exp. */
+  expired(now = nowSeconds(), iss = null) {
+    if (!this.store) return false;
+    if (now >= this.store.trustList.exp) return true;
+    const rl = iss === null ? null : this.store.revocations(iss);
+    return rl !== null && now >= rl.exp;
+  }
+
+  /**
+   * Whether the lists are so far past their exp (max_list_age_days) that the
+   * app must refuse a green verdict: the trust list, or the revocation list of
+   * the pass's issuer (only the trust list when `iss` is null).
+   */
+  stale(now = nowSeconds(), iss = null) {
+    if (!this.store) return true;
+    const grace = this.maxListAgeDays * DAY;
+    if (now > Number(this.store.trustList.exp) + grace) return true;
+    const rl = iss === null ? null : this.store.revocations(iss);
+    return rl !== null && now > Number(rl.exp) + grace;
+  }
+
+  /** Summary for the about panel: [{iss, seq, exp}] of the cached revocation lists. */
+  revocationSummary() {
+    if (!this.store) return [];
+    const seen = new Set();
+    const out = [];
+    for (const e of this.store.issuers) {
+      if (seen.has(e.iss)) continue;
+      seen.add(e.iss);
+      const rl = this.store.revocations(e.iss);
+      if (rl) out.push({ iss: e.iss, seq: rl.seq, exp: rl.exp, count: rl.serials.length });
+    }
+    return out;
+  }
+}

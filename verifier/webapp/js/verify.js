@@ -1,0 +1,130 @@
+// Verification of a pass against a TrustStore, mirroring verifier/verify.py:
+// the order of checks is the spec (docs/token-format.md), and so are the
+// status and warning names.
+
+import { PasError } from './errors.js';
+import { decodeQrText, entryCategory } from './format.js';
+
+/** A phone's clock may run a few minutes behind the service's: tolerate it for nbf only. */
+export const NBF_LEEWAY_SECONDS = 300;
+/** Tell the exploitant to send the worker to the spreekuur this long before expiry. */
+export const EXPIRES_SOON_SECONDS = 60 * 86400;
+
+export const Status = Object.freeze({
+  VALID: 'VALID',
+  MALFORMED: 'MALFORMED',
+  UNKNOWN_ISSUER: 'UNKNOWN_ISSUER',
+  BAD_SIGNATURE: 'BAD_SIGNATURE',
+  NOT_YET_VALID: 'NOT_YET_VALID',
+  EXPIRED: 'EXPIRED',
+  REVOKED: 'REVOKED',
+});
+
+export const Notice = Object.freeze({
+  EXPIRES_SOON: 'EXPIRES_SOON',
+  TRUST_LIST_EXPIRED: 'TRUST_LIST_EXPIRED',
+  REVOCATIONS_EXPIRED: 'REVOCATIONS_EXPIRED',
+  REVOCATIONS_MISSING: 'REVOCATIONS_MISSING',
+});
+
+function verdict(status, reason, fields = {}) {
+  return Object.freeze({
+    status,
+    reason,
+    number: null,
+    category: null,
+    iss: null,
+    issuerName: null,
+    iat: null,
+    nbf: null,
+    exp: null,
+    serial: null,
+    photo: null,
+    photoType: null,
+    warnings: [],
+    ...fields,
+  });
+}
+
+/**
+ * Check the text of a scanned QR code. Never throws for bad input.
+ * `now` is Unix seconds (injected clock); it defaults to the device clock.
+ * Resolves to a frozen verdict: {status, reason, number, category, iss,
+ * issuerName, iat, nbf, exp, serial, photo, photoType, warnings} (nbf is extra
+ * to the Python Verdict, for the "valid from" line). The pass's claims
+ * are filled in only when its signature verified.
+ */
+export async function verify(qrText, store, now = Math.floor(Date.now() / 1000)) {
+  let envelope;
+  let claims;
+  try {
+    [envelope, claims] = decodeQrText(qrText);
+  } catch (err) {
+    const reason = err instanceof PasError ? err.message : `undecodable (${err?.name ?? typeof err})`;
+    return verdict(Status.MALFORMED, reason);
+  }
+
+  const candidates = store.candidates(envelope).filter(
+    (c) =>
+      c.entry.iss === claims.iss &&
+      c.entry.nbf <= claims.iat &&
+      claims.iat <= c.entry.exp &&
+      entryCategory(c.entry, claims.category) !== null,
+  );
+  if (candidates.length === 0) {
+    return verdict(Status.UNKNOWN_ISSUER, 'no trusted key for this issuer, time and category');
+  }
+  const tbs = envelope.toBeSigned();
+  let signer = null;
+  for (const c of candidates) {
+    if (await store.ed.verify(c.key, envelope.signature, tbs)) {
+      signer = c;
+      break;
+    }
+  }
+  if (signer === null) return verdict(Status.BAD_SIGNATURE, 'signature does not verify');
+
+  const entry = signer.entry;
+  const warnings = [];
+  if (now >= store.trustList.exp) warnings.push(Notice.TRUST_LIST_EXPIRED);
+  const revocations = store.revocations(claims.iss);
+  if (revocations === null) warnings.push(Notice.REVOCATIONS_MISSING);
+  else if (now >= revocations.exp) warnings.push(Notice.REVOCATIONS_EXPIRED);
+
+  let status;
+  let reason;
+  if (now + NBF_LEEWAY_SECONDS < claims.nbf) [status, reason] = [Status.NOT_YET_VALID, 'not valid yet'];
+  else if (now >= claims.exp) [status, reason] = [Status.EXPIRED, 'expired'];
+  else if (store.isRevoked(claims.iss, claims.serial)) [status, reason] = [Status.REVOKED, 'revoked by the issuer'];
+  else {
+    [status, reason] = [Status.VALID, ''];
+    // exp - now <= 60 days, written without subtraction so BigInt claims compare too.
+    if (claims.exp <= now + EXPIRES_SOON_SECONDS) warnings.unshift(Notice.EXPIRES_SOON);
+  }
+  return verdict(status, reason, {
+    number: claims.number,
+    category: entryCategory(entry, claims.category),
+    iss: claims.iss,
+    issuerName: entry.name,
+    iat: claims.iat,
+    nbf: claims.nbf,
+    exp: claims.exp,
+    serial: claims.serial,
+    photo: claims.photo,
+    photoType: claims.photoType,
+    warnings: Object.freeze(warnings),
+  });
+}
+
+/** The CLI's --json shape (`pas-verify check --json`), for comparing with Python. */
+export function verdictToJson(v) {
+  return {
+    status: v.status,
+    number: v.number,
+    category: v.category === null ? null : { code: v.category.code, label: v.category.label, color: v.category.color },
+    iss: v.iss,
+    issuer_name: v.issuerName,
+    exp: typeof v.exp === 'bigint' ? String(v.exp) : v.exp,
+    warnings: [...v.warnings],
+  };
+}
