@@ -139,3 +139,85 @@ class AuditEvent(Base):
     reason_code: Mapped[str | None] = mapped_column(sa.String(32), default=None)
     prev_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
     hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32), unique=True)
+
+
+# --- Privacy core (issue 5): sealed escrow, the worker's code, checkpoints ---------------
+# Every column below is ciphertext, a salt, a KDF parameter, a time, an official's account
+# name or a pass number. No identity attribute is stored, in clear or hashed.
+
+
+class EscrowRecord(Base):
+    """A pass's identity record, encrypted under a per-record data key (tokenservice.escrow)."""
+
+    __tablename__ = "escrow_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pass_id: Mapped[int] = mapped_column(sa.ForeignKey("passes.id"), unique=True)
+    created_at: Mapped[int] = mapped_column(sa.BigInteger)
+    recipient_kid: Mapped[bytes] = mapped_column(sa.LargeBinary(8))
+    nonce: Mapped[bytes] = mapped_column(sa.LargeBinary(24))
+    ciphertext: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
+class EscrowKey(Base):
+    """The data key of one escrow record: sealed to the team, and wrapped under the code.
+
+    Deleting this row makes the record unreadable everywhere, also in copies of the
+    escrow_records table (crypto-shredding; see docs/privacy.md for what it does not do).
+    """
+
+    __tablename__ = "escrow_keys"
+
+    record_id: Mapped[int] = mapped_column(sa.ForeignKey("escrow_records.id"), primary_key=True)
+    sealed_key: Mapped[bytes] = mapped_column(sa.LargeBinary(80))
+    code_nonce: Mapped[bytes] = mapped_column(sa.LargeBinary(24))
+    code_wrapped_key: Mapped[bytes] = mapped_column(sa.LargeBinary(48))
+
+
+class PassCode(Base):
+    """What checks the worker's personal code: Argon2id salt, cost and a verifier, no code."""
+
+    __tablename__ = "pass_codes"
+
+    pass_id: Mapped[int] = mapped_column(sa.ForeignKey("passes.id"), primary_key=True)
+    created_at: Mapped[int] = mapped_column(sa.BigInteger)
+    salt: Mapped[bytes] = mapped_column(sa.LargeBinary(16))
+    opslimit: Mapped[int] = mapped_column(sa.BigInteger)
+    memlimit: Mapped[int] = mapped_column(sa.BigInteger)
+    verifier: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
+
+
+class EscrowRequest(Base):
+    """A handhaver's request to open one record (or all: a bulk export).
+
+    The free-text reason is sealed to the team key: officials may write names in it.
+    """
+
+    __tablename__ = "escrow_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))  # "record" or "export"
+    pass_id: Mapped[int | None] = mapped_column(sa.ForeignKey("passes.id"), index=True, default=None)
+    requested_by: Mapped[str] = mapped_column(sa.String(64))
+    requested_at: Mapped[int] = mapped_column(sa.BigInteger)
+    reason_code: Mapped[str] = mapped_column(sa.String(32))
+    reason_sealed: Mapped[bytes | None] = mapped_column(sa.LargeBinary, default=None)
+    status: Mapped[str] = mapped_column(sa.String(16))  # pending, released, denied, expired
+    approved_by: Mapped[str | None] = mapped_column(sa.String(64), default=None)
+    approved_at: Mapped[int | None] = mapped_column(sa.BigInteger, default=None)
+    released_at: Mapped[int | None] = mapped_column(sa.BigInteger, default=None)
+
+
+class AuditCheckpoint(Base):
+    """A signed statement of the audit chain's head: "these N events, ending in this hash"."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[int] = mapped_column(sa.BigInteger)
+    event_id: Mapped[int] = mapped_column(sa.BigInteger)
+    events: Mapped[int] = mapped_column(sa.BigInteger)
+    head_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
+    iss: Mapped[str] = mapped_column(sa.String(8))
+    kid: Mapped[bytes] = mapped_column(sa.LargeBinary(8))
+    signature: Mapped[bytes] = mapped_column(sa.LargeBinary(64))
