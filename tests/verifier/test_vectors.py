@@ -69,3 +69,13 @@ def test_vector(case: dict[str, Any]) -> None:
     if "warnings" in case:
         assert sorted(w.value for w in verdict.warnings) == sorted(case["warnings"])
     assert verdict.number == case.get("number")
+
+
+def test_the_worked_example_in_the_token_format_doc_matches_the_vectors() -> None:
+    doc = (VECTORS.parent.parent / "docs" / "token-format.md").read_text(encoding="utf-8")
+    block = doc.split("<!-- worked-example:begin -->")[1].split("<!-- worked-example:end -->")[0]
+    shown = block.strip().removeprefix("```text").removesuffix("```").strip() + "\n"
+    first = CASES[0]
+    assert first["name"] == "valid-window-pass"
+    assert shown == make_vectors().explain(first["qr_text"])
+    assert first["qr_text"][:80] in doc
