@@ -22,7 +22,7 @@ from .models import Account, ApiToken, Role
 _hasher = PasswordHasher()  # argon2id with the library's RFC 9106 low-memory defaults
 _USERNAME = re.compile(r"[a-z][a-z0-9._-]{1,63}")
 MIN_PASSWORD_LENGTH = 12
-TOKEN_PREFIX = "pas_"
+TOKEN_PREFIX = "pas_"  # noqa: S105 - a prefix, not a secret
 
 
 class AccountError(Error):
@@ -170,12 +170,13 @@ def record_failed_login(account: Account, now: int, *, max_attempts: int, lock_m
     """Count one failed password or code; lock the account at ``max_attempts`` in a row.
 
     Returns True when this failure locked the account. Failures while it is locked do not
-    extend the lock (so nobody can keep an official locked out for ever); an expired lock
-    starts a fresh count. The caller should hold the row lock (:func:`find_for_update`).
+    extend the lock (so nobody can keep an official locked out for ever); a lock that
+    expired or was lifted starts a fresh count. The caller should hold the row lock
+    (:func:`find_for_update`).
     """
     if is_locked(account, now):
         return False
-    if account.locked_until:
+    if account.locked_until or account.failed_logins >= max_attempts:  # a lock that ended
         account.locked_until = 0
         account.failed_logins = 0
     account.failed_logins += 1

@@ -147,9 +147,11 @@ def endpoint_url(*endpoints: str) -> str | None:
 
 
 def _password_fingerprint(account: Account) -> str:
-    """Ties a session to the password it was made with, without putting the hash in the cookie."""
+    """Ties a session to the password and TOTP secret it was made with (a new password or a
+    TOTP reset ends other sessions), without putting either in the readable cookie."""
     key = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(key, account.password_hash.encode(), hashlib.sha256).hexdigest()[:32]
+    material = f"{account.password_hash}\x00{account.totp_secret}".encode()
+    return hmac.new(key, material, hashlib.sha256).hexdigest()[:32]
 
 
 def _logout() -> None:
@@ -160,9 +162,11 @@ def _logout() -> None:
 
 
 def _failed() -> str:
-    return _(
-        "Inloggen is niet gelukt. Controleer gebruikersnaam en wachtwoord. "
-        "Na herhaalde fouten wordt een account een tijd geblokkeerd."
+    return str(
+        _(
+            "Inloggen is niet gelukt. Controleer gebruikersnaam en wachtwoord. "
+            "Na herhaalde fouten wordt een account een tijd geblokkeerd."
+        )
     )
 
 
@@ -285,6 +289,7 @@ def _check_session() -> None:
         valid = (
             account is not None
             and not account.disabled
+            and account.totp_enrolled
             and account.username == session.get("username")
             and account.role == session.get("role")
             and hmac.compare_digest(_password_fingerprint(account), str(session.get("pw", "")))

@@ -189,6 +189,26 @@ def test_disabling_an_account_ends_its_open_session(app, client, instance, clock
     assert not logged_in(client)
 
 
+def test_totp_reset_by_beheer_ends_the_open_session(app, client, instance, clock) -> None:
+    login(client, instance, clock, "intake")
+    with db(app).transaction() as s:
+        account = accounts.find(s, "intake")
+        account.totp_secret, account.totp_enrolled = pyotp.random_base32(), False
+    assert urlsplit(client.get("/account/password").location).path == "/login"
+    assert urlsplit(post_password(client, "intake", instance.accounts["intake"][0]).location).path == "/login/enroll"
+
+
+def test_lock_lifted_by_beheer_starts_a_fresh_count(app, client, instance, clock) -> None:
+    settings = app.extensions["pas"].settings
+    for _ in range(settings.lockout_attempts):
+        post_password(client, "intake", "wrong password!")
+    with db(app).transaction() as s:
+        account = accounts.find(s, "intake")
+        account.locked_until = 0  # lifted, even if the count stays
+    post_password(client, "intake", "wrong password!")  # one more failure does not lock again
+    assert post_password(client, "intake", instance.accounts["intake"][0]).status_code == 302
+
+
 def test_new_account_enrolls_by_qr_code_and_a_first_code(app, client, clock) -> None:
     with db(app).transaction() as s:
         new = accounts.create(s, username="nieuw", role="intake", password="een lang wachtwoord",
@@ -309,7 +329,7 @@ def test_logout_ends_the_session(client, instance, clock) -> None:
 
 
 def test_password_change_checks_the_old_one_and_ends_other_sessions(app, instance, clock) -> None:
-    password, secret = instance.accounts["intake"]
+    password = instance.accounts["intake"][0]
     this, other = app.test_client(), app.test_client()
     login(this, instance, clock, "intake")
     clock.advance(30)

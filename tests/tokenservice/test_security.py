@@ -156,7 +156,7 @@ def test_without_login_no_post_route_acts(app, client) -> None:
     problems = []
     for endpoint, url in _sample_urls(app, "POST"):
         path = urlsplit(url).path
-        if _is_public(path) and path not in ("/login/totp", "/login/enroll") or path in PUBLIC_POST:
+        if (_is_public(path) and path not in ("/login/totp", "/login/enroll")) or path in PUBLIC_POST:
             continue
         response = client.post(url, data={"csrf_token": csrf_token(client)})
         if not _denied_or_to_login(response):
