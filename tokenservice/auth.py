@@ -270,15 +270,16 @@ def _check_session() -> None:
     settings = _settings()
     seen = session.get("seen")
     login_at = session.get("login_at")
-    if (
-        not isinstance(seen, int)
-        or not isinstance(login_at, int)
-        or now - seen > settings.idle_minutes * 60
-        or now - login_at > MAX_SESSION_HOURS * 3600
-        or now < seen
-    ):
+    if not isinstance(seen, int) or not isinstance(login_at, int) or now < seen:
+        _logout()
+        return
+    if now - seen > settings.idle_minutes * 60:
         _logout()
         flash(_("U bent uitgelogd omdat u %(n)s minuten niets deed.", n=settings.idle_minutes), "info")
+        return
+    if now - login_at > MAX_SESSION_HOURS * 3600:
+        _logout()
+        flash(_("Uw sessie was %(n)s uur oud; log opnieuw in.", n=MAX_SESSION_HOURS), "info")
         return
     account_id = session.get("account_id")
     if not isinstance(account_id, int):
@@ -439,6 +440,9 @@ def password() -> Any:
     if not form.validate_on_submit():
         return render_template("auth/password.html", form=form, min_length=accounts.MIN_PASSWORD_LENGTH)
     old, new = form.old.data or "", form.new.data or ""
+    if new == old:
+        form.new.errors = [_("Kies een ander wachtwoord dan het huidige.")]
+        return render_template("auth/password.html", form=form, min_length=accounts.MIN_PASSWORD_LENGTH)
     with _db().transaction() as s:
         stored = s.get(Account, session["account_id"]).password_hash
     matches = accounts.password_matches(stored, old)

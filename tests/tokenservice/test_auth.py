@@ -254,6 +254,12 @@ def test_idle_session_is_logged_out(app, client, instance, clock) -> None:
         s["seen"] = clock.now - idle - 1
     assert urlsplit(client.get("/account/password").location).path == "/login"
     assert not logged_in(client)
+    # However active, a session ends after MAX_SESSION_HOURS.
+    clock.advance(30)
+    login(client, instance, clock, "intake")
+    with client.session_transaction() as s:
+        s["login_at"] = clock.now - auth.MAX_SESSION_HOURS * 3600 - 1
+    assert urlsplit(client.get("/account/password").location).path == "/login"
 
 
 def test_session_holds_nothing_from_before_login(client, instance, clock) -> None:
@@ -342,6 +348,7 @@ def test_password_change_checks_the_old_one_and_ends_other_sessions(app, instanc
 
     assert change("not the password", "a new long password", "a new long password").status_code == 200
     assert change(password, "short", "short").status_code == 200
+    assert change(password, password, password).status_code == 200
     assert change(password, "a new long password", "another long password").status_code == 200
     with db(app).transaction() as s:
         assert accounts.password_matches(accounts.find(s, "intake").password_hash, password)
