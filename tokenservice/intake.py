@@ -170,6 +170,19 @@ def _svg_swatch(color: str) -> str:
     return "data:image/svg+xml," + quote(svg)
 
 
+def _svg_fill(color: str) -> str:
+    svg = (
+        "<svg xmlns='http://www.w3.org/2000/svg' width='8' height='8' preserveAspectRatio='none'>"
+        f"<rect width='8' height='8' fill='{color}'/></svg>"
+    )
+    return "data:image/svg+xml," + quote(svg)
+
+
+def _luminance(color: str) -> float:
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
 def _issuers(svc: Services) -> list[str]:
     known = svc.keyring.issuers
     return [iss for iss in svc.settings.issuers if iss in known]
@@ -263,9 +276,9 @@ def _form_context(
         "number": number,
         "current": current,
         "current_text": status_text(current) if current else "",
-        "verdict": verdict,
-        "verdict_text": str(VERDICT_LABELS.get(verdict.status, "")) if verdict else "",
+        "verdict_text": str(VERDICT_LABELS.get(verdict.status, "")) if verdict is not None else "",
         "max_upload_mb": svc.settings.max_upload_bytes // (1024 * 1024),
+        "field_texts": {code: str(msg) for code, msg in FIELD_MESSAGES.items()},
     }
 
 
@@ -287,7 +300,9 @@ def _result_page(result: spreekuur.Result, *, mode: str) -> str:
         valid_until=texts.date_short(result.valid_until),
         issuer_name=issued.issuer_name,
         category=issued.category,
-        band=_svg_swatch(issued.category.color),
+        band=_svg_fill(issued.category.color),
+        band_light=_luminance(issued.category.color) > 235,
+        band_dark_text=_luminance(issued.category.color) > 150,
         demo=svc.settings.demo,
         portrait=_data_uri("image/jpeg", result.portrait_jpeg),
         qr=_data_uri("image/png", _qr_png(issued.qr_text)),
