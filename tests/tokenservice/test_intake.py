@@ -144,7 +144,7 @@ def test_full_intake_gives_a_card_whose_qr_verifies(app, client) -> None:
     assert response.headers["Cache-Control"] == "no-store"
     page = response.get_data(as_text=True)
     number = result_number(page)
-    assert f'<p class="pass-number"' in page and number in page
+    assert '<p class="pass-number"' in page and number in page
     uris = data_uris(page)
     kinds = [kind for kind, _ in uris]
     assert kinds.count("application/pdf") == 3 and "image/jpeg" in kinds
@@ -312,7 +312,6 @@ def test_renewal_by_typed_number_and_by_qr_text(app, client) -> None:
     assert count(app, Card) == 2
 
     # A forged QR is refused.
-    _, claims = decode_qr_text(old_qr)
     forged = old_qr[:-8] + ("0" * 8 if not old_qr.endswith("0" * 8) else "1" * 8)
     body = client.post("/intake/renew", data={"csrf_token": csrf, "step": "lookup",
                                                "pass": forged}).get_data(as_text=True)
