@@ -130,19 +130,20 @@ def _card_json(result: Result) -> dict[str, Any]:
     }
 
 
-def _request_token(kind: str) -> str | None:
+def _request_token(kind: str, problems: dict[str, str]) -> str | None:
     """The client's ``request_id``, namespaced per account and operation (≤ 64 chars)."""
     raw = request.form.get("request_id", "").strip()
     if not raw:
         return None
     if not _REQUEST_ID.fullmatch(raw):
-        raise ApiError(400, "validation_failed", fields={"request_id": "invalid"})
+        problems["request_id"] = "invalid"
+        return None
     account_id = request.environ["pas.account_id"]
     digest = hashlib.sha256(f"{account_id}\0{kind}\0{raw}".encode()).hexdigest()
     return f"api:{digest[:56]}"
 
 
-def _intake(kind: str, run: Callable[..., Result], iss: str, **target: Any) -> Response:
+def _intake(kind: str, run: Callable[..., Result], check_iss: str, **target: Any) -> Response:
     """Shared body of issue and renew: read fields, check, then run."""
     if not (request.mimetype or "").startswith("multipart/form-data"):
         raise ApiError(415, "unsupported_media_type")
@@ -158,9 +159,9 @@ def _intake(kind: str, run: Callable[..., Result], iss: str, **target: Any) -> R
     if kind == "issue" and category is None:
         category = ""  # required for a new pass: reported as choose_category
     language = form.get("language", "").strip()
-    token = _request_token(kind)
+    token = _request_token(kind, problems)
     try:
-        spreekuur.check_intake(services(), iss=iss, checklist=checklist, category=category,
+        spreekuur.check_intake(services(), iss=check_iss, checklist=checklist, category=category,
                                language=language, problems=problems)
         result = run(
             services(), checklist=checklist, category=category, language=language,
