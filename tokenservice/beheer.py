@@ -97,12 +97,12 @@ def age(seconds: int) -> str:
     seconds = max(0, seconds)
     if seconds < 3600:
         n = seconds // 60
-        return ngettext("%(num)d minuut", "%(num)d minuten", n)
+        return str(ngettext("%(num)d minuut", "%(num)d minuten", n))
     if seconds < 2 * DAY:
         n = seconds // 3600
-        return ngettext("%(num)d uur", "%(num)d uur", n)
+        return str(ngettext("%(num)d uur", "%(num)d uur", n))
     n = seconds // DAY
-    return ngettext("%(num)d dag", "%(num)d dagen", n)
+    return str(ngettext("%(num)d dag", "%(num)d dagen", n))
 
 
 @bp.context_processor
@@ -129,11 +129,11 @@ def index() -> str:
 
 def _trust_list_warning(exp: int, now: int) -> str | None:
     if exp <= now:
-        return _("De trust list is verlopen: verifiers weigeren nieuwe passen. "
-                 "Laat de trust list opnieuw ondertekenen.")
+        return str(_("De trust list is verlopen: verifiers weigeren nieuwe passen. "
+                 "Laat de trust list opnieuw ondertekenen."))
     if exp - now < TRUST_LIST_WARN_DAYS * DAY:
-        return _("De trust list verloopt over %(left)s: laat de trust list opnieuw ondertekenen.",
-                 left=age(exp - now))
+        return str(_("De trust list verloopt over %(left)s: laat de trust list opnieuw "
+                     "ondertekenen.", left=age(exp - now)))
     return None
 
 
@@ -397,10 +397,17 @@ def keys_status() -> str:
 # --- reports --------------------------------------------------------------------------
 
 
-def _report_args() -> tuple[str | None, int | None]:
+def _report_args() -> tuple[str, int | None]:
+    """The issuer (always one: a sum over issuers minus one issuer would give back another
+    issuer's suppressed counts) and the year, from the query string."""
     issuers = services().keyring.issuers
+    if not issuers:
+        abort(404)
     iss = request.args.get("iss") or None
-    if iss is not None and iss not in issuers:
+    if iss is None:
+        default = services().settings.default_iss
+        iss = default if default in issuers else min(issuers)
+    elif iss not in issuers:
         abort(404)
     raw_year = request.args.get("jaar") or ""
     year = None
@@ -411,18 +418,12 @@ def _report_args() -> tuple[str | None, int | None]:
     return iss, year
 
 
-def _category_info(iss: str | None) -> dict[str, Any]:
-    """Category code -> its trust-list entry (label, colour), over the chosen issuer(s)."""
-    keyring = services().keyring
-    info: dict[str, Any] = {}
-    for code, entry in sorted(keyring.issuers.items()):
-        if iss is None or code == iss:
-            for cat in entry.categories:
-                info.setdefault(cat.code, cat)
-    return info
+def _category_info(iss: str) -> dict[str, Any]:
+    """Category code -> its trust-list entry (label, colour)."""
+    return {cat.code: cat for cat in services().keyring.categories(iss)}
 
 
-def _build_report(iss: str | None, year: int | None) -> tuple[reports.Report, dict[str, Any]]:
+def _build_report(iss: str, year: int | None) -> tuple[reports.Report, dict[str, Any]]:
     cats = _category_info(iss)
     with services().db.transaction() as session:
         report = reports.quarterly(session, iss=iss, now=_now(), year=year, categories=cats)
@@ -458,9 +459,9 @@ def reports_csv() -> Response:
                      "uitgegeven", "verlengd", "ingetrokken"])
     for row in report.rows:
         label = cats[row.category].label if row.category in cats else row.category
-        writer.writerow([row.quarter, iss or "alle", _csv_cell(row.category), _csv_cell(label),
+        writer.writerow([row.quarter, iss, _csv_cell(row.category), _csv_cell(label),
                          *row.shown()])
-    name = f"passen-per-kwartaal{'-' + iss if iss else ''}{'-' + str(year) if year else ''}.csv"
+    name = f"passen-per-kwartaal-{iss}{'-' + str(year) if year else ''}.csv"
     # A byte-order mark so Excel reads UTF-8; ";" because Dutch Excel splits on it.
     return Response(
         "\ufeff" + out.getvalue(), mimetype="text/csv",

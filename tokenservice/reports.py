@@ -129,7 +129,8 @@ def quarterly(
 ) -> Report:
     """Issued, renewed and revoked cards per quarter and category.
 
-    ``iss`` limits to one issuer (default: all issuers of this instance). ``year``
+    ``iss`` limits to one issuer (default: all issuers of this instance; the beheer pages
+    always pick one, since all minus one issuer would give back another's small counts). ``year``
     limits to that calendar year's four quarters. ``categories`` are shown even without
     any pass (e.g. every category of the trust list), so an empty category reads 0.
     Quarters run from the first with data (or ``year``'s first) to the current one.
@@ -152,7 +153,8 @@ def quarterly(
     for iat, renewal, category in session.execute(issued):
         bump(iat, category, 1 if renewal else 0)
     for revoked_at, category in session.execute(revoked):
-        bump(revoked_at, category, 2)
+        if revoked_at is not None:
+            bump(revoked_at, category, 2)
 
     current = quarter_of(now)
     if year is not None:

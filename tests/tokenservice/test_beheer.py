@@ -349,6 +349,7 @@ def test_report_table_chart_and_csv_show_counts_with_small_numbers_suppressed(be
     rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
     got = {(r["kwartaal"], r["categorie"]): (r["uitgegeven"], r["verlengd"], r["ingetrokken"])
            for r in rows}
+    assert {r["gemeente"] for r in rows} == {"GM9999"}
     assert got[("2026-Q1", "raam")] == ("8", "0", "0")
     assert got[("2026-Q1", "inrichting")] == ("<5", "0", "0")
     assert got[("2026-Q2", "raam")] == ("0", "6", "<5")
