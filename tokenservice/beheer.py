@@ -155,7 +155,7 @@ class AccountView:
 def _view(account: Account, now: int) -> AccountView:
     return AccountView(
         id=account.id, username=account.username, role=account.role,
-        enrolled=account.totp_enrolled, locked=account.locked_until > now,
+        enrolled=account.totp_enrolled, locked=accounts.is_locked(account, now),
         disabled=account.disabled,
     )
 
@@ -204,7 +204,11 @@ def account_add() -> Any:
 
 
 def _get_account(session: Session, account_id: int) -> Account:
-    account = session.get(Account, account_id)
+    """The account; for a change, its row locked against a concurrent login's bookkeeping."""
+    if request.method == "POST":
+        account = accounts.find_for_update(session, account_id=account_id)
+    else:
+        account = session.get(Account, account_id)
     if account is None:
         abort(404)
     return account
@@ -287,8 +291,7 @@ def account_password(account_id: int) -> Any:
     with services().db.transaction() as session:
         account = _get_account(session, account_id)
         password = secrets.token_urlsafe(15)
-        account.password_hash = accounts.hash_password(password)
-        account.failed_logins = 0
+        accounts.change_password(account, password)  # ends the account's open sessions
         _audit(session, "account_password_reset", account)
         view = _view(account, now)
     return render_template("beheer/account_created.html", account=view, password=password,
