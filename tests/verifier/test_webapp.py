@@ -480,3 +480,418 @@ def test_js_verify_speed_against_python() -> None:
             for name in names
         },
     )
+
+
+# --- the app in Chromium ---------------------------------------------------------------
+
+SCREENS = ROOT / "bench" / "out" / "webapp"
+
+
+def _playwright() -> Any:
+    _require("Debian's Chromium at /usr/bin/chromium (apt-get install chromium)", CHROMIUM.exists())
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover
+        _require("the playwright Python package", False)
+    return sync_playwright
+
+
+class Site:
+    """The exported app and the published lists on a local static server."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.lists = root / ".well-known" / "pas"
+        self.t = int(time.time())
+        self.world = World()
+        self.passes: dict[str, str] = {}
+        self.hits: list[str] = []
+        self.server: http.server.ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.server_port}/verify/"
+
+    def trust_list(self, seq: int) -> bytes:
+        w, t, year = self.world, self.t, 365 * DAY
+        groningen = w.entry(nbf=t - 4 * year, exp=t + 4 * year)
+        assen = w.entry(
+            w.assen, iss="GM0106", name="Gemeente Assen", nbf=t - 4 * year, exp=t + 4 * year,
+            categories=(Category("thuis", "Thuiswerk", "#F2C14E"), Category("inrichting", "Groen", "#2E9E4F")),
+        )
+        return w.trust_list([groningen, assen], seq=seq, iat=t - DAY, exp=t + 30 * DAY)
+
+    def build(self) -> None:
+        w, t = self.world, self.t
+        (self.lists / "revocations").mkdir(parents=True)
+        (self.lists / "trust-list.cose").write_bytes(self.trust_list(seq=5))
+        (self.lists / "revocations" / "GM0014.cose").write_bytes(
+            w.revocations([serial("revoked")], seq=3, iat=t - 3600, exp=t + 2 * DAY)
+        )
+        (self.lists / "revocations" / "GM0106.cose").write_bytes(
+            w.revocations(iss="GM0106", seq=1, iat=t - 3600, exp=t + 2 * DAY)
+        )
+        (self.lists / "issuers.json").write_text(json.dumps(["GM0014", "GM0106"]))
+        anchor = bytes(w.anchor.verify_key).hex()
+        (self.lists / "anchor.pub").write_text(anchor + "\n")
+        export_app(self.root / "verify", anchor_hex=anchor, lists_url="../.well-known/pas/")
+
+        valid = w.issue("valid", iat=t - 10 * DAY)
+        cose = bytearray(_base45.decode(valid[len(QR_PREFIX) :]))
+        photo = photo_avif()
+        cose[bytes(cose).find(photo) + len(photo) // 2] ^= 0x10  # one bit of the photo
+        self.passes = {
+            "valid": valid,
+            "expires-soon": w.issue("soon", iat=t - 700 * DAY),
+            "green": w.issue("green", iat=t - 10 * DAY, category="inrichting"),
+            "assen": w.issue("assen", iat=t - 10 * DAY, iss="GM0106", category="thuis", signer=w.assen),
+            "expired": w.issue("expired", iat=t - 800 * DAY),
+            "revoked": w.issue("revoked", iat=t - 10 * DAY),
+            "tampered": QR_PREFIX + _base45.encode(bytes(cose)),
+            "unknown-issuer": w.issue("stranger", iat=t - 10 * DAY, signer=w.stranger),
+            "not-yet-valid": w.issue("later", iat=t + 7 * DAY),
+            "malformed": "PAS1:THIS-IS-NOT-A-PASS",
+        }
+
+    def serve(self) -> None:
+        site = self
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            extensions_map = {
+                **http.server.SimpleHTTPRequestHandler.extensions_map,
+                ".js": "text/javascript",
+                ".wasm": "application/wasm",
+                ".webmanifest": "application/manifest+json",
+                ".cose": "application/cose",
+            }
+
+            def do_GET(self) -> None:
+                site.hits.append(self.path)
+                super().do_GET()
+
+            def end_headers(self) -> None:
+                self.send_header("Content-Security-Policy", CSP)
+                self.send_header("Cache-Control", "no-cache")
+                super().end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", 0), functools.partial(Handler, directory=str(self.root))
+        )
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    s = Site(tmp_path_factory.mktemp("site"))
+    s.build()
+    s.serve()
+    yield s
+    assert s.server is not None
+    s.server.shutdown()
+    s.server.server_close()
+
+
+def _write_y4m(path: Path, text: str | None, *, blank: int, frames: int) -> None:
+    """A 640×480 4:2:0 Y4M clip: `blank` empty frames, then `frames` of the QR card."""
+    import segno
+    from PIL import Image
+
+    w, h = 640, 480
+    card = Image.new("L", (w, h), 128)
+    if text is not None:
+        code = segno.make(text, error="m", micro=False)
+        modules = len(code.matrix) + 8
+        scale = int(min(w, h) * 0.96) // modules
+        qr = Image.new("L", (modules, modules), 240)
+        qr.putdata([20 if v else 240 for row in ([0] * modules for _ in range(4)) for v in row] * 0 + [
+            20 if (0 <= y - 4 < len(code.matrix) and 0 <= x - 4 < len(code.matrix) and code.matrix[y - 4][x - 4]) else 240
+            for y in range(modules)
+            for x in range(modules)
+        ])
+        qr = qr.resize((modules * scale, modules * scale), Image.NEAREST)
+        card.paste(qr, ((w - qr.width) // 2, (h - qr.height) // 2))
+    empty = Image.new("L", (w, h), 128).tobytes()
+    chroma = bytes([128]) * (w // 2 * h // 2 * 2)
+    with path.open("wb") as f:
+        f.write(f"YUV4MPEG2 W{w} H{h} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for i in range(blank + frames):
+            f.write(b"FRAME\n")
+            f.write(empty if i < blank else card.tobytes())
+            f.write(chroma)
+
+
+class Watch:
+    """Every request a context and its pages make, and anything the page complains about."""
+
+    def __init__(self, context: Any) -> None:
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        context.on("request", lambda r: self.requests.append(r.url))
+
+    def page(self, page: Any) -> Any:
+        page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        page.on(
+            "console",
+            lambda m: self.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
+        )
+        return page
+
+
+def _context(p: Any, profile: Path, camera: Path | None = None) -> Any:
+    args = [*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
+    if camera is not None:
+        args.append(f"--use-file-for-fake-video-capture={camera}")
+    return p.chromium.launch_persistent_context(
+        str(profile),
+        executable_path=str(CHROMIUM),
+        args=args,
+        headless=True,
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="nl-NL",
+        timezone_id="Europe/Amsterdam",
+        permissions=["camera"],
+        service_workers="allow",
+    )
+
+
+def _wait_ready(page: Any) -> None:
+    page.wait_for_function("() => document.documentElement.dataset.ready === 'true'", timeout=15_000)
+
+
+def _verdict(page: Any, timeout: float = 15_000) -> str:
+    page.wait_for_selector("#verdict:not([hidden])", timeout=timeout)
+    status: str = page.get_attribute("#verdict", "data-status")
+    return status
+
+
+def _paste(page: Any, text: str) -> str:
+    page.click("#paste-open")
+    page.fill("#paste-text", text)
+    page.click("#paste-check")
+    status = _verdict(page)
+    return status
+
+
+def _next(page: Any) -> None:
+    page.click("#next")
+    page.wait_for_selector("#verdict", state="hidden")
+
+
+# Status → what the exploitant reads (Dutch), and whether the photo is shown.
+EXPECTED = {
+    "valid": ("VALID", "GELDIG", True),
+    "expires-soon": ("VALID", "GELDIG", True),
+    "green": ("VALID", "GELDIG", True),
+    "assen": ("VALID", "GELDIG", True),
+    "expired": ("EXPIRED", "Verlopen", True),
+    "revoked": ("REVOKED", "Ingetrokken", True),
+    "tampered": ("BAD_SIGNATURE", "Vervalst of beschadigd", False),
+    "unknown-issuer": ("UNKNOWN_ISSUER", "Onbekende uitgever", False),
+    "not-yet-valid": ("NOT_YET_VALID", "Nog niet geldig", True),
+    "malformed": ("MALFORMED", "Vervalst of beschadigd", False),
+}
+
+
+def _assert_screen(page: Any, name: str) -> None:
+    status, words, photo = EXPECTED[name]
+    assert page.get_attribute("#verdict", "data-status") == status, name
+    head = page.inner_text(".verdict-head")
+    assert words in head, (name, head)
+    if photo:
+        assert page.evaluate("() => document.getElementById('verdict-photo').naturalWidth") > 0, name
+        assert page.evaluate("() => document.getElementById('verdict-photo').src").startswith("blob:")
+        assert page.is_visible("#verdict-category"), name
+    else:
+        assert not page.is_visible("#verdict-card"), name
+
+
+@pytest.mark.browser
+def test_app_in_chromium_paste_lists_and_speed(site: Site, tmp_path: Path) -> None:
+    """Online load, lists fetched and verified, every status by paste, NL/EN, list age rules,
+    rollback refused, the vectors in Chromium, and the speed numbers."""
+    sync_playwright = _playwright()
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        context = _context(p, tmp_path / "profile")
+        watch = Watch(context)
+        page = watch.page(context.pages[0] if context.pages else context.new_page())
+        page.goto(site.url)
+        _wait_ready(page)
+        page.wait_for_function(
+            "() => document.getElementById('lists-status').dataset.state === 'ok'"
+            " && /bijgewerkt/.test(document.getElementById('lists-status').textContent)",
+            timeout=15_000,
+        )
+        assert page.inner_text("#lists-status") == "Lijsten bijgewerkt: zojuist"
+        page.screenshot(path=str(SCREENS / "scan.png"))
+
+        # Every status through the paste fallback, in Dutch, with a screenshot each.
+        for name in EXPECTED:
+            _paste(page, site.passes[name])
+            _assert_screen(page, name)
+            page.screenshot(path=str(SCREENS / f"verdict-{name}.png"))
+            _next(page)
+            # Nothing of the pass stays behind once the verdict is closed.
+            leftovers = page.evaluate(
+                """() => ['verdict-title', 'verdict-reason', 'verdict-explain', 'category-label',
+                          'field-issuer', 'field-date', 'field-number', 'verdict-warnings']
+                    .map((id) => document.getElementById(id).textContent).join('')"""
+            )
+            assert leftovers == "", leftovers
+            assert page.get_attribute("#verdict-photo", "src") is None
+        _paste(page, site.passes["expires-soon"])
+        assert "binnenkort verlengen bij het spreekuur" in page.inner_text("#verdict-warnings")
+        _next(page)
+
+        # English.
+        page.click("#lang")
+        _paste(page, site.passes["expired"])
+        assert "NOT VALID" in page.inner_text(".verdict-head") and "Expired" in page.inner_text(".verdict-head")
+        page.screenshot(path=str(SCREENS / "verdict-expired-en.png"))
+        _next(page)
+        _paste(page, site.passes["valid"])
+        assert "VALID" in page.inner_text(".verdict-head")
+        _next(page)
+        page.click("#lang")
+        assert page.inner_text("#paste-open") == "Code plakken"
+
+        # The about panel says what the app does not do.
+        page.click("#about-open")
+        about = page.inner_text("#about")
+        assert "geen enkele netwerkverbinding" in about and "geen geschiedenis" in about
+        assert "nr. 5" in about and "webcrypto" in about
+        page.screenshot(path=str(SCREENS / "about.png"))
+        page.click("#about button[type=submit]")
+
+        # A lower seq from the server is refused; the cached list stays.
+        good = (site.lists / "trust-list.cose").read_bytes()
+        (site.lists / "trust-list.cose").write_bytes(site.trust_list(seq=4))
+        try:
+            page.click("#lists-status")
+            page.wait_for_function(
+                "() => /oudere lijst/.test(document.getElementById('lists-status').textContent)"
+            )
+        finally:
+            (site.lists / "trust-list.cose").write_bytes(good)
+        assert _paste(page, site.passes["valid"]) == "VALID"
+        _next(page)
+        page.click("#about-open")
+        assert "nr. 5" in page.inner_text("#about-trust-list")
+        page.click("#about button[type=submit]")
+
+        # The JS verifier inside Chromium gives Python's verdict on every vector.
+        vectors = _vectors()
+        results = page.evaluate(
+            """async (cases) => {
+                const { TrustStore } = await import('./js/trust.js');
+                const { verify } = await import('./js/verify.js');
+                const b64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+                const out = [];
+                for (const c of cases) {
+                  const store = await TrustStore.fromBytes(c.anchor_pub_hex, b64(c.trust_list_b64), c.revocations_b64.map(b64));
+                  const v = await verify(c.qr_text, store, c.now);
+                  out.push([v.status, [...v.warnings], v.number]);
+                }
+                return out;
+            }""",
+            vectors,
+        )
+        for case, (status, warnings, num) in zip(vectors, results, strict=True):
+            assert (status, warnings, num) == (case["expect"], case["warnings"], case.get("number")), case["name"]
+
+        # Speed: decoded text → verdict on screen, and verify() alone, in Chromium.
+        timings = page.evaluate(
+            """async (text) => {
+                const $ = (id) => document.getElementById(id);
+                const dom = [], frame = [];
+                for (let i = 0; i < 55; i++) {
+                  $('paste-open').click();
+                  $('paste-text').value = text;
+                  const shown = new Promise((resolve) => {
+                    const obs = new MutationObserver(() => { if (!$('verdict').hidden) { obs.disconnect(); resolve(); } });
+                    obs.observe($('verdict'), { attributes: true, attributeFilter: ['hidden'] });
+                  });
+                  const t0 = performance.now();
+                  $('paste-check').click();
+                  await shown;
+                  const t1 = performance.now();
+                  await new Promise((r) => requestAnimationFrame(() => r()));
+                  const t2 = performance.now();
+                  if (i >= 5) { dom.push(t1 - t0); frame.push(t2 - t0); }
+                  $('next').click();
+                }
+                return { dom, frame };
+            }""",
+            site.passes["valid"],
+        )
+        names = ["valid-window-pass", "revoked", "bad-signature-flipped-bit", "malformed-truncated"]
+        chromium_us = page.evaluate(
+            """async (cases) => {
+                const { TrustStore } = await import('./js/trust.js');
+                const { verify } = await import('./js/verify.js');
+                const b64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+                const out = {};
+                for (const c of cases) {
+                  const store = await TrustStore.fromBytes(c.anchor_pub_hex, b64(c.trust_list_b64), c.revocations_b64.map(b64));
+                  for (let i = 0; i < 100; i++) await verify(c.qr_text, store, c.now);
+                  const n = 1000, t0 = performance.now();
+                  for (let i = 0; i < n; i++) await verify(c.qr_text, store, c.now);
+                  out[c.name] = (performance.now() - t0) / n * 1000;
+                }
+                return out;
+            }""",
+            [c for c in vectors if c["name"] in names],
+        )
+        python_us = {}
+        for c in vectors:
+            if c["name"] in names:
+                store = _store_of(c)
+                n = 2000
+                t0 = time.perf_counter()
+                for _ in range(n):
+                    verify(c["qr_text"], store, c["now"])
+                python_us[c["name"]] = (time.perf_counter() - t0) / n * 1e6
+        _report(
+            "chromium",
+            {
+                "paste_to_verdict_dom_ms_median": round(statistics.median(timings["dom"]), 2),
+                "paste_to_verdict_next_frame_ms_median": round(statistics.median(timings["frame"]), 2),
+                "samples": len(timings["dom"]),
+                "verify_us": {
+                    n: {
+                        "chromium": round(chromium_us[n], 1),
+                        "python": round(python_us[n], 1),
+                        "ratio": round(chromium_us[n] / python_us[n], 2),
+                    }
+                    for n in names
+                },
+            },
+        )
+
+        # Past the lists' exp: a warning; max_list_age_days past it: no green verdict.
+        page.clock.set_fixed_time(site.t + 3 * DAY)  # revocation lists expired a day ago
+        assert _paste(page, site.passes["valid"]) == "VALID"
+        assert "REVOCATIONS_EXPIRED" in page.eval_on_selector_all(
+            "#verdict-warnings li", "els => els.map(e => e.dataset.warning)"
+        )
+        page.screenshot(path=str(SCREENS / "verdict-valid-lists-expired.png"))
+        _next(page)
+        page.clock.set_fixed_time(site.t + 10 * DAY)  # 8 days past their exp
+        assert _paste(page, site.passes["valid"]) == "STALE"
+        assert "GEEN CONTROLE MOGELIJK" in page.inner_text(".verdict-head")
+        assert not page.is_visible("#verdict-card")
+        page.screenshot(path=str(SCREENS / "verdict-stale.png"))
+        _next(page)
+        assert _paste(page, site.passes["expired"]) == "EXPIRED"  # red stays red
+        _next(page)
+
+        assert not [e for e in watch.errors if "Content Security Policy" in e or "pageerror" in e], watch.errors
+        assert not any(u.startswith("http") and "127.0.0.1" not in u for u in watch.requests), watch.requests
+        context.close()

@@ -70,6 +70,7 @@ async function main() {
   $('refresh').addEventListener('click', () => state.lists?.refresh());
   $('lists-status').addEventListener('click', () => state.lists?.refresh());
   $('paste-open').addEventListener('click', openPaste);
+  $('paste-form').addEventListener('submit', onPasteSubmit);
   $('paste-dialog').addEventListener('close', onPasteClose);
   $('next').addEventListener('click', dismissVerdict);
   $('camera-start').addEventListener('click', startCamera);
@@ -155,13 +156,22 @@ function openPaste() {
   $('paste-text').focus();
 }
 
-function onPasteClose() {
-  const dialog = $('paste-dialog');
+function onPasteSubmit(event) {
+  // Handle the submit here rather than in the dialog's (later, queued) close event,
+  // so the verdict follows the tap at once.
+  event.preventDefault();
+  const checkIt = event.submitter?.value === 'check';
   // Keep spaces (they are base45 characters); drop line breaks and tabs a paste may add.
   const text = $('paste-text').value.replace(/^[\r\n\t]+|[\r\n\t]+$/g, '');
   $('paste-text').value = '';
-  if (dialog.returnValue === 'check' && text) check(text);
+  $('paste-dialog').close();
+  if (checkIt && text) check(text);
   else state.scanner?.resume(state.lastText);
+}
+
+function onPasteClose() {
+  // Closed with Escape or the back gesture: scan again.
+  if (!state.checking && $('verdict').hidden) state.scanner?.resume(state.lastText);
 }
 
 // --- checking ----------------------------------------------------------------------
@@ -255,7 +265,8 @@ function renderVerdict(shown) {
     if (display === Status.EXPIRED) dateLabel = 'field.expired-on';
     if (display === Status.NOT_YET_VALID) [dateLabel, date] = ['field.valid-from', v.nbf];
     $('field-date-label').textContent = t(dateLabel);
-    $('field-date').textContent = formatDate(date, true);
+    // The time of day matters only near the moment itself.
+    $('field-date').textContent = formatDate(date, Math.abs(Number(date) - shown.now) < 2 * 86400);
     $('field-number').textContent = v.number;
   }
 
@@ -265,8 +276,12 @@ function renderVerdict(shown) {
   for (const w of notes) {
     const li = document.createElement('li');
     li.dataset.warning = w;
-    li.textContent = t(`warn.${w}`);
-    if (w === Notice.EXPIRES_SOON) li.classList.add('soon');
+    if (w === Notice.EXPIRES_SOON) {
+      const days = Math.ceil((Number(v.exp) - shown.now) / 86400);
+      li.textContent = days > 1 ? t('warn.EXPIRES_SOON', { days }) : t('warn.EXPIRES_SOON.1');
+    } else {
+      li.textContent = t(`warn.${w}`);
+    }
     warnings.append(li);
   }
   warnings.hidden = notes.length === 0;

@@ -20,6 +20,7 @@ const STRINGS = {
     'paste.label': 'Plak of typ de tekst van de QR-code (begint met PAS1:)',
     'paste.check': 'Controleren',
     'paste.cancel': 'Annuleren',
+    'just-now': 'zojuist',
     'lists.none': 'Nog geen lijsten. Verbind één keer met internet.',
     'lists.updating': 'Lijsten bijwerken…',
     'lists.age': 'Lijsten bijgewerkt: {age}',
@@ -56,7 +57,8 @@ const STRINGS = {
     'field.expired-on': 'Verlopen op',
     'field.valid-from': 'Geldig vanaf',
     'field.number': 'Pasnummer',
-    'warn.EXPIRES_SOON': 'Verloopt binnenkort: binnenkort verlengen bij het spreekuur.',
+    'warn.EXPIRES_SOON': 'Verloopt over {days} dagen: binnenkort verlengen bij het spreekuur.',
+    'warn.EXPIRES_SOON.1': 'Verloopt binnen een dag: binnenkort verlengen bij het spreekuur.',
     'warn.TRUST_LIST_EXPIRED': 'De lijst met vertrouwde gemeenten is verlopen. Verbind met internet om bij te werken.',
     'warn.REVOCATIONS_EXPIRED': 'De lijst met ingetrokken passen is verlopen: een recente intrekking is misschien niet bekend.',
     'warn.REVOCATIONS_MISSING': 'De lijst met ingetrokken passen van deze gemeente ontbreekt: intrekkingen zijn niet bekend.',
@@ -96,6 +98,7 @@ const STRINGS = {
     'paste.label': 'Paste or type the text of the QR code (starts with PAS1:)',
     'paste.check': 'Check',
     'paste.cancel': 'Cancel',
+    'just-now': 'just now',
     'lists.none': 'No lists yet. Connect to the internet once.',
     'lists.updating': 'Updating lists…',
     'lists.age': 'Lists updated: {age}',
@@ -132,7 +135,8 @@ const STRINGS = {
     'field.expired-on': 'Expired on',
     'field.valid-from': 'Valid from',
     'field.number': 'Pass number',
-    'warn.EXPIRES_SOON': 'Expires soon: renew soon at the consultation hours.',
+    'warn.EXPIRES_SOON': 'Expires in {days} days: renew soon at the consultation hours.',
+    'warn.EXPIRES_SOON.1': 'Expires within a day: renew soon at the consultation hours.',
     'warn.TRUST_LIST_EXPIRED': 'The list of trusted municipalities has expired. Connect to the internet to update.',
     'warn.REVOCATIONS_EXPIRED': 'The list of revoked passes has expired: a recent revocation may be unknown.',
     'warn.REVOCATIONS_MISSING': 'The list of revoked passes of this municipality is missing: revocations are unknown.',
@@ -183,7 +187,7 @@ const LOCALES = { nl: 'nl-NL', en: 'en-GB' };
 export function ago(seconds) {
   const rtf = new Intl.RelativeTimeFormat(LOCALES[lang], { numeric: 'auto' });
   const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return rtf.format(0, 'minute');
+  if (s < 60) return t('just-now');
   if (s < 3600) return rtf.format(-Math.floor(s / 60), 'minute');
   if (s < 86400) return rtf.format(-Math.floor(s / 3600), 'hour');
   return rtf.format(-Math.floor(s / 86400), 'day');
