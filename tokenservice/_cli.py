@@ -93,17 +93,81 @@ def cmd_demo_code(args: argparse.Namespace) -> int:
     return 0
 
 
+def _keyring_or_none(settings: config.Settings) -> Any:
+    from .keyring import Keyring
+
+    try:
+        return Keyring(settings.keys_dir, settings.key_passphrase)
+    except Error:
+        return None
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from . import audit
+    from . import escrow
+
+    settings, db = _db(args)
+    keyring = _keyring_or_none(settings)
+    with db.transaction() as session:
+        report = escrow.verify_log(session, keyring)
+    if keyring is None:
+        print("warning: no trust list in keys/: checkpoint signatures were not checked")
+    if report.intact:
+        print(f"audit log intact: {report.events} events, {report.checkpoints} signed checkpoint(s)")
+        print(f"head {report.head.hex()}")
+        if report.uncovered:
+            print(f"{report.uncovered} event(s) after the newest checkpoint "
+                  "(run `pas-service audit checkpoint`)")
+        return 0
+    where = report.first_bad_id if report.first_bad_id is not None else report.bad_checkpoint
+    print(f"audit log BROKEN ({'event' if report.first_bad_id is not None else 'checkpoint'} "
+          f"id {where}, checked {report.events} events): {report.problem}")
+    return 1
+
+
+def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
+    from . import escrow
+    from .keyring import Keyring
+
+    settings, db = _db(args)
+    keyring = Keyring(settings.keys_dir, settings.key_passphrase)
+    with db.transaction() as session:
+        cp = escrow.checkpoint(session, keyring, now=int(time.time()), iss=args.iss)
+        if cp is None:
+            print("the audit log is empty: nothing to sign")
+            return 0
+        line = (f"checkpoint {cp.id}: {cp.events} events up to event {cp.event_id}, "
+                f"head {cp.head_hash.hex()}, signed by {cp.iss} key {cp.kid.hex()}")
+    print(line)
+    print("Keep this line outside the server (e.g. in the report to the privacy officer).")
+    return 0
+
+
+def cmd_audit_export(args: argparse.Namespace) -> int:
+    from . import escrow
 
     _, db = _db(args)
     with db.transaction() as session:
-        report = audit.verify_chain(session)
-    if report.intact:
-        print(f"audit log intact: {report.events} events")
-        return 0
-    print(f"audit log BROKEN at event id {report.first_bad_id} (checked {report.events})")
-    return 1
+        text = escrow.export_log_csv(session)
+    if args.out:
+        fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        print(f"wrote {args.out}; check it offline with: pas-keys audit verify {args.out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    from . import escrow, retention
+
+    settings, db = _db(args)
+    cfg = escrow.config_for(settings)
+    grace = args.grace_days if args.grace_days is not None else cfg.grace_days
+    report = retention.purge(db, int(time.time()), grace, reason_days=cfg.reason_days, vacuum=True)
+    print(f"purged {report.records} escrow record(s), {report.codes} personal code(s), "
+          f"{report.reasons} sealed reason(s) (grace {grace} days)")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -140,8 +204,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo_code)
 
     aud = sub.add_parser("audit", help="the audit log").add_subparsers(dest="audit_cmd", required=True)
-    p = aud.add_parser("verify", help="check the hash chain")
+    p = aud.add_parser("verify", help="check the hash chain and the signed checkpoints")
     p.set_defaults(func=cmd_audit_verify)
+    p = aud.add_parser("checkpoint", help="sign the chain's head with an issuer key (cron)")
+    p.add_argument("--iss", help="issuer whose key signs (default: the first with a usable key)")
+    p.set_defaults(func=cmd_audit_checkpoint)
+    p = aud.add_parser("export", help="the access log as CSV (for beheer; checkable offline)")
+    p.add_argument("--out", help="write to this new file (default stdout)")
+    p.set_defaults(func=cmd_audit_export)
+
+    p = sub.add_parser("purge", help="delete escrow records and codes past retention (idempotent)")
+    p.add_argument("--grace-days", type=int, help="days after expiry (default [escrow] grace_days, 90)")
+    p.set_defaults(func=cmd_purge)
     return parser
 
 
