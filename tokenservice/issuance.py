@@ -165,7 +165,8 @@ class PassService:
                         photo_type=photo_type,
                     )
                     card = Card(
-                        serial=claims.serial, kid=identity.entry.kid, iat=claims.iat,
+                        serial=claims.serial, kid=identity.entry.kid, category=category,
+                        iat=claims.iat,
                         nbf=claims.nbf, exp=claims.exp, renewal=renewal,
                     )
                     record.cards.append(card)
@@ -201,10 +202,10 @@ class PassService:
         identity = self.keyring.key_for_kid(record.iss, card.kid)
         if identity is None:
             raise IssuanceError("the key of the first submission is no longer available")
-        cat = identity.entry.category(record.category)
+        cat = identity.entry.category(card.category)
         assert cat is not None
         claims = Pass(
-            iss=record.iss, number=record.number, category=record.category, serial=card.serial,
+            iss=record.iss, number=record.number, category=card.category, serial=card.serial,
             iat=card.iat, nbf=card.nbf, exp=card.exp, photo=photo, photo_type=photo_type,
         )
         return Issued(

@@ -61,6 +61,8 @@ class Card(Base):
     pass_id: Mapped[int] = mapped_column(sa.ForeignKey("passes.id"), index=True)
     serial: Mapped[bytes] = mapped_column(sa.LargeBinary(16), unique=True)
     kid: Mapped[bytes] = mapped_column(sa.LargeBinary(8))
+    #: The category this card was issued in (a renewal may change it; reports count per card).
+    category: Mapped[str] = mapped_column(sa.String(16))
     iat: Mapped[int] = mapped_column(sa.BigInteger)
     nbf: Mapped[int] = mapped_column(sa.BigInteger)
     exp: Mapped[int] = mapped_column(sa.BigInteger)

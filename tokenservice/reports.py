@@ -11,9 +11,8 @@ Where the numbers come from (one source, the ``cards`` table):
 - *revoked*: cards with ``revoked_at`` set and a reason other than ``superseded``
   (a card replaced by its renewal is not a revocation), by ``revoked_at``.
 
-The category is the pass number's category (``passes.category``): a card keeps no
-category of its own, so a pass renewed into another category counts under its
-current one. Quarters follow the Dutch clock (Europe/Amsterdam).
+The category is the card's own (``cards.category``): a pass renewed into another
+category counts under the old one for its earlier cards. Quarters follow the Dutch clock (Europe/Amsterdam).
 
 Counts of 1 to 4 are never shown as such (small-number suppression): see :func:`suppress`.
 There are deliberately no totals across categories, because a total minus the other
@@ -140,9 +139,9 @@ def quarterly(
     def bump(ts: int, category: str, index: int) -> None:
         counts.setdefault((quarter_of(ts), category), [0, 0, 0])[index] += 1
 
-    issued = sa.select(Card.iat, Card.renewal, PassRecord.category).join(PassRecord)
+    issued = sa.select(Card.iat, Card.renewal, Card.category).join(PassRecord)
     revoked = (
-        sa.select(Card.revoked_at, PassRecord.category)
+        sa.select(Card.revoked_at, Card.category)
         .join(PassRecord)
         .where(Card.revoked_at.is_not(None))
         .where(sa.or_(Card.revoke_reason.is_(None), Card.revoke_reason != RevokeReason.SUPERSEDED.value))

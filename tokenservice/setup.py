@@ -51,7 +51,9 @@ class DemoAccount:
     totp_secret: str
 
 
-def init_instance(instance: Path, *, demo: bool, database_url: str | None = None) -> list[DemoAccount]:
+def init_instance(
+    instance: Path, *, demo: bool, database_url: str | None = None, migrate_db: bool = True
+) -> list[DemoAccount]:
     """Create (or complete) an instance folder and migrate its database.
 
     With ``demo`` it also makes a demo trust anchor, the demo issuer GM9999 and three
@@ -81,7 +83,8 @@ def init_instance(instance: Path, *, demo: bool, database_url: str | None = None
     _private_dir(settings.keys_dir)
     if demo and not settings.trust_list_path.exists():
         _demo_keys(settings.keys_dir, settings.key_passphrase or passphrase)
-    migrate.upgrade(settings.database_url)
+    if migrate_db:
+        migrate.upgrade(settings.database_url)
     if not demo:
         return []
     return _demo_accounts(settings)

@@ -285,11 +285,11 @@ def insert(app, category: str, issued: int, *, renewed: int | None = None,
         for _ in range(n):
             number = f"DM-{os.urandom(4).hex().upper()}-0"
             record = PassRecord(number=number, iss="GM9999", category=category, created_at=issued)
-            record.cards.append(Card(serial=os.urandom(16), kid=b"\x01" * 8, iat=issued, nbf=issued,
+            record.cards.append(Card(serial=os.urandom(16), kid=b"\x01" * 8, category=category, iat=issued, nbf=issued,
                                      exp=issued + 730 * 86400))
             if renewed is not None:
                 record.cards[0].revoked_at, record.cards[0].revoke_reason = renewed, "superseded"
-                record.cards.append(Card(serial=os.urandom(16), kid=b"\x01" * 8, iat=renewed,
+                record.cards.append(Card(serial=os.urandom(16), kid=b"\x01" * 8, category=category, iat=renewed,
                                          nbf=renewed, exp=renewed + 730 * 86400, renewal=True))
             if revoked is not None:
                 record.cards[-1].revoked_at, record.cards[-1].revoke_reason = revoked, "stolen"

@@ -51,7 +51,7 @@ def add_pass(
     for i, at in enumerate(times):
         if record.cards:
             record.cards[-1].revoked_at, record.cards[-1].revoke_reason = at, "superseded"
-        record.cards.append(Card(serial=os.urandom(16), kid=b"\x01" * 8, iat=at, nbf=at,
+        record.cards.append(Card(serial=os.urandom(16), kid=b"\x01" * 8, category=category, iat=at, nbf=at,
                                  exp=at + 730 * 86400, renewal=i > 0))
     if revoked is not None:
         record.cards[-1].revoked_at, record.cards[-1].revoke_reason = revoked

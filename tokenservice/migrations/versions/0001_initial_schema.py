@@ -87,6 +87,7 @@ def upgrade() -> None:
     sa.Column('pass_id', sa.Integer(), nullable=False),
     sa.Column('serial', sa.LargeBinary(length=16), nullable=False),
     sa.Column('kid', sa.LargeBinary(length=8), nullable=False),
+    sa.Column('category', sa.String(length=16), nullable=False),
     sa.Column('iat', sa.BigInteger(), nullable=False),
     sa.Column('nbf', sa.BigInteger(), nullable=False),
     sa.Column('exp', sa.BigInteger(), nullable=False),
