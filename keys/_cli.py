@@ -5,7 +5,9 @@ A passphrase comes from ``--passphrase-file FILE``, else ``$PAS_KEY_PASSPHRASE``
 else an interactive prompt (asked twice when a new key is made). It is never
 printed, and neither is any private key.
 
-Command groups ``escrow`` and ``audit`` are reserved for the privacy work.
+``escrow`` handles the handhaver team's escrow key: made and split k-of-n in memory,
+shares printed, records opened locally (docs/handhaving.md). ``audit verify``
+checks an exported access log offline.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from verifier.errors import Error as VerifierError
 from verifier.format import Category, TrustList, to_json
 from verifier.trust import parse_anchor
 
-from . import keyfile, trustconfig
-from ._fs import read_bytes
+from . import escrow, keyfile, trustconfig
+from ._fs import read_bytes, write_atomic
 from .errors import ConfigError, Error, KeyFileError, PassphraseError
 
 PASSPHRASE_ENV = "PAS_KEY_PASSPHRASE"  # noqa: S105 - the name of a variable, not a secret
@@ -299,6 +301,164 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- escrow and audit (the privacy work: docs/handhaving.md) ----------------------------
+
+_SENSITIVE = (
+    "This is special-category personal data. Do not save, print, photograph or forward "
+    "it; close this window when done. The request is in the access log."
+)
+
+
+def _share_texts_from(args: argparse.Namespace, *, what: str) -> list[escrow.ParsedShare]:
+    """Shares from --share-file, else stdin (not a terminal), else typed one by one."""
+    texts: list[str] = []
+    for name in getattr(args, "share_file", None) or []:
+        raw = read_bytes(Path(name), "share file", 64 * 1024)
+        texts.extend(escrow.split_share_texts(raw.decode("utf-8", "replace")))
+    if texts:
+        return [escrow.parse_share(t, label=f"share {i + 1}") for i, t in enumerate(texts)]
+    if not sys.stdin.isatty():
+        texts = escrow.split_share_texts(sys.stdin.read())
+        return [escrow.parse_share(t, label=f"share {i + 1}") for i, t in enumerate(texts)]
+    parsed: list[escrow.ParsedShare] = []
+    need: int | None = None
+    print(f"{what}: each share holder types their share (14 groups, spaces optional).",
+          file=sys.stderr)
+    while need is None or len(parsed) < need:
+        label = f"share {len(parsed) + 1}" + (f" of {need}" if need else "")
+        try:
+            text = getpass.getpass(f"Type {label} (not shown), then Enter: ")
+        except (EOFError, KeyboardInterrupt):
+            raise escrow.EscrowError("no share given") from None
+        if not text.strip():
+            continue
+        try:
+            share = escrow.parse_share(text, label=label)
+        except escrow.EscrowError as exc:
+            print(f"  {exc.diagnostics()} - type it again.", file=sys.stderr)
+            continue
+        if any(p.index == share.index for p in parsed):
+            print(f"  share {share.index} was given already; the next holder, please.", file=sys.stderr)
+            continue
+        parsed.append(share)
+        need = share.k
+        print(f"  share {share.index} accepted ({len(parsed)} of {need}).", file=sys.stderr)
+    return parsed
+
+
+def _expected_public(args: argparse.Namespace) -> bytes | None:
+    pub = getattr(args, "pub", None)
+    return escrow.read_public_file(pub) if pub else None
+
+
+def _print_record(record: escrow.OpenedRecord) -> None:
+    print(f"pass number  {record.number}")
+    print(f"  sealed     {_when(record.sealed_at)}")
+    for name in escrow.IDENTITY_FIELDS:
+        if name in record.fields:
+            print(f"  {escrow.FIELD_LABELS[name]}: {record.fields[name]}")
+
+
+def cmd_escrow_create(args: argparse.Namespace) -> int:
+    team = escrow.create_team_key(args.k, args.n)
+    out = Path(args.out_pub)
+    write_atomic(out, escrow.format_public_file(team, created=_now(args)).encode(), mode=0o644,
+                 overwrite=False)
+    print(f"created the handhaver team's escrow key {team.kid.hex()}; public key in {out}")
+    print(f"Any {team.k} of these {team.n} shares open a record; {team.k - 1} cannot.")
+    print("Give each share to one holder, on paper. This program keeps no copy:")
+    print("lose more than n - k shares and every sealed record is lost for good.")
+    for text in team.shares:
+        print()
+        print(text)
+    print()
+    print(f"Copy {out} to the server as instance/keys/escrow.pub. Then clear this screen.")
+    return 0
+
+
+def cmd_escrow_check_share(args: argparse.Namespace) -> int:
+    shares = _share_texts_from(args, what="check a share")
+    expected = _expected_public(args)
+    for share in shares:
+        print(f"share {share.index} checks: {share.k} needed, set {share.set_id.hex()}")
+    if expected is not None and len(shares) >= shares[0].k:
+        escrow.recover_private_key(shares, expect_public=expected)
+        print(f"together they give key {escrow.kid(expected).hex()}")
+    return 0
+
+
+def cmd_escrow_open(args: argparse.Namespace) -> int:
+    entries = escrow.read_document(args.record)
+    private = escrow.recover_private_key(
+        _share_texts_from(args, what="open a record"), expect_public=_expected_public(args)
+    )
+    opened = [escrow.open_entry(private, e) for e in entries]
+    if args.json:
+        print(json.dumps([{"number": r.number, "sealed_at": r.sealed_at, **r.fields} for r in opened],
+                         ensure_ascii=False, indent=2))
+        return 0
+    for record in opened:
+        _print_record(record)
+    print(_SENSITIVE, file=sys.stderr)
+    return 0
+
+
+def cmd_escrow_export_open(args: argparse.Namespace) -> int:
+    entries = escrow.read_document(args.export)
+    if not args.search and not args.all:
+        raise escrow.EscrowError("say what to look for: --search NAME/BSN/DATE (or --all)")
+    private = escrow.recover_private_key(
+        _share_texts_from(args, what="search an export"), expect_public=_expected_public(args)
+    )
+    opened = [escrow.open_entry(private, e) for e in entries]
+    hits = [r for r in opened if args.all or any(escrow.matches(r, q) for q in args.search)]
+    print(f"{len(opened)} record(s) opened, {len(hits)} match(es)")
+    for record in hits:
+        _print_record(record)
+    print(_SENSITIVE, file=sys.stderr)
+    return 0 if hits else 1
+
+
+def cmd_escrow_resplit(args: argparse.Namespace) -> int:
+    expected = _expected_public(args)
+    team = escrow.resplit(_share_texts_from(args, what="resplit the key"), k=args.k, n=args.n,
+                          expect_public=expected)
+    print(f"new shares for the same key {team.kid.hex()} ({team.k} of {team.n}).")
+    print("The old shares no longer combine with these; destroy them.")
+    for text in team.shares:
+        print()
+        print(text)
+    print()
+    if args.out_pub:
+        write_atomic(Path(args.out_pub), escrow.format_public_file(team, created=_now(args)).encode(),
+                     mode=0o644, overwrite=False)
+        print(f"public key (unchanged) written to {args.out_pub}")
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    try:
+        text = read_bytes(Path(args.log), "access-log export", 512 * 1024 * 1024).decode("utf-8")
+    except UnicodeDecodeError:
+        raise escrow.EscrowError(f"{args.log} is not UTF-8 text") from None
+    head = None
+    if args.head:
+        try:
+            head = bytes.fromhex(args.head)
+        except ValueError:
+            raise escrow.EscrowError("--head must be 64 hex characters") from None
+        if len(head) != 32:
+            raise escrow.EscrowError("--head must be 64 hex characters")
+    check = escrow.verify_log_csv(text, head=head)
+    if check.intact:
+        print(f"access log intact: {check.events} events, head {check.head.hex()}")
+        if head is not None:
+            print("the known head is in it: nothing before it was removed or changed")
+        return 0
+    print(f"access log BROKEN at row {check.first_bad_row}: {check.problem}")
+    return 1
+
+
 # --- the parser -------------------------------------------------------------------
 
 
@@ -435,7 +595,42 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--anchor", metavar="HEX_OR_FILE", help="the anchor public key")
     c.add_argument("--json", action="store_true")
 
-    # Reserved for the privacy work: "escrow" and "audit" command groups.
+    shares = argparse.ArgumentParser(add_help=False)
+    shares.add_argument(
+        "--share-file", action="append", metavar="FILE",
+        help="a file holding share text(s); repeat (default: stdin, else typed in)",
+    )
+    shares.add_argument("--pub", metavar="escrow.pub", help="check the key against this public key")
+
+    esc = group("escrow", "the handhaver team's escrow key, split k-of-n (docs/handhaving.md)")
+    c = command(esc, "create", cmd_escrow_create,
+                "make the team key in memory, print k-of-n shares, write the public key", [clock])
+    c.add_argument("--k", type=int, default=2, help="shares needed (default %(default)s)")
+    c.add_argument("--n", type=int, default=3, help="shares made (default %(default)s)")
+    c.add_argument("--out-pub", required=True, metavar="escrow.pub")
+    c = command(esc, "check-share", cmd_escrow_check_share,
+                "check typed shares for typos (and, with --pub and k shares, the key)", [shares])
+    c = command(esc, "open", cmd_escrow_open,
+                "open a sealed record locally with k shares and print it", [shares])
+    c.add_argument("--record", required=True, metavar="FILE", help="the record the service gave")
+    c.add_argument("--json", action="store_true")
+    c = command(esc, "export-open", cmd_escrow_export_open,
+                "open a bulk export locally and search it (name, BSN, document no., birth date)",
+                [shares])
+    c.add_argument("--export", required=True, metavar="FILE")
+    c.add_argument("--search", action="append", metavar="TEXT", help="repeat for several")
+    c.add_argument("--all", action="store_true", help="print every record")
+    c = command(esc, "resplit", cmd_escrow_resplit,
+                "new shares for the same key (a holder leaves, or k/n change)", [shares, clock])
+    c.add_argument("--k", type=int, default=2)
+    c.add_argument("--n", type=int, default=3)
+    c.add_argument("--out-pub", metavar="escrow.pub", help="also write the public key file")
+
+    aud = group("audit", "check an exported access log offline")
+    c = command(aud, "verify", cmd_audit_verify,
+                "recompute the hash chain of `pas-service audit export` output")
+    c.add_argument("log", metavar="LOG.csv")
+    c.add_argument("--head", metavar="HEX", help="a head hash recorded earlier (checkpoint)")
     return p
 
 

@@ -57,11 +57,10 @@ from verifier.errors import FormatError
 
 from . import audit
 from .errors import Error
-from .issuance import Official, PassStatus, PassService
+from .issuance import Official, PassService, PassStatus
 from .models import (
     AuditCheckpoint,
     AuditEvent,
-    Card,
     EscrowKey,
     EscrowRecord,
     EscrowRequest,
