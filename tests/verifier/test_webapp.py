@@ -17,27 +17,25 @@ as an assertion.
 from __future__ import annotations
 
 import base64
-import contextlib
 import functools
 import http.server
 import json
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
-from pas_support import NOW, DAY, World, key, number, photo_avif, serial
+from pas_support import DAY, NOW, World, key, number, photo_avif, serial
 
 from verifier import FormatError, TrustError, TrustStore, _base45, _cbor, verify
-from verifier.format import QR_PREFIX, Category, IssuerEntry, Pass, RevocationList, Sign1, TrustList
+from verifier.format import QR_PREFIX, Category, Sign1, TrustList
 from verifier.webapp import app_dir, export_app, make_config, shell_files, shell_version, stamped_sw
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,7 +96,9 @@ def test_sw_lists_every_app_file_and_its_version_is_current() -> None:
     assert sw == stamped_sw(), "run: python -m verifier.webapp stamp"
     assert f'const VERSION = "{shell_version()}";' in sw
     files = shell_files()
-    assert {"index.html", "app.css", "js/app.js", "js/verify.js", "manifest.webmanifest"} <= set(files)
+    assert {"index.html", "app.css", "js/app.js", "js/verify.js", "manifest.webmanifest"} <= set(
+        files
+    )
     assert "vendor/zxing-wasm/reader/zxing_reader.wasm" in files
     assert "sw.js" not in files
 
@@ -108,7 +108,9 @@ def test_vendored_files_match_vendored_md() -> None:
 
     vendor = app_dir() / "vendor"
     text = (vendor / "VENDORED.md").read_text(encoding="utf-8")
-    rows = [line for line in text.splitlines() if line.startswith("| @") or line.startswith("| zxing")]
+    rows = [
+        line for line in text.splitlines() if line.startswith("| @") or line.startswith("| zxing")
+    ]
     assert len(rows) == 6
     for row in rows:
         cells = [c.strip() for c in row.strip("|").split("|")]
@@ -124,7 +126,10 @@ def test_no_inline_script_style_or_external_host_in_the_app() -> None:
     assert "<script>" not in html and "<style" not in html and " style=" not in html
     assert " on" not in html.replace(" one", "")  # no onclick= etc.
     for path in app_dir().rglob("*"):
-        if path.suffix in (".html", ".css", ".js", ".webmanifest", ".json") and "vendor" not in path.parts:
+        if (
+            path.suffix in (".html", ".css", ".js", ".webmanifest", ".json")
+            and "vendor" not in path.parts
+        ):
             text = path.read_text(encoding="utf-8")
             assert "http://" not in text and "https://" not in text, path
 
@@ -209,7 +214,9 @@ def _mutations(rng: random.Random) -> tuple[list[dict[str, Any]], list[dict[str,
         ident = (case["anchor_pub_hex"], case["trust_list_b64"], tuple(case["revocations_b64"]))
         if ident not in store_index:
             store_index[ident] = len(stores)
-            stores.append({k: case[k] for k in ("anchor_pub_hex", "trust_list_b64", "revocations_b64")})
+            stores.append(
+                {k: case[k] for k in ("anchor_pub_hex", "trust_list_b64", "revocations_b64")}
+            )
         store = _store_of(case)
         cose = _base45.decode(case["qr_text"][len(QR_PREFIX) :])
         text = case["qr_text"]
@@ -261,7 +268,9 @@ def _mutations(rng: random.Random) -> tuple[list[dict[str, Any]], list[dict[str,
 def _random_item(rng: random.Random, depth: int = 0) -> Any:
     kind = rng.randrange(8 if depth < 4 else 4)
     if kind == 0:
-        return rng.choice([0, 1, 23, 24, 255, 256, 65535, 65536, 2**32 - 1, 2**32, 2**53, 2**64 - 1])
+        return rng.choice(
+            [0, 1, 23, 24, 255, 256, 65535, 65536, 2**32 - 1, 2**32, 2**53, 2**64 - 1]
+        )
     if kind == 1:
         return -rng.choice([1, 24, 25, 256, 257, 65536, 65537, 2**32, 2**53 + 1, 2**64])
     if kind == 2:
@@ -270,7 +279,10 @@ def _random_item(rng: random.Random, depth: int = 0) -> Any:
         return rng.choice(["", "a", "GM0014", "ü", "\ufeffbom", "€" * 9, "\U0001f600", "x" * 24])
     if kind in (4, 5):
         return [_random_item(rng, depth + 1) for _ in range(rng.randrange(4))]
-    keys = [rng.choice([0, 1, 4, -8, 24, 1000, "a", "b", "pn", "cat", "aa"]) for _ in range(rng.randrange(4))]
+    keys = [
+        rng.choice([0, 1, 4, -8, 24, 1000, "a", "b", "pn", "cat", "aa"])
+        for _ in range(rng.randrange(4))
+    ]
     return {k: _random_item(rng, depth + 1) for k in keys}
 
 
@@ -311,7 +323,9 @@ def _list_scenarios(world: World) -> list[dict[str, Any]]:
     rev = world.revocations
 
     def manual_trust_list(mutate: Any) -> bytes:
-        payload = _cbor.decode(TrustList.from_payload(TrustList.open(tl)[1].to_payload()).to_payload())
+        payload = _cbor.decode(
+            TrustList.from_payload(TrustList.open(tl)[1].to_payload()).to_payload()
+        )
         mutate(payload)
         return Sign1.sign(_cbor.encode(payload), world.anchor).to_bytes()
 
@@ -327,7 +341,10 @@ def _list_scenarios(world: World) -> list[dict[str, Any]]:
         {"name": "trust-list-rollback", "tl": world.trust_list(seq=3), "min_seq": 5},
         {"name": "trust-list-same-seq", "tl": world.trust_list(seq=5), "min_seq": 5},
         {"name": "trust-list-newer", "tl": world.trust_list(seq=6), "min_seq": 5},
-        {"name": "trust-list-expired-still-verifies", "tl": world.trust_list(iat=NOW - 90 * DAY, exp=NOW - 60 * DAY)},
+        {
+            "name": "trust-list-expired-still-verifies",
+            "tl": world.trust_list(iat=NOW - 90 * DAY, exp=NOW - 60 * DAY),
+        },
         {"name": "trust-list-truncated", "tl": tl[:-1]},
         {"name": "trust-list-is-a-revocation-list", "tl": rev()},
         {"name": "trust-list-issuer-kid-mismatch", "tl": manual_trust_list(wrong_kid)},
@@ -336,7 +353,11 @@ def _list_scenarios(world: World) -> list[dict[str, Any]]:
         {"name": "anchor-too-short", "anchor": "00" * 31},
         {"name": "revocations-signed-by-other-issuer", "revocations": [rev(signer=world.assen)]},
         {"name": "revocations-signed-by-stranger", "revocations": [rev(signer=world.stranger)]},
-        {"name": "revocations-rollback-below-floor", "revocations": [rev(seq=2)], "floors": {"GM0014": 3}},
+        {
+            "name": "revocations-rollback-below-floor",
+            "revocations": [rev(seq=2)],
+            "floors": {"GM0014": 3},
+        },
         {"name": "revocations-at-floor", "revocations": [rev(seq=3)], "floors": {"GM0014": 3}},
         {
             "name": "revocations-two-for-one-issuer-newest-wins",
@@ -356,8 +377,11 @@ def _list_scenarios(world: World) -> list[dict[str, Any]]:
         },
         {"name": "revocations-same-seq-added", "revocations": [rev(seq=5)], "add": [rev(seq=5)]},
         {"name": "revocations-malformed", "revocations": [rev()[:-3]]},
-        {"name": "revocations-for-unlisted-issuer", "revocations": [rev(iss="GM0106", signer=world.assen)],
-         "tl": world.trust_list([world.entry()])},
+        {
+            "name": "revocations-for-unlisted-issuer",
+            "revocations": [rev(iss="GM0106", signer=world.assen)],
+            "tl": world.trust_list([world.entry()]),
+        },
     ]
     out = []
     for s in scenarios:
@@ -377,8 +401,11 @@ def _list_scenarios(world: World) -> list[dict[str, Any]]:
         }
         try:
             store = TrustStore.from_bytes(
-                anchor, trust_list, revocations,
-                min_seq=result["min_seq"], min_revocation_seqs=result["min_revocation_seqs"],
+                anchor,
+                trust_list,
+                revocations,
+                min_seq=result["min_seq"],
+                min_revocation_seqs=result["min_revocation_seqs"],
             )
             if add is not None:
                 store = store.with_revocations(add)
@@ -438,7 +465,9 @@ def test_node_suite(js_fixtures: Path) -> None:
     )
     summary = _tap_summary(proc.stdout)
     failed = [line for line in proc.stdout.splitlines() if line.lstrip().startswith("not ok")]
-    assert proc.returncode == 0, "\n".join(failed) + "\n" + proc.stdout[-6000:] + proc.stderr[-3000:]
+    assert proc.returncode == 0, (
+        "\n".join(failed) + "\n" + proc.stdout[-6000:] + proc.stderr[-3000:]
+    )
     assert summary.get("fail") == 0 and summary.get("pass", 0) >= 25, summary
     assert summary.get("skipped") == 0, f"node tests skipped: {summary}"
 
@@ -506,6 +535,9 @@ class Site:
         self.world = World()
         self.passes: dict[str, str] = {}
         self.hits: list[str] = []
+        #: When set, the server answers nothing (the connection drops): no network at all.
+        #: Playwright's set_offline does not cover a service worker's own fetches.
+        self.unreachable = False
         self.server: http.server.ThreadingHTTPServer | None = None
 
     @property
@@ -517,8 +549,15 @@ class Site:
         w, t, year = self.world, self.t, 365 * DAY
         groningen = w.entry(nbf=t - 4 * year, exp=t + 4 * year)
         assen = w.entry(
-            w.assen, iss="GM0106", name="Gemeente Assen", nbf=t - 4 * year, exp=t + 4 * year,
-            categories=(Category("thuis", "Thuiswerk", "#F2C14E"), Category("inrichting", "Groen", "#2E9E4F")),
+            w.assen,
+            iss="GM0106",
+            name="Gemeente Assen",
+            nbf=t - 4 * year,
+            exp=t + 4 * year,
+            categories=(
+                Category("thuis", "Thuiswerk", "#F2C14E"),
+                Category("inrichting", "Groen", "#2E9E4F"),
+            ),
         )
         return w.trust_list([groningen, assen], seq=seq, iat=t - DAY, exp=t + 30 * DAY)
 
@@ -545,7 +584,14 @@ class Site:
             "valid": valid,
             "expires-soon": w.issue("soon", iat=t - 700 * DAY),
             "green": w.issue("green", iat=t - 10 * DAY, category="inrichting"),
-            "assen": w.issue("assen", iat=t - 10 * DAY, iss="GM0106", category="thuis", signer=w.assen),
+            "assen": w.issue(
+                "assen",
+                iat=t - 10 * DAY,
+                iss="GM0106",
+                category="thuis",
+                signer=w.assen,
+                number=number("AS", "assen"),
+            ),
             "expired": w.issue("expired", iat=t - 800 * DAY),
             "revoked": w.issue("revoked", iat=t - 10 * DAY),
             "tampered": QR_PREFIX + _base45.encode(bytes(cose)),
@@ -558,7 +604,7 @@ class Site:
         site = self
 
         class Handler(http.server.SimpleHTTPRequestHandler):
-            extensions_map = {
+            extensions_map: ClassVar[dict[str, str]] = {
                 **http.server.SimpleHTTPRequestHandler.extensions_map,
                 ".js": "text/javascript",
                 ".wasm": "application/wasm",
@@ -568,6 +614,9 @@ class Site:
 
             def do_GET(self) -> None:
                 site.hits.append(self.path)
+                if site.unreachable:
+                    self.close_connection = True
+                    return
                 super().do_GET()
 
             def end_headers(self) -> None:
@@ -606,12 +655,15 @@ def _write_y4m(path: Path, text: str | None, *, blank: int, frames: int) -> None
         code = segno.make(text, error="m", micro=False)
         modules = len(code.matrix) + 8
         scale = int(min(w, h) * 0.96) // modules
-        qr = Image.new("L", (modules, modules), 240)
-        qr.putdata([20 if v else 240 for row in ([0] * modules for _ in range(4)) for v in row] * 0 + [
-            20 if (0 <= y - 4 < len(code.matrix) and 0 <= x - 4 < len(code.matrix) and code.matrix[y - 4][x - 4]) else 240
-            for y in range(modules)
-            for x in range(modules)
-        ])
+        size = len(code.matrix)
+        qr = Image.new("L", (modules, modules), 240)  # light paper with a 4-module quiet zone
+        qr.putdata(
+            [
+                20 if 4 <= x < size + 4 and 4 <= y < size + 4 and code.matrix[y - 4][x - 4] else 240
+                for y in range(modules)
+                for x in range(modules)
+            ]
+        )
         qr = qr.resize((modules * scale, modules * scale), Image.NEAREST)
         card.paste(qr, ((w - qr.width) // 2, (h - qr.height) // 2))
     empty = Image.new("L", (w, h), 128).tobytes()
@@ -625,18 +677,29 @@ def _write_y4m(path: Path, text: str | None, *, blank: int, frames: int) -> None
 
 
 class Watch:
-    """Every request a context and its pages make, and anything the page complains about."""
+    """Every request a context and its pages make, and anything the page complains about.
+
+    ``requests`` holds every URL Playwright reports except ``blob:`` URLs: the photo
+    is shown through a blob: URL made from the bytes inside the QR code, an
+    in-memory object that never touches the network; those go to ``blobs``.
+    """
 
     def __init__(self, context: Any) -> None:
         self.requests: list[str] = []
+        self.blobs: list[str] = []
         self.errors: list[str] = []
-        context.on("request", lambda r: self.requests.append(r.url))
+        context.on("request", self._request)
+
+    def _request(self, request: Any) -> None:
+        (self.blobs if request.url.startswith("blob:") else self.requests).append(request.url)
 
     def page(self, page: Any) -> Any:
         page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
         page.on(
             "console",
-            lambda m: self.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
+            lambda m: (
+                self.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None
+            ),
         )
         return page
 
@@ -662,7 +725,9 @@ def _context(p: Any, profile: Path, camera: Path | None = None) -> Any:
 
 
 def _wait_ready(page: Any) -> None:
-    page.wait_for_function("() => document.documentElement.dataset.ready === 'true'", timeout=15_000)
+    page.wait_for_function(
+        "() => document.documentElement.dataset.ready === 'true'", timeout=15_000
+    )
 
 
 def _verdict(page: Any, timeout: float = 15_000) -> str:
@@ -705,8 +770,12 @@ def _assert_screen(page: Any, name: str) -> None:
     head = page.inner_text(".verdict-head")
     assert words in head, (name, head)
     if photo:
-        assert page.evaluate("() => document.getElementById('verdict-photo').naturalWidth") > 0, name
-        assert page.evaluate("() => document.getElementById('verdict-photo').src").startswith("blob:")
+        assert page.evaluate("() => document.getElementById('verdict-photo').naturalWidth") > 0, (
+            name
+        )
+        assert page.evaluate("() => document.getElementById('verdict-photo').src").startswith(
+            "blob:"
+        )
         assert page.is_visible("#verdict-category"), name
     else:
         assert not page.is_visible("#verdict-card"), name
@@ -753,7 +822,9 @@ def test_app_in_chromium_paste_lists_and_speed(site: Site, tmp_path: Path) -> No
         # English.
         page.click("#lang")
         _paste(page, site.passes["expired"])
-        assert "NOT VALID" in page.inner_text(".verdict-head") and "Expired" in page.inner_text(".verdict-head")
+        assert "NOT VALID" in page.inner_text(".verdict-head") and "Expired" in page.inner_text(
+            ".verdict-head"
+        )
         page.screenshot(path=str(SCREENS / "verdict-expired-en.png"))
         _next(page)
         _paste(page, site.passes["valid"])
@@ -804,7 +875,11 @@ def test_app_in_chromium_paste_lists_and_speed(site: Site, tmp_path: Path) -> No
             vectors,
         )
         for case, (status, warnings, num) in zip(vectors, results, strict=True):
-            assert (status, warnings, num) == (case["expect"], case["warnings"], case.get("number")), case["name"]
+            assert (status, warnings, num) == (
+                case["expect"],
+                case["warnings"],
+                case.get("number"),
+            ), case["name"]
 
         # Speed: decoded text → verdict on screen, and verify() alone, in Chromium.
         timings = page.evaluate(
@@ -862,7 +937,9 @@ def test_app_in_chromium_paste_lists_and_speed(site: Site, tmp_path: Path) -> No
             "chromium",
             {
                 "paste_to_verdict_dom_ms_median": round(statistics.median(timings["dom"]), 2),
-                "paste_to_verdict_next_frame_ms_median": round(statistics.median(timings["frame"]), 2),
+                "paste_to_verdict_next_frame_ms_median": round(
+                    statistics.median(timings["frame"]), 2
+                ),
                 "samples": len(timings["dom"]),
                 "verify_us": {
                     n: {
@@ -892,6 +969,102 @@ def test_app_in_chromium_paste_lists_and_speed(site: Site, tmp_path: Path) -> No
         assert _paste(page, site.passes["expired"]) == "EXPIRED"  # red stays red
         _next(page)
 
-        assert not [e for e in watch.errors if "Content Security Policy" in e or "pageerror" in e], watch.errors
-        assert not any(u.startswith("http") and "127.0.0.1" not in u for u in watch.requests), watch.requests
+        assert not [
+            e for e in watch.errors if "Content Security Policy" in e or "pageerror" in e
+        ], watch.errors
+        assert not any(u.startswith("http") and "127.0.0.1" not in u for u in watch.requests), (
+            watch.requests
+        )
+        context.close()
+
+
+CAMERA_CARDS = ["valid", "expired", "revoked", "tampered", "unknown-issuer"]
+
+
+@pytest.mark.browser
+def test_app_in_chromium_camera_offline_no_requests(site: Site, tmp_path: Path) -> None:
+    """Cards held to the (fake) camera, offline, give the right verdict with the photo;
+    the page makes no request during or after a check; a reload offline still works."""
+    sync_playwright = _playwright()
+    profile = tmp_path / "profile"
+    clips = {}
+    for name in CAMERA_CARDS:
+        clips[name] = tmp_path / f"{name}.y4m"
+        # ~1 s of an empty view first, so the check happens well inside the watched window.
+        _write_y4m(clips[name], site.passes[name], blank=10, frames=20)
+    with sync_playwright() as p:
+        # First visit, online: the app, its service worker and the lists are stored.
+        context = _context(p, profile)
+        watch = Watch(context)
+        page = watch.page(context.pages[0] if context.pages else context.new_page())
+        page.goto(site.url)
+        _wait_ready(page)
+        page.wait_for_function(
+            "() => document.getElementById('lists-status').dataset.state === 'ok'", timeout=15_000
+        )
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15_000)
+        page.wait_for_function(
+            "async () => (await caches.keys()).some((k) => k.startsWith('pas-app-'))",
+            timeout=15_000,
+        )
+        page.wait_for_function(  # Chromium's fake camera, allowed by --use-fake-ui-for-media-stream
+            "() => document.getElementById('scan').dataset.camera === 'ok'", timeout=15_000
+        )
+        page.screenshot(path=str(SCREENS / "scan-camera.png"))
+        context.close()
+
+        timings = []
+        site.unreachable = True
+        try:
+            _camera_checks(p, site, profile, clips, timings)
+        finally:
+            site.unreachable = False
+        _report("chromium_camera", {"ready_to_verdict_s": [round(t, 2) for t in timings]})
+
+
+def _page_hits(site: Site, since: int) -> list[str]:
+    """Requests that reached the server since `since`, except the browser's own service
+    worker update check: a GET of sw.js that Chromium makes on its own schedule after a
+    navigation (not the page, and carrying nothing about scans)."""
+    return [h for h in site.hits[since:] if h != "/verify/sw.js"]
+
+
+def _camera_checks(
+    p: Any, site: Site, profile: Path, clips: dict[str, Path], timings: list[float]
+) -> None:
+    for name in CAMERA_CARDS:
+        context = _context(p, profile, camera=clips[name])
+        context.set_offline(True)
+        watch = Watch(context)
+        page = watch.page(context.pages[0] if context.pages else context.new_page())
+        page.goto(site.url)  # from the service worker: the network is off
+        _wait_ready(page)
+        watched_from = len(watch.requests)
+        hits_before = len(site.hits)
+        t0 = time.perf_counter()
+        status = _verdict(page, timeout=20_000)
+        timings.append(time.perf_counter() - t0)
+        _assert_screen(page, name)
+        assert page.get_attribute("#scan", "data-camera") == "ok"
+        page.wait_for_timeout(700)  # and after the check: still nothing
+        during = watch.requests[watched_from:]
+        assert during == [], f"{name}: requests during/after the check: {during}"
+        assert _page_hits(site, hits_before) == [], f"{name}: the server was contacted"
+        page.screenshot(path=str(SCREENS / f"camera-{name}.png"))
+
+        if name == "valid":
+            # Reload while offline: the service worker serves the app, IndexedDB the lists.
+            page.reload()
+            _wait_ready(page)
+            watched_from = len(watch.requests)
+            hits_before = len(site.hits)
+            assert _verdict(page, timeout=20_000) == status  # the card is still in view
+            _next(page)
+            assert _paste(page, site.passes["revoked"]) == "REVOKED"
+            assert watch.requests[watched_from:] == []
+            assert _page_hits(site, hits_before) == []
+            assert "Offline" in page.inner_text("#lists-status")
+        assert not [
+            e for e in watch.errors if "Content Security Policy" in e or "pageerror" in e
+        ], watch.errors
         context.close()

@@ -76,7 +76,10 @@ async function main() {
   $('camera-start').addEventListener('click', startCamera);
   $('torch').addEventListener('click', toggleTorch);
   document.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape' && !$('verdict').hidden) dismissVerdict();
+    if ((e.key === 'Escape' || e.key === 'Enter') && !$('verdict').hidden) {
+      e.preventDefault();
+      dismissVerdict();
+    }
   });
 
   if ('serviceWorker' in navigator) {
@@ -233,7 +236,7 @@ async function showVerdict(shown) {
   const section = $('verdict');
   section.hidden = false;
   $('scan').inert = true;
-  $('next').focus({ preventScroll: true });
+  section.focus({ preventScroll: true }); // screen readers start here; Enter/Escape/tap close it
 }
 
 function renderVerdict(shown) {
