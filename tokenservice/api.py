@@ -226,7 +226,7 @@ def revoke_pass(number: str) -> Response:
     canonical = _number(number)
     body = request.get_json(silent=True) if request.is_json else None
     reason = (body or {}).get("reason") if isinstance(body, dict) else request.form.get("reason")
-    if reason not in {r.value for r in CHOOSABLE_REASONS}:
+    if not isinstance(reason, str) or reason not in {r.value for r in CHOOSABLE_REASONS}:
         raise ApiError(400, "validation_failed", fields={"reason": "choose_reason"})
     try:
         status = services().passes.revoke(number=canonical, reason=reason, official=official)
@@ -250,6 +250,9 @@ def pass_status(number: str) -> Response:
 def openapi_document() -> Response:
     from .openapi import document
 
-    response = jsonify(document())
+    svc = services()
+    iss = svc.settings.default_iss or next(iter(svc.settings.issuers), None)
+    codes = [c.code for c in svc.keyring.categories(iss)] if iss else []
+    response = jsonify(document(codes or None))
     response.headers["Cache-Control"] = "public, max-age=300"
     return response

@@ -34,28 +34,37 @@ def _error(description: str, codes: list[str]) -> dict[str, Any]:
     }
 
 
-def _intake_fields(*, category_required: bool) -> dict[str, Any]:
+def _intake_fields(*, category_required: bool, categories: list[str] | None) -> dict[str, Any]:
+    category: dict[str, Any] = {
+        "type": "string",
+        "description": "A category code of the issuer (from the trust list)."
+        + ("" if category_required else " Omit to keep the pass's category."),
+    }
+    if categories:
+        category["enum"] = categories
     props: dict[str, Any] = {
         "photo": {
             "type": "string",
+            "minLength": 1,
             "contentMediaType": "application/octet-stream",
             "description": "The portrait: JPEG, PNG or WebP, at most the configured upload "
             f"limit (default {photo.MAX_UPLOAD_BYTES} bytes). Processed in memory, never kept.",
         },
-        "category": {
-            "type": "string",
-            "description": "A category code of the issuer (trust list), e.g. 'raam'."
-            + ("" if category_required else " Omit to keep the pass's category."),
-        },
+        "category": category,
         "language": {"type": "string", "enum": list(texts.LANGUAGES),
                      "description": "Language of the worker's texts (card back, receipt)."},
-        "birth_date": {**_DATE, "description": "For the age check only; never stored."},
+        "birth_date": {**_DATE, "description": "For the age check only (400 under_min_age "
+                       "below the issuer's minimum age); never stored."},
         "id_document_type": {"type": "string", "enum": list(ID_DOCUMENT_TYPES)},
-        "id_valid_until": {**_DATE, "description": "Must lie in the future; never stored."},
-        "bsn": {"type": "string", "description": "9 digits passing the elfproef; or give "
-                "no_bsn_reason. Checked, never stored."},
+        "id_valid_until": {**_DATE, "description": "Must lie in the future (checked by the "
+                           "service: 400 id_expired); never stored."},
+        "bsn": {"type": "string", "pattern": "^[0-9]{9}$",
+                "description": "9 digits passing the elfproef (checked by the service: a "
+                "schema-valid BSN may still fail with bsn_invalid); or give no_bsn_reason. "
+                "Checked, never stored."},
         "no_bsn_reason": {"type": "string", "enum": list(NO_BSN_REASONS)},
-        "kvk": {"type": "string", "description": "KVK number, 8 digits. Checked, never stored."},
+        "kvk": {"type": "string", "pattern": "^[0-9]{8}$",
+                "description": "KVK number, 8 digits. Checked, never stored."},
         "work_location_known": _YES_NO,
         "housing_known": _YES_NO,
         "information_given": {**_YES_NO, "description": "Must be yes."},
@@ -86,8 +95,10 @@ def _intake_fields(*, category_required: bool) -> dict[str, Any]:
 
 _NUMBER_PARAM = {
     "name": "number", "in": "path", "required": True,
-    "description": "Pass number, e.g. GR-7K3M9QXD-4 (case and hyphens are forgiving).",
-    "schema": {"type": "string", "maxLength": 40},
+    "description": "Pass number, e.g. GR-7K3M9QXD-4 (case and hyphens are forgiving). The "
+    "last character is a check character: a schema-valid number with a typo gives 400 "
+    "bad_pass_number.",
+    "schema": {"type": "string", "pattern": NUMBER_PATTERN},
 }
 
 _CARD_RESPONSES = {
@@ -104,7 +115,8 @@ _CARD_RESPONSES = {
 }
 
 
-def document() -> dict[str, Any]:
+def document(categories: list[str] | None = None) -> dict[str, Any]:
+    """The document; ``categories`` (the default issuer's codes) become an enum."""
     card = {"$ref": "#/components/schemas/Card"}
     status = {"$ref": "#/components/schemas/PassStatus"}
     return {
@@ -124,7 +136,7 @@ def document() -> dict[str, Any]:
                 "post": {
                     "operationId": "issuePass",
                     "summary": "Issue a new pass (role intake)",
-                    "requestBody": _intake_fields(category_required=True),
+                    "requestBody": _intake_fields(category_required=True, categories=categories),
                     "responses": {
                         "201": {"description": "Issued.",
                                 "content": {"application/json": {"schema": card}}},
@@ -137,7 +149,7 @@ def document() -> dict[str, Any]:
                     "operationId": "renewPass",
                     "summary": "A new card under the same number after a new intake (role intake)",
                     "parameters": [_NUMBER_PARAM],
-                    "requestBody": _intake_fields(category_required=False),
+                    "requestBody": _intake_fields(category_required=False, categories=categories),
                     "responses": {
                         "201": {"description": "Renewed; the previous card is revoked.",
                                 "content": {"application/json": {"schema": card}}},

@@ -160,6 +160,9 @@ def test_error_codes(app, client) -> None:
     response = client.post(f"/api/v1/passes/{unknown}/revoke", json={"reason": "bored"},
                            headers=handhaver)
     assert response.status_code == 400 and error(response)["fields"] == {"reason": "choose_reason"}
+    for odd in ({"reason": {"x": 1}}, {"reason": ["lost"]}, ["lost"], {"reason": None}):
+        response = client.post(f"/api/v1/passes/{unknown}/revoke", json=odd, headers=handhaver)
+        assert response.status_code == 400 and error(response)["code"] == "validation_failed"
     assert count(app, PassRecord) == 1
 
 
