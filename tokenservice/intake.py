@@ -334,7 +334,7 @@ def _run(
     crop, crop_problems = spreekuur.crop_from_fields(form)
     upload = request.files.get("photo")
     photo_bytes = upload.read() if upload is not None else b""
-    keep = {"iss": iss, "mode": mode, "token": token, "category": category,
+    keep: dict[str, Any] = {"iss": iss, "mode": mode, "token": token, "category": category,
             "language": language, "number": number, "current": current}
     try:
         spreekuur.check_intake(
@@ -374,7 +374,7 @@ def _run(
 
 @bp.get("/")
 @login_required("intake")
-def index() -> Response:
+def index() -> Any:
     return redirect(url_for("intake.new"))
 
 
