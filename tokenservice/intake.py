@@ -334,7 +334,8 @@ def _run(
     crop, crop_problems = spreekuur.crop_from_fields(form)
     upload = request.files.get("photo")
     photo_bytes = upload.read() if upload is not None else b""
-    keep: dict[str, Any] = {"iss": iss, "mode": mode, "token": token, "category": category,
+    shown_category = category or (current.category if current is not None else None)
+    keep: dict[str, Any] = {"iss": iss, "mode": mode, "token": token, "category": shown_category,
             "language": language, "number": number, "current": current}
     try:
         spreekuur.check_intake(
