@@ -5,7 +5,7 @@
 // Nothing about a check ever reaches this worker: a check makes no request.
 // SHELL and VERSION are written by `python -m verifier.webapp stamp`.
 
-const VERSION = "95160c1fac3654a4";
+const VERSION = "ecf338f9c042d92b";
 const SHELL = [
   "app.css",
   "config.json",

@@ -85,6 +85,19 @@ async function main() {
   if ('serviceWorker' in navigator) {
     navigator.serviceWorker.register('sw.js').catch(() => {});
   }
+  // Ask the browser not to evict the cached app and lists (granted silently or not at all).
+  navigator.storage?.persist?.().catch(() => {});
+  // The camera runs only while the app is on screen.
+  document.addEventListener('visibilitychange', () => {
+    if (document.hidden) {
+      if (state.cameraState === 'ok') {
+        state.scanner?.stop();
+        state.cameraState = 'paused';
+      }
+    } else if (state.cameraState === 'paused') {
+      startCamera();
+    }
+  });
   // Load the QR decoder (and its .wasm) now, never during a scan.
   prepareDecoder().catch(() => {});
 
@@ -118,6 +131,8 @@ async function startCamera() {
   renderScanState();
   if (!state.scanner) state.scanner = new Scanner($('video'), onScanned);
   state.cameraState = await state.scanner.start();
+  // Started behind a verdict or a dialog: scan only once that is closed.
+  if (!$('verdict').hidden || $('paste-dialog').open || $('about').open) state.scanner.pause();
   renderScanState();
 }
 
@@ -125,6 +140,7 @@ function renderScanState() {
   const hint = $('scan-hint');
   const key = {
     starting: 'scan.starting',
+    paused: 'scan.starting',
     ok: 'scan.hint',
     denied: 'scan.denied',
     unavailable: 'scan.no-camera',
