@@ -67,9 +67,19 @@ def _app_files(root: Path) -> list[str]:
 
 
 def shell_files(root: Path | None = None) -> list[str]:
-    """The files the service worker caches for offline use (all but sw.js itself)."""
+    """The files the service worker caches for offline use.
+
+    Everything but sw.js itself and the vendored modules' licence texts and notes,
+    which travel with the app (export_app copies them) but are never loaded by it.
+    """
     root = root or app_dir()
-    return [f for f in _app_files(root) if f not in _NOT_IN_SHELL]
+    return [
+        f
+        for f in _app_files(root)
+        if f not in _NOT_IN_SHELL
+        and not f.endswith(".md")
+        and not f.rsplit("/", 1)[-1].startswith("LICENSE")
+    ]
 
 
 def shell_version(root: Path | None = None) -> str:

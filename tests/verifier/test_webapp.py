@@ -147,6 +147,8 @@ def test_export_app_writes_a_configured_standalone_folder(tmp_path: Path) -> Non
     for name in shell_files():
         assert (dest / name).is_file(), name
     assert (dest / "sw.js").read_text() == (app_dir() / "sw.js").read_text()
+    for name in ("vendor/VENDORED.md", "vendor/noble-ed25519/LICENSE", "vendor/zxing-wasm/LICENSE"):
+        assert (dest / name).is_file(), name  # the licences travel with the app
     # Exporting again over an earlier export is fine; over someone else's files it is not.
     export_app(dest, anchor_hex=anchor, lists_url="../.well-known/pas/", max_list_age_days=3)
     assert json.loads((dest / "config.json").read_text())["max_list_age_days"] == 3

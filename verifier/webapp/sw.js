@@ -5,7 +5,7 @@
 // Nothing about a check ever reaches this worker: a check makes no request.
 // SHELL and VERSION are written by `python -m verifier.webapp stamp`.
 
-const VERSION = "ecf338f9c042d92b";
+const VERSION = "212903e6d4fb4440";
 const SHELL = [
   "app.css",
   "config.json",
@@ -27,10 +27,7 @@ const SHELL = [
   "js/trust.js",
   "js/verify.js",
   "manifest.webmanifest",
-  "vendor/VENDORED.md",
-  "vendor/noble-ed25519/LICENSE",
   "vendor/noble-ed25519/index.js",
-  "vendor/zxing-wasm/LICENSE",
   "vendor/zxing-wasm/es/reader/index.js",
   "vendor/zxing-wasm/es/share.js",
   "vendor/zxing-wasm/reader/zxing_reader.wasm",
