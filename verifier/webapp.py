@@ -16,15 +16,18 @@ Nothing here touches the network.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
+import os
 import re
 import shutil
 import sys
 from pathlib import Path
+from typing import IO
 from urllib.parse import urlsplit
 
-from .errors import TrustError
+from .errors import Error, TrustError
 from .trust import parse_anchor
 
 #: Days past a list's own exp after which the app refuses a green verdict.
@@ -176,6 +179,77 @@ def export_app(
             target.write_text(stamped_sw(src), encoding="utf-8")
         else:
             shutil.copyfile(src / name, target)
+
+
+# --- `pas-verify export-app` ----------------------------------------------------------
+
+
+class ExportError(Error):
+    """Bad arguments for export-app, or a destination that cannot be written."""
+
+
+def add_export_app(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``pas-verify export-app DIR --anchor HEX_OR_FILE --lists-url URL``.
+
+    Follows verifier._cli's conventions: ``args.run(args, out, err, stdin)`` returns
+    the exit code; errors are raised as :class:`verifier.Error` (exit 2).
+    """
+    p = sub.add_parser(
+        "export-app",
+        help="write the offline verifier app as a static folder for any web server",
+        description="Write the exploitant's offline verifier app (a PWA) to DIR with "
+        "config.json filled in. Serve DIR over HTTPS from any path; see docs/exploitant.md.",
+    )
+    p.add_argument("dir", metavar="DIR", help="destination folder (new, or an earlier export)")
+    p.add_argument(
+        "--anchor",
+        required=True,
+        metavar="HEX_OR_FILE",
+        help="the trust anchor's public key: 64 hex characters or a file holding them",
+    )
+    p.add_argument(
+        "--lists-url",
+        required=True,
+        metavar="URL",
+        help="where trust-list.cose, issuers.json and revocations/ are published, "
+        "e.g. https://pas.example.nl/.well-known/pas/ (absolute, or relative to the app)",
+    )
+    p.add_argument(
+        "--max-list-age-days",
+        type=int,
+        default=DEFAULT_MAX_LIST_AGE_DAYS,
+        metavar="DAYS",
+        help="days past a list's expiry after which the app refuses a green verdict "
+        f"(default {DEFAULT_MAX_LIST_AGE_DAYS})",
+    )
+    p.set_defaults(run=_cmd_export_app)
+
+
+def _anchor_hex(value: str) -> str:
+    if re.fullmatch(r"\s*[0-9a-fA-F]{64}\s*", value) or not os.path.exists(value):
+        return value
+    try:
+        raw = Path(value).read_bytes()[:4096]
+    except OSError as exc:
+        raise ExportError(f"cannot read the anchor file {value}: {exc.strerror}") from exc
+    return raw.hex() if len(raw) == 32 else raw.decode("ascii", "replace")
+
+
+def _cmd_export_app(args: argparse.Namespace, out: IO[str], err: IO[str], stdin: IO[str]) -> int:
+    dest = Path(args.dir)
+    try:
+        export_app(
+            dest,
+            anchor_hex=_anchor_hex(args.anchor),
+            lists_url=args.lists_url,
+            max_list_age_days=args.max_list_age_days,
+        )
+    except ValueError as exc:
+        raise ExportError(str(exc)) from exc
+    except OSError as exc:
+        raise ExportError(f"cannot write {dest}: {exc.strerror or exc}") from exc
+    out.write(f"wrote the verifier app to {dest} (serve it over HTTPS; see docs/exploitant.md)\n")
+    return 0
 
 
 # --- developer commands -------------------------------------------------------------

@@ -36,7 +36,16 @@ from pas_support import DAY, NOW, World, key, number, photo_avif, serial
 
 from verifier import FormatError, TrustError, TrustStore, _base45, _cbor, verify
 from verifier.format import QR_PREFIX, Category, Sign1, TrustList
-from verifier.webapp import app_dir, export_app, make_config, shell_files, shell_version, stamped_sw
+from verifier.webapp import (
+    ExportError,
+    add_export_app,
+    app_dir,
+    export_app,
+    make_config,
+    shell_files,
+    shell_version,
+    stamped_sw,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 JS_TESTS = ROOT / "tests" / "verifier" / "js"
@@ -155,6 +164,58 @@ def test_export_app_writes_a_configured_standalone_folder(tmp_path: Path) -> Non
     (dest / "notes.txt").write_text("mine")
     with pytest.raises(ValueError, match="not the app's"):
         export_app(dest, anchor_hex=anchor, lists_url="/x/")
+
+
+def _export_app_cli(argv: list[str]) -> tuple[int, str]:
+    """Run `export-app` as pas-verify registers it (verifier._cli's _COMMANDS)."""
+    import argparse
+    import io
+
+    parser = argparse.ArgumentParser(prog="pas-verify")
+    add_export_app(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    out = io.StringIO()
+    code: int = args.run(args, out, io.StringIO(), io.StringIO())
+    return code, out.getvalue()
+
+
+def test_export_app_command(tmp_path: Path) -> None:
+    anchor = bytes(key("anchor").verify_key)
+    (tmp_path / "anchor.pub").write_text(anchor.hex() + "\n")
+    (tmp_path / "anchor.raw").write_bytes(anchor)
+    for i, source in enumerate(
+        [anchor.hex(), str(tmp_path / "anchor.pub"), str(tmp_path / "anchor.raw")]
+    ):
+        dest = tmp_path / f"app{i}"
+        code, out = _export_app_cli(
+            [
+                "export-app",
+                str(dest),
+                "--anchor",
+                source,
+                "--lists-url",
+                "https://x.nl/.well-known/pas/",
+            ]
+        )
+        assert code == 0 and str(dest) in out
+        assert json.loads((dest / "config.json").read_text())["anchor_hex"] == anchor.hex()
+    with pytest.raises(ExportError, match="64 hex"):
+        _export_app_cli(
+            ["export-app", str(tmp_path / "bad"), "--anchor", "nope", "--lists-url", "/x/"]
+        )
+    with pytest.raises(ExportError, match="between"):
+        _export_app_cli(
+            [
+                "export-app",
+                str(tmp_path / "bad"),
+                "--anchor",
+                anchor.hex(),
+                "--lists-url",
+                "/x/",
+                "--max-list-age-days",
+                "999",
+            ]
+        )
 
 
 @pytest.mark.parametrize(
