@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: run test lint bench fuzz vectors clean
+.PHONY: run test lint bench fuzz vectors translations clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -36,6 +36,12 @@ bench: $(STAMP)
 FUZZ_SECONDS ?= 60
 fuzz: $(STAMP)
 	$(BIN)/python -m pytest -q tests/verifier/test_fuzz.py --hypothesis-profile=long
+
+# Officials' UI strings (Dutch source, English catalog). Worker texts live in tokenservice/texts.py.
+translations: $(STAMP)
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o tokenservice/translations/messages.pot .
+	$(BIN)/pybabel update -q -i tokenservice/translations/messages.pot -d tokenservice/translations -l en
+	$(BIN)/pybabel compile -q -d tokenservice/translations
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

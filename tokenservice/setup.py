@@ -31,9 +31,10 @@ default_issuer = "{iss}"
 prefix = "{prefix}"          # pass numbers look like {prefix}-7K3M9QXD-4
 min_age = 21                 # APV minimum age; 18 is the national minimum
 registration_policy = "none" # "none" (nothing kept) or "escrow" (with consent)
+# Printed on the card back: keep names neutral, nothing that outs the holder to a finder.
 help_contacts = [
-  ["GGD {name} (Soa Aids spreekuur)", "0900 123 4567"],
-  ["Zorgcoördinator mensenhandel", "0900 765 4321"],
+  ["GGD {name}", "0900 123 4567"],
+  ["Vertrouwelijk advies", "0900 765 4321"],
 ]
 """
 

@@ -1,0 +1,92 @@
+"""Shared helpers for the real-Chromium tests: Debian's browser, fake camera files, a live server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("PAS_CHROMIUM", "/usr/bin/chromium")
+BASE_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def require_chromium() -> None:
+    if Path(CHROMIUM).exists():
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true but {CHROMIUM} is missing (.ci/run installs Debian's chromium)")
+    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium); runs under CI=true")
+
+
+def write_y4m(image_path: Path, out: Path, *, size: tuple[int, int] = (640, 480), frames: int = 10) -> Path:
+    """A short Y4M (4:2:0) video of one still image, for Chromium's fake camera."""
+    from PIL import Image
+
+    img = Image.open(image_path).convert("RGB")
+    img.thumbnail(size)
+    canvas = Image.new("RGB", size, (128, 128, 128))
+    canvas.paste(img, ((size[0] - img.width) // 2, (size[1] - img.height) // 2))
+    y, cb, cr = canvas.convert("YCbCr").split()
+    half = (size[0] // 2, size[1] // 2)
+    frame = y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+    with out.open("wb") as f:
+        f.write(f"YUV4MPEG2 W{size[0]} H{size[1]} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            f.write(b"FRAME\n" + frame)
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def live_service(instance: Path, *, env: dict[str, str] | None = None) -> Iterator[str]:
+    """``pas-service serve`` (gunicorn) on a free loopback port; yields its base URL."""
+    port = free_port()
+    script = Path(sys.executable).parent / "pas-service"
+    command = [str(script) if script.exists() else shutil.which("pas-service") or "pas-service"]
+    proc = subprocess.Popen(
+        [*command, "--instance", str(instance), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(base + "/login", timeout=2).read()  # noqa: S310
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+                    raise RuntimeError(f"pas-service did not start:\n{out}") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
