@@ -21,6 +21,7 @@ docs/privacy.md, "Retention and backups".
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -46,6 +47,11 @@ class PurgeReport:
     @property
     def anything(self) -> bool:
         return bool(self.records or self.codes or self.reasons)
+
+
+def _count(result: Any) -> int:
+    """Rows a DELETE or UPDATE touched."""
+    return int(result.rowcount or 0)
 
 
 def _cause(record: PassRecord, last_exp: int | None, now: int, grace_days: int) -> str | None:
@@ -90,14 +96,14 @@ def purge_session(
         if cause is None:
             continue
         had_record = _delete_record(session, record.id)
-        had_code = bool(session.execute(
+        had_code = bool(_count(session.execute(
             sa.delete(PassCode).where(PassCode.pass_id == record.id)
-        ).rowcount)
-        cleared = session.execute(
+        )))
+        cleared = _count(session.execute(
             sa.update(EscrowRequest)
             .where(EscrowRequest.pass_id == record.id, EscrowRequest.reason_sealed.is_not(None))
             .values(reason_sealed=None)
-        ).rowcount
+        ))
         records += had_record
         codes += had_code
         reasons += cleared
@@ -106,12 +112,12 @@ def purge_session(
             audit.append(session, at=now, actor="system", role="system", action="escrow_purged",
                          pass_number=record.number, reason_code=cause)
     if number is None:
-        reasons += session.execute(
+        reasons += _count(session.execute(
             sa.update(EscrowRequest)
             .where(EscrowRequest.requested_at < now - reason_days * DAY,
                    EscrowRequest.reason_sealed.is_not(None))
             .values(reason_sealed=None)
-        ).rowcount
+        ))
     session.flush()
     return PurgeReport(records, codes, reasons, tuple(numbers))
 
