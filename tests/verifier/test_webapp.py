@@ -60,12 +60,16 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-#: The service's Content-Security-Policy for the app (no inline script or style, no other host).
-CSP = (
-    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
-    "img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; "
-    "manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-)
+#: The service's Content-Security-Policy for its pages (no inline script or style, no
+#: other host); the app must work under it exactly as the service serves /verify/.
+try:
+    from tokenservice.app import CSP
+except ImportError:  # the verifier alone, without the service's dependencies
+    CSP = (
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+        "img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    )
 PHONE = {"width": 390, "height": 844}
 
 
