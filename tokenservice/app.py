@@ -96,7 +96,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_locale)
 
-    from . import api, auth, beheer, handhaving, intake, publication
+    from . import api, auth, beheer, handhaving, intake, publication, verifyapp
 
     app.register_blueprint(publication.bp)
     app.register_blueprint(auth.bp)
@@ -104,6 +104,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(handhaving.bp)
     app.register_blueprint(beheer.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(verifyapp.bp)
     csrf.exempt(api.bp)  # token-authenticated, no cookies: CSRF does not apply
 
     @app.after_request

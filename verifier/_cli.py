@@ -276,8 +276,15 @@ def cmd_check(args: argparse.Namespace, out: IO[str], err: IO[str], stdin: IO[st
 #                   `check` then falls back to that cache when --anchor/--trust-list are absent
 #   scan            continuous webcam scanning through OpenCV + verifier.scan
 #   export-app DIR  copy the offline web app as a static folder
+def _add_export_app(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from .webapp import add_export_app  # the web app's own module owns its options
+
+    add_export_app(sub)
+
+
 _COMMANDS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None], ...] = (
     _add_check,
+    _add_export_app,
 )
 
 

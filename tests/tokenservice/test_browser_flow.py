@@ -90,6 +90,14 @@ def _save_digital_pass(page, path: Path) -> Path:
     return path
 
 
+def _qr_text(image: Path) -> str:
+    import zxingcpp
+    from PIL import Image
+
+    (found,) = [r for r in zxingcpp.read_barcodes(Image.open(image)) if r.text.startswith("PAS1:")]
+    return found.text
+
+
 def _check(base: str, image: Path, tmp: Path) -> dict:
     """A fresh `pas-verify check` with the lists as published right now."""
     for name, url in {
@@ -175,6 +183,18 @@ def test_intake_renewal_and_revocation_in_chromium(service, tmp_path) -> None:
         with page.expect_navigation():
             page.click("form:has(#revoke-number) button[type=submit]")
         _shot(page, "revoke-done")
-        browser.close()
+        assert _check(base, second_card, tmp_path)["status"] == "REVOKED"
 
-    assert _check(base, second_card, tmp_path)["status"] == "REVOKED"
+        # The exploitant's app as this service serves it at /verify/: same verdict, offline.
+        phone = browser.new_context(viewport={"width": 390, "height": 844})
+        app_page = phone.new_page()
+        app_page.goto(base + "/verify/")
+        _wait_until(app_page, "/bijgewerkt|updated/.test(document.querySelector('#lists-status').textContent)")
+        phone.set_offline(True)
+        app_page.click("#paste-open")
+        app_page.fill("#paste-text", _qr_text(second_card))
+        app_page.click("#paste-check")
+        app_page.wait_for_selector("#verdict:not([hidden])")
+        _shot(app_page, "verify-revoked")
+        assert app_page.get_attribute("#verdict", "data-status") == "REVOKED"
+        browser.close()

@@ -1,0 +1,49 @@
+"""The exploitant's offline verifier app, served at /verify/ (no login).
+
+The files are the static app from ``verifier/webapp``; only ``config.json`` is
+made here, pinning this instance's trust anchor and pointing at its lists.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+
+from flask import Blueprint, Response, abort, redirect, send_from_directory
+
+from verifier.webapp import app_dir, make_config
+
+from .app import services
+
+bp = Blueprint("verifyapp", __name__, url_prefix="/verify")
+mimetypes.add_type("application/wasm", ".wasm")
+mimetypes.add_type("application/manifest+json", ".webmanifest")
+mimetypes.add_type("text/javascript", ".mjs")
+
+
+@bp.get("")
+def root() -> Response:
+    return redirect("/verify/", code=308)  # type: ignore[return-value]
+
+
+@bp.get("/config.json")
+def config() -> Response:
+    body = json.dumps(
+        make_config(anchor_hex=services().keyring.anchor_hex, lists_url="../.well-known/pas/")
+    )
+    response = Response(body, mimetype="application/json")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/", defaults={"path": "index.html"})
+@bp.get("/<path:path>")
+def files(path: str) -> Response:
+    if path.startswith(".") or "/." in path:
+        abort(404)
+    response = send_from_directory(app_dir(), path, max_age=0)
+    # The service worker decides what is cached; the HTTP cache must not serve stale app files.
+    response.headers["Cache-Control"] = "no-cache"
+    if path == "sw.js":
+        response.headers["Service-Worker-Allowed"] = "/verify/"
+    return response
