@@ -405,6 +405,7 @@ def seal_identity(
     now: int,
     official: Official | None = None,
     personal_code: str | None = None,
+    replace: bool = True,
 ) -> str | None:
     """Seal the worker's identity record for ``pass_number``; return her personal code.
 
@@ -415,10 +416,16 @@ def seal_identity(
     if she gave it at renewal and wants to keep it (it must verify; else a new one is
     made). Otherwise (policy ``none``, or no consent) it stores nothing, erases an
     earlier record of the number (consent is per pass period) and returns None.
+
+    ``replace=False`` (for a first issue): if the number already has a record, change
+    nothing and return None — a double-submitted intake form must not replace the code
+    printed on the first receipt (the code cannot be shown again: it is not stored).
     """
     number = _normalize_number(pass_number)
     record = _require_pass(session, number)
     actor, role = _actor(official)
+    if not replace and _record_of(session, record.id) is not None:
+        return None
     if policy != "escrow" or not consent:
         if _delete_record(session, record.id):
             audit.append(session, at=now, actor=actor, role=role, action="escrow_erased",

@@ -161,6 +161,19 @@ def test_renewal_can_keep_the_code(svc, config) -> None:
 
 
 @SQLITE_ONLY
+def test_a_replayed_first_issue_keeps_the_first_code(svc, config) -> None:
+    number = _issue(svc)
+    with svc.db.transaction() as s:
+        first = escrow.seal_identity(s, config, pass_number=number, identity=ANNA, consent=True,
+                                     policy="escrow", now=1, replace=False)
+    with svc.db.transaction() as s:
+        again = escrow.seal_identity(s, config, pass_number=number, identity=ANNA, consent=True,
+                                     policy="escrow", now=2, replace=False)
+        assert first is not None and again is None
+        assert escrow.verify_code(s, number=number, code=first)
+
+
+@SQLITE_ONLY
 def test_code_verifies_and_typos_do_not(svc, config) -> None:
     number = _issue(svc)
     code = _seal(svc, config, number)
