@@ -15,8 +15,8 @@ import nacl.signing
 
 import keys
 from keys.keyfile import load_signing_key, read_public
-from verifier import TrustStore
 from verifier import Error as VerifierError
+from verifier import TrustStore
 from verifier.format import Category, IssuerEntry
 
 from .errors import Error

@@ -76,7 +76,7 @@ def live_service(instance: Path, *, env: dict[str, str] | None = None) -> Iterat
         deadline = time.monotonic() + 60
         while True:
             try:
-                urllib.request.urlopen(base + "/login", timeout=2).read()  # noqa: S310
+                urllib.request.urlopen(base + "/login", timeout=2).read()
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:

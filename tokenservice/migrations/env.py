@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from tokenservice.db import Base, make_engine
 from tokenservice import models  # noqa: F401  (registers the tables)
+from tokenservice.db import Base, make_engine
 
 config = context.config
 target_metadata = Base.metadata
