@@ -144,7 +144,7 @@ class PassService:
                         if replay is not None:
                             return replay
                     renewal = number is not None
-                    if renewal:
+                    if number is not None:
                         record = self._find(session, number)
                         if record.revoked_at is not None:
                             raise PassClosed(f"pass {number} was revoked ({record.revoke_reason})")

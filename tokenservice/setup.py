@@ -80,7 +80,10 @@ def init_instance(
             )
         )
         os.chmod(toml, 0o600)
-    settings = config.load(instance_dir=instance, **({"database_url": database_url} if database_url else {}))
+    if database_url:
+        settings = config.load(instance_dir=instance, database_url=database_url)
+    else:
+        settings = config.load(instance_dir=instance)
     _private_dir(settings.keys_dir)
     if demo and not settings.trust_list_path.exists():
         _demo_keys(settings.keys_dir, settings.key_passphrase or passphrase)
