@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from . import config
+from . import config, startup
 from .app import create_app
 
 
@@ -27,8 +28,9 @@ def serve(*, host: str, port: int, workers: int | None) -> None:
     settings = config.load()
     if workers is None:
         workers = 1 if settings.is_sqlite else 2
-    if settings.is_sqlite and workers > 1:
-        raise config.ConfigError("SQLite takes one worker process; use PostgreSQL for more")
+    # Refuse unsafe production settings (docs/configuration.md); demo instances: loopback only.
+    for warning in startup.enforce(settings, workers=workers, host=host):
+        print(f"pas-service: {warning}", file=sys.stderr)
     create_app(settings).extensions["pas"].db.dispose()  # fail fast on bad config, before forking
     _Gunicorn(
         {
