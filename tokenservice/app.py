@@ -93,10 +93,11 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         settings=settings, db=db, keyring=keyring, passes=PassService(db, keyring, settings)
     )
 
+    _purge_at_start(settings, db)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_locale)
 
-    from . import api, auth, beheer, handhaving, intake, publication, verifyapp
+    from . import api, auth, beheer, handhaving, intake, mijnpas, publication, verifyapp
 
     app.register_blueprint(publication.bp)
     app.register_blueprint(auth.bp)
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(beheer.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(verifyapp.bp)
+    app.register_blueprint(mijnpas.bp)
     csrf.exempt(api.bp)  # token-authenticated, no cookies: CSRF does not apply
 
     @app.after_request
@@ -135,6 +137,24 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         return _error_page(400, exc.code, exc.diagnostics())
 
     return app
+
+
+def _purge_at_start(settings: Settings, db: Database) -> None:
+    """Retention runs at every start as well as from the daily timer (``pas-service purge``)."""
+    import time
+
+    from . import escrow, retention
+
+    try:
+        grace = escrow.config_for(settings).grace_days
+    except Error:
+        grace = retention.DEFAULT_GRACE_DAYS
+    try:
+        retention.purge(db, int(time.time()), grace)
+    except Exception as exc:  # a database not migrated yet must not stop `init`
+        import logging
+
+        logging.getLogger(__name__).warning("start-up purge skipped: %s", type(exc).__name__)
 
 
 def _error_page(status: int, code: str, message: str) -> Any:

@@ -28,6 +28,8 @@ DEFAULT_LOCKOUT_ATTEMPTS = 5
 DEFAULT_LOCKOUT_MINUTES = 15
 #: Largest photo upload accepted, in bytes.
 DEFAULT_MAX_UPLOAD = 10 * 1024 * 1024
+#: "none": nothing about the person is kept (Groningen). "escrow": sealed, with consent (Assen).
+REGISTRATION_POLICIES = ("none", "escrow")
 #: Revocation lists are re-signed at least this often, so verifiers see them fresh.
 DEFAULT_REVOCATION_LIST_DAYS = 7
 
@@ -102,7 +104,7 @@ def _read_passphrase(env: dict[str, str]) -> str | None:
     return env.get("PAS_KEY_PASSPHRASE")
 
 
-def _issuer_settings(data: dict[str, Any]) -> dict[str, IssuerSettings]:
+def _issuer_settings(data: dict[str, Any], default_policy: str) -> dict[str, IssuerSettings]:
     result = {}
     for iss, raw in data.get("issuer", {}).items():
         try:
@@ -111,13 +113,21 @@ def _issuer_settings(data: dict[str, Any]) -> dict[str, IssuerSettings]:
                 iss=iss,
                 prefix=str(raw["prefix"]),
                 min_age=int(raw.get("min_age", DEFAULT_MIN_AGE)),
-                registration_policy=str(raw.get("registration_policy", "none")),
+                registration_policy=str(raw.get("registration_policy", default_policy)),
                 help_contacts=contacts,
                 logo=Path(raw["logo"]) if raw.get("logo") else None,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"pas.toml: issuer {iss} is incomplete ({exc})") from None
     return result
+
+
+def _policy(env: dict[str, str]) -> str:
+    """``PAS_REGISTRATION_POLICY``: the default for issuers that do not set their own."""
+    policy = env.get("PAS_REGISTRATION_POLICY") or "none"
+    if policy not in REGISTRATION_POLICIES:
+        raise ConfigError("PAS_REGISTRATION_POLICY must be 'none' or 'escrow'")
+    return policy
 
 
 def load(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -150,7 +160,7 @@ def load(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
         "revocation_list_days": _env_int(env, "PAS_REVOCATION_LIST_DAYS", DEFAULT_REVOCATION_LIST_DAYS),
         "secure_cookies": env.get("PAS_INSECURE_COOKIES", "") != "1"
         and bool(file_settings.get("secure_cookies", True)),
-        "issuers": _issuer_settings(file_settings),
+        "issuers": _issuer_settings(file_settings, _policy(env)),
         "default_iss": env.get("PAS_ISSUER") or file_settings.get("default_issuer"),
     }
     values.update(overrides)

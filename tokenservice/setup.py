@@ -30,7 +30,7 @@ default_issuer = "{iss}"
 [issuer.{iss}]
 prefix = "{prefix}"          # pass numbers look like {prefix}-7K3M9QXD-4
 min_age = 21                 # APV minimum age; 18 is the national minimum
-registration_policy = "none" # "none" (nothing kept) or "escrow" (with consent)
+# registration_policy = "escrow"  # default "none" (nothing kept; PAS_REGISTRATION_POLICY)
 # Printed on the card back: keep names neutral, nothing that outs the holder to a finder.
 help_contacts = [
   ["GGD {name}", "0900 123 4567"],
