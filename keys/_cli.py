@@ -214,6 +214,24 @@ def cmd_issuer_rotate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_issuer_remove_key(args: argparse.Namespace) -> int:
+    try:
+        kid = bytes.fromhex(args.kid)
+    except ValueError:
+        kid = b""
+    if len(kid) != 8:
+        raise ConfigError("--kid must be 16 hex characters (pas-keys show, or trust.json)")
+    iss, ref = trustconfig.remove_key(args.config, kid)
+    print(f"removed key {kid.hex()} of {iss} ({ref.file}) from {args.config}")
+    try:
+        trustconfig.current_key_ref(trustconfig.load_config(args.config), iss, _now(args))
+    except ConfigError:
+        print(f"{iss} has no key that signs now: pas-keys issuer rotate --config {args.config} --iss {iss}")
+    print("Sign and publish a new trust list: passes signed with this key then verify as "
+          "UNKNOWN_ISSUER; re-issue them (docs/key-ceremony.md).")
+    return 0
+
+
 def cmd_issuer_current(args: argparse.Namespace) -> int:
     print(trustconfig.current_key_file(args.config, args.iss, _now(args)))
     return 0
@@ -548,6 +566,15 @@ def _parser() -> argparse.ArgumentParser:
         default=trustconfig.DEFAULT_KEY_LIFETIME_DAYS,
         help="how long the new key signs (default %(default)s)",
     )
+    c = command(
+        issuer,
+        "remove-key",
+        cmd_issuer_remove_key,
+        "take a (stolen) key out of the config; the next trust list no longer lists it",
+        [clock],
+    )
+    c.add_argument("--config", required=True, metavar="CONFIG.json")
+    c.add_argument("--kid", required=True, metavar="HEX", help="the key's kid (16 hex characters)")
     c = command(issuer, "current", cmd_issuer_current, "print the key file that signs now", [clock])
     c.add_argument("--config", required=True, metavar="CONFIG.json")
     c.add_argument("--iss", required=True)

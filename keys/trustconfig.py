@@ -452,6 +452,26 @@ def rotate_issuer(
     return info
 
 
+def remove_key(config_path: str | os.PathLike[str], kid: bytes) -> tuple[str, KeyRef]:
+    """Take the key ``kid`` out of the config (a stolen or lost key); returns its iss and entry.
+
+    The next signed trust list no longer lists it, so every pass it signed verifies as
+    UNKNOWN_ISSUER. The key file is left alone (delete it from the server yourself).
+    """
+    config = load_config(config_path)
+    for issuer in config.issuers:
+        for ref in issuer.keys:
+            ref_kid = ref.kid
+            if ref_kid is None:
+                path = config.resolve(ref.file)
+                ref_kid = read_public(path).kid if path.exists() else None
+            if ref_kid == kid:
+                kept = tuple(k for k in issuer.keys if k is not ref)
+                save_config(config.with_issuer(replace(issuer, keys=kept)))
+                return issuer.iss, ref
+    raise ConfigError(f"{config.path}: no key {kid.hex()} in the config")
+
+
 # --- the trust list ---------------------------------------------------------------
 
 

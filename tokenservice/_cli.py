@@ -170,6 +170,38 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from . import backup
+
+    settings = config.load(instance_dir=_instance(args))
+    result = backup.backup(settings, Path(args.out), with_encrypted_keys=args.with_encrypted_keys)
+    db = result.manifest["database"]
+    size = result.path.stat().st_size
+    print(f"wrote {result.path} ({size} bytes, mode 0600)")
+    print(f"  database  {db['engine']} via {db['method']}, schema {db['revision']}, "
+          f"{sum(db['rows'].values())} rows")
+    print(f"  files     {', '.join(n for n in result.manifest['files'] if not n.startswith('database/'))}")
+    for line in result.skipped:
+        print(f"  skipped   {line}")
+    print("It holds officials' password hashes and TOTP secrets and the sealed records: encrypt it")
+    print("before it leaves this server, and delete it when its retention ends (docs/deployment.md).")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from . import backup
+
+    url = args.database_url or os.environ.get("PAS_DATABASE_URL") or None
+    result = backup.restore(Path(args.archive), _instance(args), database_url=url)
+    print(f"restored into {result.instance}")
+    print(f"  database  {result.database_url.split('@')[-1]}, schema {result.revision}, "
+          f"{sum(result.rows.values())} rows")
+    print(f"  issuer key files: {result.issuer_keys}")
+    for note in result.notes:
+        print(f"  note: {note}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pas-service", description=__doc__)
     parser.add_argument("--instance", help="instance folder (default $PAS_INSTANCE_DIR or ./instance)")
@@ -216,6 +248,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("purge", help="delete escrow records and codes past retention (idempotent)")
     p.add_argument("--grace-days", type=int, help="days after expiry (default [escrow] grace_days, 90)")
     p.set_defaults(func=cmd_purge)
+
+    p = sub.add_parser("backup", help="database and public keys as a .tar.gz (docs/deployment.md)")
+    p.add_argument("out", help="a new .tar.gz file, or a folder to write a dated one into")
+    p.add_argument("--with-encrypted-keys", action="store_true",
+                   help="also the issuer key files (encrypted; never their passphrase)")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="restore a backup into a new, empty instance folder")
+    p.add_argument("archive", help="a file made by `pas-service backup`")
+    p.add_argument("--instance", default=argparse.SUPPRESS, help="the new, empty instance folder")
+    p.add_argument("--database-url", help="an empty database of the backup's kind "
+                   "(default $PAS_DATABASE_URL, else SQLite in the instance folder)")
+    p.set_defaults(func=cmd_restore)
     return parser
 
 
