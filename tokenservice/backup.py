@@ -124,7 +124,10 @@ def libpq(url: str) -> tuple[str, dict[str, str]]:
     env = dict(os.environ)
     if u.password:
         env["PGPASSWORD"] = str(u.password)
-    plain = u.set(drivername="postgresql", password=None)
+    plain = sa.URL.create(
+        "postgresql", username=u.username, host=u.host, port=u.port, database=u.database,
+        query=u.query,
+    )
     return plain.render_as_string(hide_password=False), env
 
 
@@ -460,8 +463,30 @@ def restore(archive: Path, instance: Path, *, database_url: str | None = None) -
     archive, instance = Path(archive), Path(instance).resolve()
     if not archive.is_file():
         raise BackupError(f"no backup at {archive}")
+    created = not instance.exists()
     _empty_instance(instance)
     url = database_url or f"sqlite:///{instance / 'pas.db'}"
+    sqlite_target = _sqlite_path(url) if engine_of(url) == "sqlite" else None
+    fresh_target = sqlite_target is not None and not sqlite_target.exists()
+    try:
+        return _restore(archive, instance, url, database_url)
+    except BaseException:
+        # Leave nothing half-restored behind: what this call made goes again.
+        if sqlite_target is not None and fresh_target:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{sqlite_target}{suffix}").unlink(missing_ok=True)
+        if instance.is_dir():
+            for child in instance.iterdir():
+                if child.is_dir():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink(missing_ok=True)
+            if created:
+                instance.rmdir()
+        raise
+
+
+def _restore(archive: Path, instance: Path, url: str, database_url: str | None) -> RestoreResult:
     with tarfile.open(archive, mode="r:gz") as tar:
         manifest = _manifest(tar)
         db = manifest.get("database") or {}
