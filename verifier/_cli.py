@@ -1,14 +1,23 @@
 """``pas-verify``: check a pass on the command line, offline.
 
-    pas-verify check --anchor HEX_OR_FILE --trust-list FILE [--revocations FILE ...]
-                     [--now UNIX] [--json] [--photo-out FILE] (--text QR_TEXT | IMAGE)
+    pas-verify sync URL [--anchor HEX_OR_FILE [--repin]] [--cache-dir DIR] [--json]
+    pas-verify check [--anchor HEX_OR_FILE] [--trust-list FILE] [--revocations FILE ...]
+                     [--cache-dir DIR] [--now UNIX] [--json] [--photo-out FILE]
+                     (--text QR_TEXT | IMAGE)
+    pas-verify scan [--device N|VIDEO] [--once] [--json] [list options as for check]
+
+``sync`` fetches the municipality's signed trust list and revocation lists,
+verifies them against the pinned trust anchor, refuses a rollback and keeps them
+in the user's cache directory (verifier/cache.py). ``check`` and ``scan`` use
+that cache unless --anchor/--trust-list are given.
 
 Exit codes: 0 only for a VALID pass, 1 for every other verdict, 2 for usage and
 I/O errors (unreadable file, no QR code in the image, a trust list or anchor that
-cannot be accepted).
+cannot be accepted, a refused sync).
 
-A scanner keeps no history: this command writes nothing but the ``--photo-out``
-file it is explicitly asked for. No cache, no log of scans.
+A scanner keeps no history: ``check`` and ``scan`` write nothing but the
+``--photo-out`` file they are explicitly asked for, and the cache that ``sync``
+writes holds only the pinned anchor and the public, signed lists. No log of scans.
 """
 
 from __future__ import annotations
@@ -21,11 +30,14 @@ import json
 import os
 import re
 import sys
+import time
 from collections.abc import Callable, Sequence
-from typing import IO
+from pathlib import Path
+from typing import IO, Any
 
+from . import cache as cache_mod
 from .errors import Error
-from .format import COSE_SIGN1_TAG, MAX_LIST_BYTES, MAX_QR_CHARS
+from .format import COSE_SIGN1_TAG, MAX_LIST_BYTES, MAX_QR_CHARS, QR_PREFIX
 from .trust import TrustStore, parse_anchor
 from .verify import Notice, Status, Verdict, verify
 
@@ -195,32 +207,28 @@ def format_verdict(
 # --- commands --------------------------------------------------------------------
 
 
-def _add_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser(
-        "check",
-        help="check one pass (QR text or a photo/scan of the card)",
-        description="Check one pass offline. Exit 0 only for VALID, 1 for any other "
-        "verdict, 2 for usage or I/O errors.",
-        epilog="IMAGE may come first; after --revocations FILE ... end the list with -- "
-        "before IMAGE. Nothing is stored: no cache, no log of checks.",
-    )
-    # Required until `sync` (issue 6) provides cached lists to fall back on.
+def _add_list_options(p: argparse.ArgumentParser) -> None:
+    """Where the trusted lists come from: the sync cache, or explicit files."""
     p.add_argument(
         "--anchor",
-        required=True,
         metavar="HEX_OR_FILE",
-        help="the pinned trust-anchor public key: 64 hex characters or a file holding them",
+        help="the trust-anchor public key: 64 hex characters or a file holding them "
+        "(default: the one pinned by `pas-verify sync`)",
     )
     p.add_argument(
-        "--trust-list", required=True, metavar="FILE", help="signed trust list (COSE, or base64)"
+        "--trust-list",
+        metavar="FILE",
+        help="signed trust list (COSE, or base64); default: the cached one from `sync`",
     )
     p.add_argument(
         "--revocations",
         nargs="+",
         default=[],
         metavar="FILE",
-        help="signed revocation lists of issuers (COSE, or base64)",
+        help="signed revocation lists of issuers (COSE, or base64); added to the cached "
+        "ones when the trust list comes from the cache",
     )
+    _add_cache_dir(p)
     p.add_argument("--now", type=_unix_time, metavar="UNIX", help="check at this Unix time")
     p.add_argument("--json", action="store_true", help="print the verdict as one JSON object")
     p.add_argument(
@@ -228,6 +236,57 @@ def _add_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         metavar="FILE",
         help="write the photo embedded in the pass to FILE (only when its signature verifies)",
     )
+
+
+def _add_cache_dir(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help=f"the cache of `sync` (default: ${cache_mod.ENV}, else "
+        "$XDG_CACHE_HOME/pas-verify, else ~/.cache/pas-verify)",
+    )
+
+
+def _cache(args: argparse.Namespace) -> cache_mod.Cache:
+    path = args.cache_dir or cache_mod.default_dir()
+    return cache_mod.Cache(Path(path).expanduser())
+
+
+def load_store(args: argparse.Namespace) -> TrustStore:
+    """The verified lists to check against: explicit files, else the sync cache.
+
+    With both --anchor and --trust-list the cache is not touched at all.
+    """
+    explicit = [read_signed_list(path, "revocation list") for path in args.revocations]
+    if args.anchor and args.trust_list:
+        anchor = read_anchor(args.anchor)
+        trust_list = read_signed_list(args.trust_list, "trust list")
+        return TrustStore.from_bytes(anchor, trust_list, explicit)
+    cache = _cache(args)
+    anchor_or_none = read_anchor(args.anchor) if args.anchor else cache.anchor()
+    if args.trust_list:
+        if anchor_or_none is None:
+            raise CliError(
+                f"no anchor pinned in {cache.path}: give --anchor, "
+                "or run `pas-verify sync URL` first"
+            )
+        trust_list = read_signed_list(args.trust_list, "trust list")
+        return TrustStore.from_bytes(anchor_or_none, trust_list, explicit)
+    store = cache.store(anchor=anchor_or_none)
+    return store.with_revocations(explicit) if explicit else store
+
+
+def _add_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "check",
+        help="check one pass (QR text or a photo/scan of the card)",
+        description="Check one pass offline against the lists cached by `pas-verify sync` "
+        "(or --anchor and --trust-list). Exit 0 only for VALID, 1 for any other "
+        "verdict, 2 for usage or I/O errors.",
+        epilog="IMAGE may come first; after --revocations FILE ... end the list with -- "
+        "before IMAGE. Nothing is stored: no log of checks.",
+    )
+    _add_list_options(p)
     # Not required=True: a greedy --revocations list can swallow IMAGE, and
     # cmd_check then explains that instead of argparse's terse message.
     source = p.add_mutually_exclusive_group()
@@ -252,13 +311,15 @@ def cmd_check(args: argparse.Namespace, out: IO[str], err: IO[str], stdin: IO[st
             "give the pass as --text QR_TEXT or as an IMAGE file "
             "(put IMAGE before --revocations, or end the list of revocation files with --)"
         )
-    anchor = read_anchor(args.anchor)
-    trust_list = read_signed_list(args.trust_list, "trust list")
-    revocations = [read_signed_list(path, "revocation list") for path in args.revocations]
-    store = TrustStore.from_bytes(anchor, trust_list, revocations)
+    store = load_store(args)
     qr_text = read_qr_text(args, stdin)
     verdict = verify(qr_text, store, now=args.now)
+    _show(verdict, args, out, err)
+    return EXIT_VALID if verdict.ok else EXIT_NOT_VALID
 
+
+def _show(verdict: Verdict, args: argparse.Namespace, out: IO[str], err: IO[str]) -> None:
+    """Print a verdict (and write the photo when asked): shared by check and scan."""
     if args.photo_out:
         if verdict.photo is None:
             err.write(f"{PROG}: no photo written: nothing verified to show ({verdict.status})\n")
@@ -268,14 +329,346 @@ def cmd_check(args: argparse.Namespace, out: IO[str], err: IO[str], stdin: IO[st
         out.write(json.dumps(verdict.to_json(), ensure_ascii=False) + "\n")
     else:
         out.write(format_verdict(verdict, _colour(out), args.photo_out) + "\n")
-    return EXIT_VALID if verdict.ok else EXIT_NOT_VALID
+    out.flush()
 
 
-# Commands still to come (issue 6) plug in here, each as `_add_<name>(sub)`:
-#   sync URL        fetch, verify and cache trust list + revocation lists (refuse rollback);
-#                   `check` then falls back to that cache when --anchor/--trust-list are absent
-#   scan            continuous webcam scanning through OpenCV + verifier.scan
-#   export-app DIR  copy the offline web app as a static folder
+# --- sync: fetch and cache the lists -----------------------------------------------
+
+
+def _add_sync(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "sync",
+        help="fetch, verify and cache the trust list and revocation lists",
+        description="Fetch the municipality's signed trust list and the revocation list of "
+        "every issuer on it, verify them against the pinned trust anchor, refuse any list "
+        "older than the one cached (rollback), and cache them for `check` and `scan`. "
+        "Exit 0 when the cache was updated, 2 when nothing was changed because of an error.",
+        epilog="The first sync needs --anchor: the anchor key the municipality gives you "
+        "(letter, website, config). It is pinned in the cache; later syncs use it. The cache "
+        "holds only the pinned anchor and the public, signed lists.",
+    )
+    p.add_argument(
+        "url",
+        metavar="URL",
+        help="the service, e.g. https://pas.groningen.nl/, or its .well-known/pas/ folder",
+    )
+    p.add_argument(
+        "--anchor",
+        metavar="HEX_OR_FILE",
+        help="the trust-anchor public key to pin (required the first time)",
+    )
+    p.add_argument(
+        "--repin",
+        action="store_true",
+        help="replace the pinned anchor by --anchor (only when the municipality says it changed)",
+    )
+    _add_cache_dir(p)
+    p.add_argument(
+        "--insecure-http",
+        action="store_true",
+        help="allow plain http to hosts other than localhost",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=cache_mod.DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"network timeout per request (default {cache_mod.DEFAULT_TIMEOUT:g})",
+    )
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    p.set_defaults(run=cmd_sync)
+
+
+def cmd_sync(args: argparse.Namespace, out: IO[str], err: IO[str], stdin: IO[str]) -> int:
+    if args.repin and not args.anchor:
+        raise CliError("--repin needs the new anchor: --anchor HEX_OR_FILE")
+    if not 0 < args.timeout <= 600:
+        raise CliError("--timeout must be between 0 and 600 seconds")
+    anchor = read_anchor(args.anchor) if args.anchor else None
+    result = cache_mod.sync(
+        _cache(args),
+        args.url,
+        anchor=anchor,
+        repin=args.repin,
+        insecure_http=args.insecure_http,
+        fetch=cache_mod.http_fetcher(timeout=args.timeout, insecure_http=args.insecure_http),
+    )
+    now = int(time.time())
+    summary = _sync_summary(result, now)
+    if args.json:
+        out.write(json.dumps(summary, ensure_ascii=False) + "\n")
+    else:
+        out.write(_format_sync(summary, now) + "\n")
+    return 0
+
+
+def _sync_summary(result: cache_mod.SyncResult, now: int) -> dict[str, Any]:
+    tl = result.trust_list
+    names: dict[str, str] = {}
+    for entry in tl.issuers:
+        names.setdefault(entry.iss, entry.name)
+    warnings: list[str] = []
+    if tl.exp <= now:
+        warnings.append("trust_list_expired")
+    issuers = []
+    for iss, name in sorted(names.items()):
+        rl = result.revocations.get(iss)
+        revocations = None
+        if rl is not None:
+            revocations = {
+                "seq": rl.seq,
+                "previous_seq": result.previous_revocation_seqs.get(iss),
+                "iat": rl.iat,
+                "exp": rl.exp,
+                "revoked": len(rl.serials),
+                "kept_from_cache": iss in result.kept,
+            }
+            if rl.exp <= now:
+                warnings.append(f"revocations_expired:{iss}")
+        else:
+            warnings.append(f"revocations_missing:{iss}")
+        issuers.append({"iss": iss, "name": name, "revocations": revocations})
+    return {
+        "cache_dir": str(result.cache_dir),
+        "lists_url": result.lists_url,
+        "anchor": result.anchor.hex(),
+        "newly_pinned": result.newly_pinned,
+        "trust_list": {
+            "seq": tl.seq,
+            "previous_seq": result.previous_seq,
+            "iat": tl.iat,
+            "exp": tl.exp,
+            "keys": len(tl.issuers),
+        },
+        "issuers": issuers,
+        "dropped": list(result.dropped),
+        "warnings": warnings,
+    }
+
+
+def _ago(ts: int, now: int) -> str:
+    """How long ago ``ts`` was, in Dutch with English in brackets."""
+    seconds = now - ts
+    if seconds < -300:
+        return "in de toekomst: controleer de klok (in the future: check the clock)"
+    if seconds < 90:
+        return "zojuist (just now)"
+    minutes = seconds // 60
+    if minutes < 90:
+        return f"{minutes} min geleden ({minutes} min ago)"
+    hours = seconds // 3600
+    if hours < 48:
+        return f"{hours} uur geleden ({hours} hours ago)"
+    days = seconds // 86400
+    return f"{days} dagen geleden ({days} days ago)"
+
+
+def _seq(seq: int, previous: int | None) -> str:
+    if previous is None:
+        return f"seq {seq} (nieuw, new)"
+    return f"seq {seq}" if previous == seq else f"seq {seq} (was {previous})"
+
+
+def _format_sync(summary: dict[str, Any], now: int) -> str:
+    tl = summary["trust_list"]
+    pinned = "nieuw vastgepind (newly pinned)" if summary["newly_pinned"] else "vastgepind (pinned)"
+    rows: list[tuple[str, str]] = [
+        ("Anker (anchor)", f"{summary['anchor']}, {pinned}"),
+        (
+            "Vertrouwde lijst (trust list)",
+            f"{_seq(tl['seq'], tl['previous_seq'])}, {len(summary['issuers'])} uitgever(s) "
+            f"(issuers); uitgegeven {_ago(tl['iat'], now)}; geldig tot {_when(tl['exp'])}",
+        ),
+    ]
+    for issuer in summary["issuers"]:
+        rl = issuer["revocations"]
+        label = f"{issuer['iss']} {issuer['name']}"
+        if rl is None:
+            text = "geen intrekkingslijst gepubliceerd (no revocation list published)"
+        else:
+            kept = "; oude lijst bewaard (older list kept)" if rl["kept_from_cache"] else ""
+            text = (
+                f"intrekkingen (revocations) {_seq(rl['seq'], rl['previous_seq'])}, "
+                f"{rl['revoked']} ingetrokken (revoked); uitgegeven {_ago(rl['iat'], now)}; "
+                f"geldig tot {_when(rl['exp'])}{kept}"
+            )
+        rows.append((label, text))
+    for warning in summary["warnings"]:
+        kind, _, iss = warning.partition(":")
+        notice = {
+            "trust_list_expired": Notice.TRUST_LIST_EXPIRED,
+            "revocations_expired": Notice.REVOCATIONS_EXPIRED,
+            "revocations_missing": Notice.REVOCATIONS_MISSING,
+        }[kind]
+        w_nl, w_en = _NOTICE_TEXT[notice]
+        rows.append(("Let op (warning)", f"{iss + ': ' if iss else ''}{w_nl} ({w_en})"))
+    width = max(len(k) for k, _ in rows)
+    lines = [f"Lijsten bijgewerkt (lists updated): {summary['cache_dir']}"]
+    lines += [f"  {k + ':':<{width + 1}} {v}" for k, v in rows]
+    return "\n".join(lines)
+
+
+# --- scan: continuous scanning from a camera -----------------------------------------
+
+#: The same QR text is shown again only after it has been out of sight this long.
+DEFAULT_DEBOUNCE = 3.0
+#: A camera that delivers no frame for this long is given up on.
+_CAMERA_PATIENCE = 5.0
+
+
+def _add_scan(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "scan",
+        help="scan passes continuously from a webcam (needs OpenCV)",
+        description="Read QR codes from a camera through OpenCV and print a verdict for every "
+        "new pass held up, until Ctrl-C. With --once: exit after the first verdict with "
+        "check's exit code (0 only for VALID).",
+        epilog="Needs the verifier extra and OpenCV: pip install 'pas[verifier]' "
+        "opencv-python-headless. Nothing is written and nothing is kept: no scan history.",
+    )
+    p.add_argument(
+        "--device",
+        default="0",
+        metavar="N|VIDEO",
+        help="camera number (default 0) or a video file",
+    )
+    p.add_argument("--once", action="store_true", help="stop after the first verdict")
+    p.add_argument(
+        "--debounce",
+        type=float,
+        default=DEFAULT_DEBOUNCE,
+        metavar="SECONDS",
+        help=f"show the same pass again only after this long out of sight "
+        f"(default {DEFAULT_DEBOUNCE:g})",
+    )
+    _add_list_options(p)
+    p.set_defaults(run=cmd_scan)
+
+
+def _scan_modules() -> tuple[Any, Any]:
+    # OpenCV logs its own warnings (e.g. probing a missing camera) on stderr.
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+    try:
+        import cv2
+    except ImportError:
+        raise CliError(
+            "scanning from a camera needs OpenCV: pip install opencv-python-headless"
+        ) from None
+    try:
+        import zxingcpp
+    except ImportError:
+        raise CliError(
+            "scanning needs zxing-cpp: pip install 'pas[verifier]'"
+        ) from None
+    return cv2, zxingcpp
+
+
+def _device(value: str) -> int | str:
+    if value.isdigit():
+        return int(value)
+    if not os.path.isfile(value):
+        raise CliError(f"--device must be a camera number or a video file; no such file: {value}")
+    return value
+
+
+def _frame_texts(cv2: Any, zxingcpp: Any, frame: Any) -> list[str]:
+    """The distinct QR texts in one camera frame (a BGR or grayscale array)."""
+    gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
+    kwargs: dict[str, Any] = {}
+    fmt = getattr(getattr(zxingcpp, "BarcodeFormat", None), "QRCode", None)
+    if fmt is not None:
+        kwargs["formats"] = fmt
+    try:
+        results = zxingcpp.read_barcodes(gray, **kwargs)
+    except Exception as exc:  # the decoder must never crash the CLI
+        raise CliError(f"QR decoder failed ({type(exc).__name__})") from exc
+    texts: list[str] = []
+    for result in results:
+        text = getattr(result, "text", None)
+        if isinstance(text, str) and text and text not in texts:
+            texts.append(text)
+    return texts
+
+
+def cmd_scan(args: argparse.Namespace, out: IO[str], err: IO[str], stdin: IO[str]) -> int:
+    if not 0 <= args.debounce <= 3600:
+        raise CliError("--debounce must be between 0 and 3600 seconds")
+    store = load_store(args)  # before the camera: a missing cache is the likelier problem
+    cv2, zxingcpp = _scan_modules()
+    source = _device(args.device)
+    capture = cv2.VideoCapture(source)
+    try:
+        if not capture.isOpened():
+            what = f"camera {source}" if isinstance(source, int) else f"video {source}"
+            raise CliError(f"cannot open {what} (no camera, or no permission to use it)")
+        if isinstance(source, int) and not args.json:
+            err.write(f"{PROG}: scannen... houd een pas voor de camera; Ctrl-C stopt "
+                      "(scanning... hold a pass to the camera; Ctrl-C stops)\n")
+        live = isinstance(source, int)
+        return _scan_loop(capture, cv2, zxingcpp, store, args, out, err, live=live)
+    except KeyboardInterrupt:
+        if args.once:
+            raise CliError("stopped before a pass was read") from None
+        return EXIT_VALID
+    finally:
+        capture.release()
+
+
+def _scan_loop(
+    capture: Any,
+    cv2: Any,
+    zxingcpp: Any,
+    store: TrustStore,
+    args: argparse.Namespace,
+    out: IO[str],
+    err: IO[str],
+    *,
+    live: bool,
+) -> int:
+    # The debounce remembers one text for a few seconds, in memory only: no history.
+    last_text: str | None = None
+    last_seen = 0.0
+    last_frame = time.monotonic()
+    while True:
+        ok, frame = capture.read()
+        now = time.monotonic()
+        if not ok or frame is None:
+            if not live:
+                break  # end of the video file
+            if now - last_frame > _CAMERA_PATIENCE:
+                raise CliError("the camera stopped delivering pictures")
+            time.sleep(0.02)
+            continue
+        last_frame = now
+        if last_text is not None and now - last_seen >= args.debounce:
+            last_text = None
+        texts = _frame_texts(cv2, zxingcpp, frame)
+        passes = [t for t in texts if t.startswith(QR_PREFIX)]
+        if len(passes) > 1:
+            if last_text != "\0several":
+                err.write(f"{PROG}: {len(passes)} passen tegelijk: houd er één voor de camera "
+                          f"({len(passes)} passes at once: show one card at a time)\n")
+            last_text, last_seen = "\0several", now
+            continue
+        text = passes[0] if passes else (texts[0] if texts else None)
+        if text is None:
+            continue
+        if text == last_text:
+            last_seen = now  # still in sight: shown already
+            continue
+        last_text, last_seen = text, now
+        verdict = verify(text, store, now=args.now)
+        _show(verdict, args, out, err)
+        if args.once:
+            return EXIT_VALID if verdict.ok else EXIT_NOT_VALID
+        if not args.json:
+            out.write("\n")
+            out.flush()
+    if args.once:
+        raise CliError("no pass QR code found in the video")
+    return EXIT_VALID
+
+
 def _add_export_app(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from .webapp import add_export_app  # the web app's own module owns its options
 
@@ -283,7 +676,9 @@ def _add_export_app(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 _COMMANDS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None], ...] = (
+    _add_sync,
     _add_check,
+    _add_scan,
     _add_export_app,
 )
 
