@@ -240,6 +240,59 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
         "hu": "Ezt a kódot ne adja ki senkinek.",
         "pl": "Nie pokazuj nikomu tego kodu.",
     },
+    # --- Asked at the intake (policy "escrow"), read out or shown to her ---------
+    "consent_question": {
+        "nl": "Mag de gemeente je naam en de gegevens van je identiteitsbewijs verzegeld "
+        "bewaren bij je pasnummer?",
+        "en": "May the municipality keep your name and the details of your identity "
+        "document, sealed, with your pass number?",
+        "es": "¿Permite que el ayuntamiento guarde, sellados, su nombre y los datos de su "
+        "documento de identidad junto con su número de tarjeta?",
+        "pt": "Autoriza que o município guarde, selados, o seu nome e os dados do seu "
+        "documento de identificação junto com o número do seu cartão?",
+        "ro": "Sunteți de acord ca primăria să păstreze, sigilate, numele dumneavoastră și "
+        "datele actului de identitate împreună cu numărul cardului?",
+        "bg": "Съгласни ли сте общината да пази запечатани Вашето име и данните от Вашия "
+        "документ за самоличност заедно с номера на картата?",
+        "hu": "Hozzájárul ahhoz, hogy az önkormányzat lepecsételve megőrizze az Ön nevét és "
+        "személyazonosító okmányának adatait a kártyaszám mellett?",
+        "pl": "Czy urząd gminy może przechowywać w zapieczętowanej formie twoje imię i "
+        "nazwisko oraz dane twojego dokumentu tożsamości razem z numerem karty?",
+    },
+    "consent_explain": {
+        "nl": "Dat is vrijwillig: je krijgt de pas ook als je nee zegt. Niemand kan de "
+        "gegevens zomaar lezen; alleen handhavers van de gemeente kunnen ze openen, met "
+        "minstens twee tegelijk. Met de persoonlijke code op je bonnetje zie je elke keer "
+        "dat dat gebeurt, en kun je de gegevens laten wissen.",
+        "en": "This is voluntary: you get the pass also if you say no. No one can simply "
+        "read these details; only the municipality's enforcement officers can open them, "
+        "with at least two of them together. With the personal code on your receipt you "
+        "can see every time this happens, and you can have the details erased.",
+        "es": "Es voluntario: recibirá la tarjeta también si dice que no. Nadie puede leer "
+        "estos datos sin más; solo los inspectores del ayuntamiento pueden abrirlos, y solo "
+        "con al menos dos de ellos a la vez. Con el código personal de su recibo puede ver cada "
+        "vez que esto ocurre y pedir que se borren los datos.",
+        "pt": "É voluntário: recebe o cartão mesmo que diga que não. Ninguém pode "
+        "simplesmente ler estes dados; só os fiscais do município os podem abrir, e apenas "
+        "com pelo menos dois deles em conjunto. Com o código pessoal do seu recibo pode ver "
+        "cada vez que isso acontece e pedir que os dados sejam apagados.",
+        "ro": "Este voluntar: primiți cardul și dacă spuneți nu. Nimeni nu poate citi pur "
+        "și simplu aceste date; doar inspectorii primăriei le pot deschide, și numai cel "
+        "puțin doi împreună. Cu codul personal de pe chitanță puteți vedea de fiecare dată "
+        "când se întâmplă acest lucru și puteți cere ștergerea datelor.",
+        "bg": "Това е доброволно: ще получите картата и ако кажете не. Никой не може просто "
+        "да прочете тези данни; само инспекторите на общината могат да ги отворят, и то "
+        "най-малко двама заедно. С личния код от разписката можете да виждате всеки път, "
+        "когато това се случи, и да поискате данните да бъдат изтрити.",
+        "hu": "Ez önkéntes: akkor is megkapja a kártyát, ha nemet mond. Ezeket az adatokat "
+        "senki sem olvashatja el csak úgy; csak az önkormányzat ellenőrei nyithatják meg, "
+        "és csak legalább ketten együtt. A nyugtán lévő személyes kóddal minden "
+        "alkalommal láthatja, ha ez megtörténik, és kérheti az adatok törlését.",
+        "pl": "To dobrowolne: kartę otrzymasz także wtedy, gdy powiesz nie. Nikt nie może "
+        "tak po prostu odczytać tych danych; otworzyć je mogą tylko kontrolerzy z gminy, i "
+        "to co najmniej dwóch razem. Dzięki kodowi osobistemu z potwierdzenia zobaczysz "
+        "każdy taki przypadek i możesz poprosić o usunięcie danych.",
+    },
     "receipt_issuer": {
         "nl": "Uitgegeven door",
         "en": "Issued by",
