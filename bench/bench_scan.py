@@ -341,11 +341,11 @@ def phone_photo(card_bgr: np.ndarray, setting: Setting | str, index: int) -> byt
     img = cv2.GaussianBlur(img, (0, 0), u(s.blur_sigma))
     length = u(s.motion_px)
     if length >= 1:
-        k = int(math.ceil(length)) * 2 + 1
+        k = math.ceil(length) * 2 + 1
         kernel = np.zeros((k, k), np.float32)
         a = rng.uniform(0, math.pi)
-        for t in np.linspace(-length / 2, length / 2, 4 * k):
-            kernel[int(round(k // 2 + t * math.sin(a))), int(round(k // 2 + t * math.cos(a)))] += 1
+        for t in np.linspace(-length / 2, length / 2, 4 * k).tolist():
+            kernel[round(k // 2 + t * math.sin(a)), round(k // 2 + t * math.cos(a))] += 1
         img = cv2.filter2D(img, -1, kernel / kernel.sum())
     # 6. Sensor noise, then the camera's JPEG.
     bank = _noise_bank()
