@@ -22,10 +22,10 @@ def _instance(args: argparse.Namespace) -> Path:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from .setup import init_instance
+    from .setup import demo_escrow_text, init_instance
 
     instance = _instance(args)
-    demo_accounts = init_instance(instance, demo=args.demo)
+    demo_accounts = init_instance(instance, demo=args.demo, demo_escrow=args.demo)
     print(f"instance ready: {instance}")
     if args.demo:
         print("\nDEMO accounts (cards are watermarked 'DEMO — NIET GELDIG'):")
@@ -33,6 +33,7 @@ def cmd_init(args: argparse.Namespace) -> int:
             print(f"  {a.username:<10} role={a.role:<9} password={a.password}  totp-secret={a.totp_secret}")
         print("\nAdd a TOTP secret to an authenticator app, or print the current code with:")
         print("  .venv/bin/pas-service demo-code intake")
+        print(demo_escrow_text(instance), end="")
     else:
         print("next: place anchor.pub, trust-list.cose and the issuer key files in keys/ (docs/key-ceremony.md)")
     return 0

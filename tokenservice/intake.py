@@ -8,6 +8,12 @@ errors names the fields but never repeats what was typed; the official types it
 again. The photo is never kept on the server: a crop step happens in the browser
 (static/js/intake.js), which re-posts the same file with the chosen box. The
 result page carries the card inline as data: URIs; nothing of it stays here.
+
+Under registration policy ``escrow`` the form also asks her consent (the question in
+her language and in Dutch; yes or no, no default) and, only with a yes, her names
+and ID document number. Those follow the checklist's rule: sealed, dropped, never
+sent back. Her personal code is on the result page once and on the receipt, nowhere
+else. Under policy ``none`` none of this appears.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ from . import card, photo, spreekuur, texts
 from .app import Services, services
 from .auth import current_official, login_required
 from .checks import ID_DOCUMENT_TYPES, NO_BSN_REASONS, IntakeError
+from .errors import Error
 from .issuance import IssuanceError, Official, PassClosed, PassStatus, UnknownPass
 from .photo import PhotoError
 
@@ -106,6 +113,20 @@ FIELD_MESSAGES = {
     "yes_or_no": _l("Kies ja of nee."),
     "required": _l("Dit is verplicht."),
     "invalid": _l("Deze waarde klopt niet."),
+    "choose_consent": _l("Stel haar de vraag en kies ja of nee. Nee is net zo goed: dan "
+                         "wordt niets bewaard."),
+    "escrow_not_configured": _l("Verzegelen kan nu niet: de sleutel van het handhaversteam "
+                                "(keys/escrow.pub) ontbreekt. Kies nee, of vraag de beheerder."),
+    "too_long": _l("Dit is te lang."),
+    "code_typo": _l("Deze code bevat een tikfout. Typ hem opnieuw, of laat het veld leeg: dan "
+                    "krijgt ze een nieuwe code."),
+}
+IDENTITY_LABELS = {
+    "given_names": _l("Voornamen"),
+    "family_name": _l("Achternaam"),
+    "id_document_number": _l("Documentnummer van het identiteitsbewijs"),
+    "birth_date": _l("Geboortedatum"),
+    "bsn": _l("BSN"),
 }
 PHOTO_MESSAGES = {
     "empty": _l("Maak of kies eerst een foto."),
@@ -253,9 +274,12 @@ def _form_context(
     language: str | None = None, errors: Mapping[str, str] | None = None,
     photo_error: str | None = None, number: str | None = None,
     current: PassStatus | None = None, verdict: Any = None, retype: bool = False,
+    consent: str | None = None,
 ) -> dict[str, Any]:
     issuer = svc.settings.issuers.get(iss)
+    policy = spreekuur.policy(svc, iss)
     return {
+        **_registration_context(svc, policy, consent),
         "mode": mode,
         "iss": iss,
         "issuer_name": svc.keyring.issuers[iss].name if iss in svc.keyring.issuers else iss,
@@ -279,6 +303,35 @@ def _form_context(
         "verdict_text": str(VERDICT_LABELS.get(verdict.status, "")) if verdict is not None else "",
         "max_upload_mb": svc.settings.max_upload_bytes // (1024 * 1024),
         "field_texts": {code: str(msg) for code, msg in FIELD_MESSAGES.items()},
+    }
+
+
+def _registration_context(svc: Services, policy: str, consent: str | None) -> dict[str, Any]:
+    """What the consent block needs (nothing under policy ``none``)."""
+    if policy != "escrow":
+        return {"policy": policy}
+    try:
+        config = spreekuur.escrow_config(svc)
+        fields, ready = config.fields, config.ready
+    except Error:
+        fields, ready = (), False
+    return {
+        "policy": policy,
+        "consent": consent if consent in ("yes", "no") else None,
+        "escrow_ready": ready,
+        "identity_fields": [
+            (name, IDENTITY_LABELS[name]) for name in spreekuur.IDENTITY_FORM_FIELDS
+            if name in fields
+        ],
+        "checklist_sealed": [str(IDENTITY_LABELS[name]) for name in ("birth_date", "bsn")
+                             if name in fields],
+        "consent_official": {"question": texts.text("nl", "consent_question"),
+                             "explain": texts.text("nl", "consent_explain")},
+        "consent_texts": {
+            code: {"question": texts.text(code, "consent_question"),
+                   "explain": texts.text(code, "consent_explain")}
+            for code in texts.LANGUAGES if code != "nl"
+        },
     }
 
 
@@ -318,6 +371,12 @@ def _result_page(result: spreekuur.Result, *, mode: str) -> str:
         watermark=texts.DEMO_WATERMARK,
         language_name=texts.LANGUAGE_NAMES.get(lang, lang),
         face_found=result.face_found,
+        policy=spreekuur.policy(svc, issued.iss),
+        registration=result.registration,
+        code_groups=result.personal_code.split("-") if result.personal_code else [],
+        code_kept=result.code_kept,
+        code_rejected=result.code_rejected,
+        mijnpas_url=url_for("mijnpas.index", _external=True),
     )
 
 
@@ -331,17 +390,20 @@ def _run(
     category = (form.get("category") or "").strip() or None
     language = (form.get("language") or "").strip()
     checklist, problems = spreekuur.checklist_from_fields(form, absent_means=False)
+    registration = spreekuur.registration_from_fields(form)
     crop, crop_problems = spreekuur.crop_from_fields(form)
     upload = request.files.get("photo")
     photo_bytes = upload.read() if upload is not None else b""
     shown_category = category or (current.category if current is not None else None)
+    consent = None if registration.consent is None else ("yes" if registration.consent else "no")
     keep: dict[str, Any] = {"iss": iss, "mode": mode, "token": token, "category": shown_category,
-            "language": language, "number": number, "current": current}
+            "language": language, "number": number, "current": current, "consent": consent}
     try:
         spreekuur.check_intake(
             svc, iss=iss, checklist=checklist,
             category=(category or "") if mode == "new" else category,
-            language=language, problems=problems,
+            language=language, problems=problems, registration=registration,
+            renewal=mode != "new",
         )
         if crop_problems:
             raise PhotoError("bad_crop")
@@ -349,14 +411,14 @@ def _run(
             result = spreekuur.issue(
                 svc, iss=iss, checklist=checklist, category=category or "", language=language,
                 photo_bytes=photo_bytes, crop=crop, official=_official(),
-                request_token=_db_token(token, "issue"),
+                request_token=_db_token(token, "issue"), registration=registration,
             )
         else:
             assert number is not None
             result = spreekuur.renew(
                 svc, number=number, checklist=checklist, category=category, language=language,
                 photo_bytes=photo_bytes, crop=crop, official=_official(),
-                request_token=_db_token(token, "renew"),
+                request_token=_db_token(token, "renew"), registration=registration,
             )
     except IntakeError as exc:
         # Name the fields, never repeat the values: the official types them again.
@@ -366,7 +428,7 @@ def _run(
     except PhotoError as exc:
         return _render_form(**_form_context(svc, **keep, photo_error=exc.code, retype=True))
     finally:
-        del photo_bytes, checklist
+        del photo_bytes, checklist, registration
     return _result_page(result, mode=mode)
 
 

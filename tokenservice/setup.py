@@ -1,4 +1,13 @@
-"""Creating an instance folder: production skeleton or a ready-to-use demo."""
+"""Creating an instance folder: production skeleton or a ready-to-use demo.
+
+The demo of ``pas-service init --demo`` (``demo_escrow=True``) shows both registration
+policies' paths: its issuer uses policy ``escrow``, so the intake asks consent (yes →
+a sealed record and a personal code; no → nothing kept). For that it makes a demo
+handhaver team key in memory, splits it 2-of-3, writes only ``keys/escrow.pub`` and
+hands the three share texts to the operator (printed, and appended to
+``demo-accounts.txt``, which is demo-only). A real team key is made offline and its
+shares never touch a server (docs/handhaving.md).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from keys import escrow as keys_escrow
 from keys import trustconfig
 from keys.keyfile import new_key_file, read_public
 
@@ -20,6 +30,15 @@ DEMO_NAME = "Demogemeente"
 DEMO_PREFIX = "DM"
 DEMO_ACCOUNTS = (("intake", Role.INTAKE), ("handhaver", Role.HANDHAVER), ("beheer", Role.BEHEER))
 DEMO_CREDENTIALS = "demo-accounts.txt"
+#: The demo team key's split, and the lines that fence its shares in demo-accounts.txt.
+DEMO_ESCROW_K, DEMO_ESCROW_N = 2, 3
+_SHARES_BEGIN = "# --- DEMO ONLY: escrow key shares of the demo handhaver team (2 of 3 open a record) ---"
+_SHARES_END = "# --- end of DEMO escrow shares; a real key's shares are paper only, never on a server ---"
+_POLICY_COMMENT = '# registration_policy = "escrow"  # default "none" (nothing kept; PAS_REGISTRATION_POLICY)'
+_POLICY_DEMO = (
+    'registration_policy = "escrow"  # DEMO: consent asked at intake; default "none" '
+    "(nothing kept; PAS_REGISTRATION_POLICY)"
+)
 
 _TEMPLATE = """\
 # Settings of this pas-service instance. Environment variables PAS_* override.
@@ -53,12 +72,16 @@ class DemoAccount:
 
 
 def init_instance(
-    instance: Path, *, demo: bool, database_url: str | None = None, migrate_db: bool = True
+    instance: Path, *, demo: bool, database_url: str | None = None, migrate_db: bool = True,
+    demo_escrow: bool = False,
 ) -> list[DemoAccount]:
     """Create (or complete) an instance folder and migrate its database.
 
     With ``demo`` it also makes a demo trust anchor, the demo issuer GM9999 and three
-    demo accounts whose credentials are returned. Existing files are left alone.
+    demo accounts whose credentials are returned. With ``demo`` and ``demo_escrow``
+    (what ``pas-service init --demo`` does) the demo issuer uses registration policy
+    ``escrow`` with a demo team key (:func:`demo_escrow_shares` gives its shares).
+    Existing files are left alone.
     """
     _private_dir(instance)
     toml = instance / "pas.toml"
@@ -91,7 +114,10 @@ def init_instance(
         migrate.upgrade(settings.database_url)
     if not demo:
         return []
-    return _demo_accounts(settings)
+    made = _demo_accounts(settings)
+    if demo_escrow:
+        _demo_escrow(settings)
+    return made
 
 
 def _demo_keys(keys_dir: Path, passphrase: str) -> None:
@@ -134,6 +160,57 @@ def _demo_accounts(settings: config.Settings) -> list[DemoAccount]:
             f.write("\n".join(lines) + "\n")
         return result
     if path.exists():
-        rows = [line.split("\t") for line in path.read_text().splitlines() if line.strip()]
+        rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()
+                if line.strip()]
         return [DemoAccount(*row) for row in rows if len(row) == 4]
     return []
+
+
+# --- the demo's escrow key ---------------------------------------------------------------
+
+
+def _demo_escrow(settings: config.Settings) -> None:
+    """Policy ``escrow`` for the demo issuer, and a demo team key (2 of 3) if there is none."""
+    toml = settings.instance_dir / "pas.toml"
+    text = toml.read_text(encoding="utf-8")
+    if _POLICY_COMMENT in text:
+        toml.write_text(text.replace(_POLICY_COMMENT, _POLICY_DEMO, 1), encoding="utf-8")
+    pub = settings.keys_dir / "escrow.pub"
+    if pub.exists():
+        return
+    team = keys_escrow.create_team_key(DEMO_ESCROW_K, DEMO_ESCROW_N)
+    pub.write_text(keys_escrow.format_public_file(team, created=int(time.time())), encoding="utf-8")
+    lines = [_SHARES_BEGIN]
+    for share in team.shares:
+        lines += [share, ""]
+    lines.append(_SHARES_END)
+    fd = os.open(settings.instance_dir / DEMO_CREDENTIALS, os.O_WRONLY | os.O_CREAT | os.O_APPEND,
+                 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    del team
+
+
+def demo_escrow_shares(instance: Path) -> list[str]:
+    """The demo team key's share texts from ``demo-accounts.txt`` (empty if there are none)."""
+    path = instance / DEMO_CREDENTIALS
+    if not path.exists():
+        return []
+    text = path.read_text(encoding="utf-8")
+    if _SHARES_BEGIN not in text:
+        return []
+    block = text.split(_SHARES_BEGIN, 1)[1].split(_SHARES_END, 1)[0]
+    return [share.strip() for share in block.split("\n\n") if share.strip()]
+
+
+def demo_escrow_text(instance: Path) -> str:
+    """What ``pas-service init --demo`` prints about the demo team key ("" without one)."""
+    shares = demo_escrow_shares(instance)
+    if not shares:
+        return ""
+    return (
+        f"\nDEMO handhaver team key: registration policy 'escrow'; {DEMO_ESCROW_K} of these "
+        f"{len(shares)} shares open a sealed record\n(pas-keys escrow open --record FILE "
+        "--share-file ONE --share-file TWO). A real key's shares never touch a server.\n\n"
+        + "\n\n".join(shares) + "\n"
+    )

@@ -12,8 +12,14 @@ The order is the privacy rule made code:
 2. :func:`photo.process` turns the upload into a print portrait and the signed
    thumbnail, in memory.
 3. :class:`issuance.PassService` signs the pass (idempotent per request token).
-4. :func:`card.render` draws the card, the A4 sheet, the phone PNG and the
-   receipt, in memory. The caller hands them to the browser and drops them.
+4. Under registration policy ``escrow`` and only with her consent,
+   :func:`escrow.seal_identity` seals her identity record (names and ID document
+   number from :class:`Registration`, birth date and BSN from the checklist) and
+   returns her personal code. The typed values follow the checklist's rule: checked,
+   sealed, dropped. The code goes on the result and the receipt only.
+5. :func:`card.render` draws the card, the A4 sheet, the phone PNG and the
+   receipt (with the code), in memory. The caller hands them to the browser and
+   drops them.
 """
 
 from __future__ import annotations
@@ -26,12 +32,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
+
 from verifier import passnumber
 
-from . import card, checks, photo, texts
+from . import card, checks, escrow, photo, texts
 from .checks import Checklist, IntakeError
 from .errors import Error
 from .issuance import Issued, Official, PassStatus
+from .models import IssueRequest
 from .photo import CropBox, PhotoError
 
 if TYPE_CHECKING:
@@ -42,11 +51,14 @@ __all__ = [
     "API_OUTPUTS",
     "CHECKLIST_FIELDS",
     "CROP_FIELDS",
+    "IDENTITY_FORM_FIELDS",
+    "REGISTRATION_FIELDS",
     "YES_NO_FIELDS",
     "Checklist",
     "CropBox",
     "IntakeError",
     "PhotoError",
+    "Registration",
     "Result",
     "SpreekuurError",
     "check_intake",
@@ -54,13 +66,15 @@ __all__ = [
     "crop_from_fields",
     "issue",
     "local_date",
+    "policy",
+    "registration_from_fields",
     "renew",
 ]
 
 #: What the web result page shows: every rendering.
 ALL_OUTPUTS: tuple[str, ...] = card.OUTPUTS
-#: What the API returns inline: the ID-1 PDF and the phone PNG.
-API_OUTPUTS: tuple[str, ...] = ("card_pdf", "digital_png")
+#: What the API returns inline: the ID-1 PDF, the phone PNG and her receipt.
+API_OUTPUTS: tuple[str, ...] = ("card_pdf", "digital_png", "receipt_pdf")
 
 
 class SpreekuurError(Error):
@@ -80,6 +94,16 @@ class Result:
     language: str
     face_found: bool
     timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
+    #: "none" (nothing about her kept), "sealed" (with ``personal_code``),
+    #: "unchanged" (a replayed form: the first submission already did it), or
+    #: "failed" (sealing failed after the pass was made: nothing about her was kept).
+    registration: str = "none"
+    #: Her personal code: show it once, print it on the receipt, keep it nowhere.
+    personal_code: str | None = field(default=None, repr=False, compare=False)
+    #: At renewal: she typed her code and it was right, so it stays the same.
+    code_kept: bool = False
+    #: At renewal: she typed a code and it was not hers (a new one was made).
+    code_rejected: bool = False
 
     @property
     def number(self) -> str:
@@ -155,7 +179,7 @@ def _run_checks(
 
 def _finish(
     svc: Services, issued: Issued, portrait: photo.Portrait, language: str,
-    outputs: Sequence[str], timings: dict[str, float], t0: float,
+    outputs: Sequence[str], timings: dict[str, float], t0: float, sealed: _Sealed,
 ) -> Result:
     issuer = svc.settings.issuers.get(issued.iss)
     valid_until = local_date(issued.exp)
@@ -172,12 +196,14 @@ def _finish(
         demo=svc.settings.demo,
         logo_png=_logo(issuer.logo) if issuer else None,
     )
-    cards = card.render(data, outputs=outputs)
+    cards = card.render(data, outputs=outputs, personal_code=sealed.code)
     timings["card"] = (time.perf_counter() - t0) * 1000 - sum(timings.values())
     timings["total"] = (time.perf_counter() - t0) * 1000
     return Result(
         issued=issued, cards=cards, portrait_jpeg=portrait.print_jpeg, valid_until=valid_until,
         language=language, face_found=portrait.face_found, timings_ms=timings,
+        registration=sealed.outcome, personal_code=sealed.code, code_kept=sealed.kept,
+        code_rejected=sealed.rejected,
     )
 
 
@@ -252,16 +278,184 @@ def crop_from_fields(fields: Mapping[str, str]) -> tuple[CropBox | None, dict[st
     return CropBox(x, y, w, h), {}
 
 
+# --- registration (policy "escrow"): her consent and the typed identity ---------------
+
+#: What the official types from her ID document when she consents; birth date and BSN
+#: come from the checklist. Which of them are kept is configured (``[escrow] fields``).
+IDENTITY_FORM_FIELDS: tuple[str, ...] = ("given_names", "family_name", "id_document_number")
+REGISTRATION_FIELDS: tuple[str, ...] = ("escrow_consent", *IDENTITY_FORM_FIELDS, "personal_code")
+IDENTITY_MAX_CHARS = 200
+CODE_MAX_CHARS = 80
+
+
+@dataclass(frozen=True)
+class Registration:
+    """Her answer to the consent question and, only with a yes, what was typed.
+
+    ``consent`` None means the question was not answered. ``personal_code`` is the code
+    she may give at renewal to keep it. ``repr`` shows no value; like the checklist it
+    is used once and dropped.
+    """
+
+    consent: bool | None
+    given_names: str | None = field(default=None, repr=False)
+    family_name: str | None = field(default=None, repr=False)
+    id_document_number: str | None = field(default=None, repr=False)
+    personal_code: str | None = field(default=None, repr=False)
+    problems: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def __repr__(self) -> str:
+        return f"Registration(consent={self.consent})"
+
+
+def registration_from_fields(fields: Mapping[str, str]) -> Registration:
+    """The registration fields of a form or an API request (problems in ``.problems``).
+
+    Without a yes, the identity fields and the code are not even read.
+    """
+    problems: dict[str, str] = {}
+    raw = (fields.get("escrow_consent") or "").strip().lower()
+    consent: bool | None = None
+    if raw in _YES:
+        consent = True
+    elif raw in _NO:
+        consent = False
+    elif raw:
+        problems["escrow_consent"] = "yes_or_no"
+    if consent is not True:
+        return Registration(consent, problems=problems)
+
+    def text(name: str, limit: int) -> str | None:
+        value = " ".join((fields.get(name) or "").split())
+        if len(value) > limit:
+            problems[name] = "too_long"
+            return None
+        return value or None
+
+    return Registration(
+        True,
+        given_names=text("given_names", IDENTITY_MAX_CHARS),
+        family_name=text("family_name", IDENTITY_MAX_CHARS),
+        id_document_number=text("id_document_number", IDENTITY_MAX_CHARS),
+        personal_code=text("personal_code", CODE_MAX_CHARS),
+        problems=problems,
+    )
+
+
+def policy(svc: Services, iss: str) -> str:
+    """The issuer's registration policy: ``"none"`` or ``"escrow"``."""
+    return escrow.policy_for(svc.settings, iss)
+
+
+def escrow_config(svc: Services) -> escrow.EscrowConfig:
+    return escrow.config_for(svc.settings)
+
+
+def _registration_problems(
+    svc: Services, iss: str, registration: Registration | None, *, renewal: bool
+) -> dict[str, str]:
+    if policy(svc, iss) != "escrow":
+        return {}  # Groningen model: nothing is asked, whatever was sent is ignored
+    if registration is None:
+        return {"escrow_consent": "choose_consent"}
+    problems = dict(registration.problems)
+    if registration.consent is None:
+        problems.setdefault("escrow_consent", "choose_consent")
+    if not registration.consent:
+        return problems
+    config = escrow_config(svc)
+    if not config.ready:
+        problems["escrow_consent"] = "escrow_not_configured"
+    for name in IDENTITY_FORM_FIELDS:
+        if name in config.fields and not getattr(registration, name) and name not in problems:
+            problems[name] = "required"
+    code = registration.personal_code
+    if renewal and code and escrow.normalize_code(code) is None:
+        problems["personal_code"] = "code_typo"
+    return problems
+
+
+def _identity(
+    svc: Services, iss: str, checklist: Checklist, registration: Registration | None
+) -> escrow.Identity | None:
+    """The record to seal, or None when nothing may be kept (no escrow, no yes)."""
+    if registration is None or registration.consent is not True or policy(svc, iss) != "escrow":
+        return None
+    return escrow.Identity(
+        given_names=registration.given_names,
+        family_name=registration.family_name,
+        birth_date=checklist.birth_date,
+        id_document_number=registration.id_document_number,
+        bsn=checklist.bsn,
+    )
+
+
+@dataclass(frozen=True)
+class _Sealed:
+    outcome: str = "none"
+    code: str | None = field(default=None, repr=False)
+    kept: bool = False
+    rejected: bool = False
+
+
+def _is_replay(svc: Services, request_token: str | None) -> bool:
+    if not request_token:
+        return False
+    with svc.db.transaction() as session:
+        return session.scalar(
+            sa.select(IssueRequest.token).where(IssueRequest.token == request_token)
+        ) is not None
+
+
+def _seal(
+    svc: Services, issued: Issued, identity: escrow.Identity | None,
+    registration: Registration | None, official: Official, *, renewal: bool, replay: bool,
+) -> _Sealed:
+    """Seal (or, without consent, erase an earlier record) once the pass exists.
+
+    A replayed renewal form changes nothing: the first submission sealed and showed the
+    code. A replayed first issue keeps the first record too (``replace=False``).
+    """
+    pol = policy(svc, issued.iss)
+    consent = identity is not None
+    if replay and renewal:
+        return _Sealed("unchanged" if consent else "none")
+    config = escrow_config(svc) if consent else escrow.EscrowConfig()
+    typed = registration.personal_code if (renewal and consent and registration) else None
+    try:
+        with svc.db.transaction() as session:
+            code = escrow.seal_identity(
+                session, config, pass_number=issued.number,
+                identity=identity or escrow.Identity(), consent=consent, policy=pol,
+                now=svc.passes.now(), official=official, personal_code=typed, replace=renewal,
+            )
+    except escrow.EscrowError:
+        # Checked beforehand, so this is rare (the key file vanished meanwhile). The pass
+        # is valid; nothing about her was kept, and the page says so.
+        return _Sealed("failed")
+    if code is None:
+        return _Sealed("unchanged" if consent else "none")
+    # seal_identity keeps a typed code only if it is hers (the same check as
+    # mijnpas.prove_ownership, without deriving the key twice).
+    canonical = escrow.normalize_code(typed) if typed else None
+    kept = canonical is not None and escrow.normalize_code(code) == canonical
+    return _Sealed("sealed", code, kept=kept, rejected=bool(typed) and not kept)
+
+
 def check_intake(
     svc: Services, *, iss: str, checklist: Checklist, category: str | None, language: str,
-    problems: Mapping[str, str] | None = None,
+    problems: Mapping[str, str] | None = None, registration: Registration | None = None,
+    renewal: bool = False,
 ) -> None:
     """Only the checks of :func:`issue`, with extra ``problems`` from reading the form.
 
     Raises :class:`IntakeError` with every problem at once. For renewal pass the
-    pass's issuer and ``category`` None to keep the current category.
+    pass's issuer, ``category`` None to keep the current category and ``renewal``.
     """
-    _run_checks(svc, iss, checklist, {**(problems or {}), **_check_choices(svc, iss, category, language)})
+    _run_checks(svc, iss, checklist, {
+        **(problems or {}), **_check_choices(svc, iss, category, language),
+        **_registration_problems(svc, iss, registration, renewal=renewal),
+    })
 
 
 # --- the two operations -------------------------------------------------------------
@@ -279,20 +473,26 @@ def issue(
     official: Official,
     request_token: str | None = None,
     outputs: Sequence[str] = ALL_OUTPUTS,
+    registration: Registration | None = None,
 ) -> Result:
     """A new pass for the person in front of the official.
 
     Raises, in this order and before anything is stored: :class:`IntakeError`
-    (``problems``: field → code, for the checklist, ``category`` and ``language``),
-    :class:`PhotoError` (``code``; ``no_face``/``several_faces`` ask for a manual
-    crop). Then issuance errors (:mod:`tokenservice.issuance`) and
-    :class:`card.CardError`, which indicate configuration faults.
+    (``problems``: field → code, for the checklist, ``category``, ``language`` and,
+    under policy ``escrow``, the registration fields), :class:`PhotoError` (``code``;
+    ``no_face``/``several_faces`` ask for a manual crop). Then issuance errors
+    (:mod:`tokenservice.issuance`) and :class:`card.CardError`, which indicate
+    configuration faults.
     """
     t0 = time.perf_counter()
     if iss not in svc.keyring.issuers:
         raise SpreekuurError(f"issuer {iss} is not in the trust list")
-    _run_checks(svc, iss, checklist, _check_choices(svc, iss, category, language))
-    del checklist  # used and dropped: nothing below may see it
+    _run_checks(svc, iss, checklist, {
+        **_check_choices(svc, iss, category, language),
+        **_registration_problems(svc, iss, registration, renewal=False),
+    })
+    identity = _identity(svc, iss, checklist, registration)
+    del checklist  # used and dropped: nothing below may see it (the identity is sealed)
     timings = {"checks": (time.perf_counter() - t0) * 1000}
     portrait = _portrait(svc, photo_bytes, crop)
     timings["photo"] = (time.perf_counter() - t0) * 1000 - timings["checks"]
@@ -301,7 +501,10 @@ def issue(
         photo_type=portrait.thumbnail_type, official=official, request_token=request_token,
     )
     timings["sign"] = (time.perf_counter() - t0) * 1000 - sum(timings.values())
-    return _finish(svc, issued, portrait, language, outputs, timings, t0)
+    sealed = _seal(svc, issued, identity, registration, official, renewal=False, replay=False)
+    del identity, registration
+    timings["seal"] = (time.perf_counter() - t0) * 1000 - sum(timings.values())
+    return _finish(svc, issued, portrait, language, outputs, timings, t0, sealed)
 
 
 def renew(
@@ -316,8 +519,14 @@ def renew(
     official: Official,
     request_token: str | None = None,
     outputs: Sequence[str] = ALL_OUTPUTS,
+    registration: Registration | None = None,
 ) -> Result:
     """A new card under the same number after a new conversation.
+
+    Under policy ``escrow`` consent is asked again (it holds per pass period): a yes
+    seals the new record, keeping her personal code if she typed it correctly
+    (``registration.personal_code``) and making a new one otherwise; a no erases the
+    earlier record.
 
     ``category`` None keeps the pass's category. Raises ``verifier.FormatError``
     for a mistyped number, :class:`issuance.UnknownPass`, :class:`issuance.PassClosed`
@@ -328,17 +537,25 @@ def renew(
     number = passnumber.normalize(number)
     current = svc.passes.status(number)  # read only; raises UnknownPass
     _raise_if_closed(current)
-    _run_checks(svc, current.iss, checklist, _check_choices(svc, current.iss, category, language))
+    _run_checks(svc, current.iss, checklist, {
+        **_check_choices(svc, current.iss, category, language),
+        **_registration_problems(svc, current.iss, registration, renewal=True),
+    })
+    identity = _identity(svc, current.iss, checklist, registration)
     del checklist
     timings = {"checks": (time.perf_counter() - t0) * 1000}
     portrait = _portrait(svc, photo_bytes, crop)
     timings["photo"] = (time.perf_counter() - t0) * 1000 - timings["checks"]
+    replay = _is_replay(svc, request_token)
     issued = svc.passes.renew(
         number=number, category=category, photo=portrait.thumbnail,
         photo_type=portrait.thumbnail_type, official=official, request_token=request_token,
     )
     timings["sign"] = (time.perf_counter() - t0) * 1000 - sum(timings.values())
-    return _finish(svc, issued, portrait, language, outputs, timings, t0)
+    sealed = _seal(svc, issued, identity, registration, official, renewal=True, replay=replay)
+    del identity, registration
+    timings["seal"] = (time.perf_counter() - t0) * 1000 - sum(timings.values())
+    return _finish(svc, issued, portrait, language, outputs, timings, t0, sealed)
 
 
 def _raise_if_closed(status: PassStatus) -> None:

@@ -1,7 +1,7 @@
 // The intake page in the browser: camera, photo preview with a 3:4 crop box, quick checks,
 // and a submit that keeps everything in this page's memory when the server says "not yet".
 //
-// Privacy: the server never sends checklist values back. With this script the form keeps
+// Privacy: the server never sends checklist (or identity) values back. With this script the form keeps
 // what was typed (it never left this page), the photo stays in the file input, and a crop
 // step re-posts the same file with the chosen box. Nothing is written to storage here:
 // no localStorage, no sessionStorage, no IndexedDB, no cookies.
@@ -65,6 +65,16 @@ function quickCheck(form) {
   const validUntil = parseDate(form.elements.id_valid_until.value);
   if (!validUntil) problems.id_valid_until = t.dateRequired;
   else if (validUntil <= today) problems.id_valid_until = t.idExpired;
+  const registration = $(form, "#registration");
+  if (registration) {
+    const choice = $(form, 'input[name="escrow_consent"]:checked');
+    if (!choice) problems.escrow_consent = t.chooseConsent;
+    else if (choice.value === "yes") {
+      for (const input of $$(registration, "[data-consent-only] input[required]")) {
+        if (!input.value.trim()) problems[input.name] = t.required;
+      }
+    }
+  }
   return problems;
 }
 
@@ -77,6 +87,34 @@ function showProblems(form, problems) {
     const field = form.elements[first];
     (field.focus ? field : field[0]).focus?.();
   }
+}
+
+// --- registration (policy "escrow"): her consent ---------------------------------------------
+// The question shows in the language chosen for her texts (and always in Dutch). The identity
+// fields are there only with a yes: otherwise they are emptied and disabled, so nothing of them
+// is sent.
+
+function initRegistration(form) {
+  const block = $(form, "#registration");
+  if (!block) return;
+  const identity = $(block, "[data-consent-only]");
+  const showLanguage = () => {
+    const chosen = $(form, 'input[name="language"]:checked')?.value;
+    for (const el of $$(block, ".consent-text[data-lang]")) el.hidden = el.dataset.lang !== chosen;
+  };
+  const sync = () => {
+    const yes = $(form, 'input[name="escrow_consent"]:checked')?.value === "yes";
+    identity.hidden = !yes;
+    for (const input of $$(identity, "input")) {
+      if (!yes) input.value = "";
+      input.disabled = !yes;
+      input.required = yes && input.name !== "personal_code";
+    }
+  };
+  for (const radio of $$(form, 'input[name="language"]')) radio.addEventListener("change", showLanguage);
+  for (const radio of $$(form, 'input[name="escrow_consent"]')) radio.addEventListener("change", sync);
+  showLanguage();
+  sync();
 }
 
 // --- camera -------------------------------------------------------------------------------
@@ -417,6 +455,7 @@ function initForm(form) {
   form.elements.bsn.addEventListener("input", () => {
     if (form.elements.bsn.value) form.elements.no_bsn_reason.value = "";
   });
+  initRegistration(form);
   initSubmit(form, cropper, stopCamera);
 }
 
