@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -60,16 +61,26 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_service(instance: Path, *, env: dict[str, str] | None = None) -> Iterator[str]:
-    """``pas-service serve`` (gunicorn) on a free loopback port; yields its base URL."""
-    port = free_port()
+def live_process(
+    instance: Path, *, env: dict[str, str] | None = None, extra_args: Sequence[str] = (),
+    port: int | None = None,
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """``pas-service serve`` (gunicorn) on a loopback port; yields (process, base URL).
+
+    The server runs in its own session and process group (``os.killpg(proc.pid, ...)``
+    reaches the master and its workers, e.g. for a kill -9 test). ``extra_args`` go
+    after ``serve`` (e.g. ``["--workers", "2"]`` on PostgreSQL).
+    """
+    port = port or free_port()
     script = Path(sys.executable).parent / "pas-service"
     command = [str(script) if script.exists() else shutil.which("pas-service") or "pas-service"]
     proc = subprocess.Popen(
-        [*command, "--instance", str(instance), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [*command, "--instance", str(instance), "serve", "--host", "127.0.0.1", "--port", str(port),
+         *extra_args],
         env={**os.environ, **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -83,10 +94,24 @@ def live_service(instance: Path, *, env: dict[str, str] | None = None) -> Iterat
                     out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
                     raise RuntimeError(f"pas-service did not start:\n{out}") from None
                 time.sleep(0.2)
-        yield base
+        yield proc, base
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait(timeout=15)
+        try:  # workers a killed master left behind
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+@contextmanager
+def live_service(
+    instance: Path, *, env: dict[str, str] | None = None, extra_args: Sequence[str] = ()
+) -> Iterator[str]:
+    """``pas-service serve`` (gunicorn) on a free loopback port; yields its base URL."""
+    with live_process(instance, env=env, extra_args=extra_args) as (_proc, base):
+        yield base
