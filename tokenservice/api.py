@@ -1,11 +1,21 @@
 """The JSON API under /api/v1, for integrations such as a card-printing station.
 
 Bearer tokens (``Authorization: Bearer pas_…``, see ``pas-service token create``),
-bound to the account's role: ``intake`` issues and renews, ``handhaver`` revokes,
-any role reads a status. The card comes back inline (base64); the server keeps no
-copy. Errors are ``{"error": {"code", "message", "fields"?}}`` with stable codes
-and never repeat a submitted value. The OpenAPI document (:mod:`.openapi`) is
-served at ``/api/v1/openapi.json`` and must match this module exactly.
+bound to the account's role: ``intake`` issues and renews, ``handhaver`` revokes and
+requests sealed escrow records, any role reads a status. The card comes back inline
+(base64); the server keeps no copy. Errors are ``{"error": {"code", "message",
+"fields"?}}`` with stable codes and never repeat a submitted value. The OpenAPI
+document (:mod:`.openapi`) is served at ``/api/v1/openapi.json`` and must match this
+module exactly.
+
+Under registration policy ``escrow`` issue and renew take ``escrow_consent`` (yes/no,
+required: consent is never assumed) and, with a yes, ``given_names``,
+``family_name``, ``id_document_number`` (and, at renewal, her ``personal_code`` to
+keep it); the response then carries her ``personal_code`` once, and the receipt PDF
+prints it. A handhaver asks for one sealed record (``POST /passes/<number>/escrow``)
+or all of them (``POST /escrow/export``) with a reason code and a reason; the access
+is in the audit log before the document leaves. With ``two_person = true`` the
+request waits for a second handhaver (``/escrow/requests``).
 """
 
 from __future__ import annotations
@@ -20,10 +30,11 @@ from flask import Blueprint, Response, jsonify, request
 
 from verifier import FormatError, passnumber
 
-from . import accounts, spreekuur
+from . import accounts, escrow, spreekuur
 from .app import services
 from .checks import IntakeError
 from .issuance import CHOOSABLE_REASONS, Official, PassClosed, PassStatus, UnknownPass
+from .models import EscrowRequest
 from .photo import PhotoError
 from .spreekuur import Result
 
@@ -50,6 +61,10 @@ _MESSAGES = {
     "bad_pass_number": "This is not a valid pass number (check character mismatch or wrong form).",
     "pass_revoked": "This pass was revoked for good; a new intake issues a new pass.",
     "unsupported_media_type": "Send multipart/form-data.",
+    "no_escrow_record": "Nothing is sealed for this pass number (no consent, erased or expired).",
+    "escrow_not_configured": "The handhaver team's public key (keys/escrow.pub) is missing.",
+    "unknown_request": "There is no escrow request with this id.",
+    "request_not_open": "This request cannot be acted on now (see message).",
 }
 
 
@@ -120,14 +135,20 @@ def _status_json(status: PassStatus) -> dict[str, Any]:
 def _card_json(result: Result) -> dict[str, Any]:
     cards = result.cards
     assert cards.card_pdf is not None and cards.digital_png is not None
-    return {
+    assert cards.receipt_pdf is not None
+    body: dict[str, Any] = {
         "number": result.issued.number,
         "serial": result.issued.serial.hex(),
         "qr_text": result.issued.qr_text,
         "expires": result.valid_until.isoformat(),
         "card_pdf_b64": base64.b64encode(cards.card_pdf).decode("ascii"),
         "card_png_b64": base64.b64encode(cards.digital_png).decode("ascii"),
+        "receipt_pdf_b64": base64.b64encode(cards.receipt_pdf).decode("ascii"),
+        "registration": result.registration,
     }
+    if result.personal_code is not None:
+        body["personal_code"] = result.personal_code
+    return body
 
 
 def _request_token(kind: str, problems: dict[str, str]) -> str | None:
@@ -159,14 +180,16 @@ def _intake(kind: str, run: Callable[..., Result], check_iss: str, **target: Any
     if kind == "issue" and category is None:
         category = ""  # required for a new pass: reported as choose_category
     language = form.get("language", "").strip()
+    registration = spreekuur.registration_from_fields(form)
     token = _request_token(kind, problems)
     try:
         spreekuur.check_intake(services(), iss=check_iss, checklist=checklist, category=category,
-                               language=language, problems=problems)
+                               language=language, problems=problems, registration=registration,
+                               renewal=kind == "renew")
         result = run(
             services(), checklist=checklist, category=category, language=language,
             photo_bytes=photo_bytes, crop=crop, official=_official(), request_token=token,
-            outputs=spreekuur.API_OUTPUTS, **target,
+            outputs=spreekuur.API_OUTPUTS, registration=registration, **target,
         )
     except IntakeError as exc:
         raise ApiError(400, "validation_failed", fields=exc.problems) from None
@@ -178,7 +201,7 @@ def _intake(kind: str, run: Callable[..., Result], check_iss: str, **target: Any
     except UnknownPass:
         raise ApiError(404, "unknown_pass") from None
     finally:
-        del photo_bytes
+        del photo_bytes, checklist, registration
     response = jsonify(_card_json(result))
     response.status_code = 201
     return response
@@ -246,6 +269,148 @@ def pass_status(number: str) -> Response:
     return jsonify(_status_json(status))
 
 
+# --- escrow: sealed records for handhavers ------------------------------------------------
+
+
+def _body() -> dict[str, Any]:
+    """A JSON object or form fields; anything else counts as empty."""
+    if request.is_json:
+        body = request.get_json(silent=True)
+        return body if isinstance(body, dict) else {}
+    return dict(request.form)
+
+
+def _reason() -> tuple[str, str]:
+    """``reason_code`` and ``reason`` from the body, checked; the reason is never echoed."""
+    body = _body()
+    code, text = body.get("reason_code"), body.get("reason")
+    problems: dict[str, str] = {}
+    if not isinstance(code, str) or code not in escrow.REASON_CODES:
+        problems["reason_code"] = "choose_reason_code"
+    length = len(" ".join(text.split())) if isinstance(text, str) else 0
+    if not escrow.REASON_MIN_CHARS <= length <= escrow.REASON_MAX_CHARS:
+        problems["reason"] = "reason_length"
+    if problems:
+        raise ApiError(400, "validation_failed", fields=problems)
+    assert isinstance(code, str) and isinstance(text, str)
+    return code, text
+
+
+def _escrow_call(action: Callable[..., escrow.Release | None], **kwargs: Any) -> escrow.Release | None:
+    """Run one escrow action in its own transaction; map its errors to API errors.
+
+    The transaction (with the audit-log entry) commits before anything is returned.
+    """
+    svc = services()
+    try:
+        config = escrow.config_for(svc.settings)
+        with svc.db.transaction() as session:
+            return action(session, config, now=svc.passes.now(), **kwargs)
+    except escrow.Forbidden:
+        raise ApiError(403, "forbidden") from None
+    except escrow.NoRecord:
+        raise ApiError(404, "no_escrow_record") from None
+    except UnknownPass:
+        raise ApiError(404, "unknown_pass") from None
+    except escrow.EscrowNotConfigured:
+        raise ApiError(503, "escrow_not_configured") from None
+    except escrow.BadRequest as exc:
+        raise ApiError(409, "request_not_open", str(exc)) from None
+
+
+def _known_request(request_id: int) -> None:
+    with services().db.transaction() as session:
+        if session.get(EscrowRequest, request_id) is None:
+            raise ApiError(404, "unknown_request")
+
+
+def _release_response(release: escrow.Release) -> Response:
+    """200 with the sealed document itself (save it as the file for ``pas-keys``), or 202."""
+    if release.status == "released":
+        response = jsonify(release.document)
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="{_document_name(release.document)}"'
+        )
+        return response
+    response = jsonify({"request": release.request_id, "status": release.status})
+    response.status_code = 202
+    return response
+
+
+def _document_name(document: dict[str, Any] | None) -> str:
+    """``record-<number>.json`` or ``export-<request>.json`` (what docs/handhaving.md calls them)."""
+    document = document or {}
+    if document.get("format") == "pas-escrow-record":
+        return f"record-{document['record']['number']}.json"
+    return f"export-{document.get('request', 0)}.json"
+
+
+@bp.post("/passes/<number>/escrow")
+def request_escrow_record(number: str) -> Response:
+    official = _authenticate("handhaver")
+    canonical = _number(number)
+    code, text = _reason()
+    release = _escrow_call(escrow.request_record, number=canonical, official=official,
+                           reason_code=code, reason=text)
+    del text
+    assert release is not None
+    return _release_response(release)
+
+
+@bp.post("/escrow/export")
+def escrow_export() -> Response:
+    official = _authenticate("handhaver")
+    code, text = _reason()
+    release = _escrow_call(escrow.bulk_export, official=official, reason_code=code, reason=text)
+    del text
+    assert release is not None
+    return _release_response(release)
+
+
+def _request_json(info: escrow.RequestInfo) -> dict[str, Any]:
+    return {
+        "request": info.id, "kind": info.kind, "number": info.number,
+        "requested_by": info.requested_by, "requested_at": info.requested_at,
+        "reason_code": info.reason_code, "status": info.status, "approved_by": info.approved_by,
+    }
+
+
+@bp.get("/escrow/requests")
+def escrow_requests() -> Response:
+    """Open requests (pending approval, or approved and not collected yet)."""
+    _authenticate("handhaver")
+    with services().db.transaction() as session:
+        rows = [r for status in ("pending", "approved")
+                for r in escrow.list_requests(session, status=status)]
+    return jsonify({"requests": [_request_json(r) for r in sorted(rows, key=lambda r: r.id)]})
+
+
+@bp.post("/escrow/requests/<int:request_id>/approve")
+def approve_escrow_request(request_id: int) -> Response:
+    official = _authenticate("handhaver")
+    _known_request(request_id)
+    release = _escrow_call(escrow.approve, request_id=request_id, official=official)
+    assert release is not None
+    return jsonify({"request": release.request_id, "status": "approved"})
+
+
+@bp.post("/escrow/requests/<int:request_id>/deny")
+def deny_escrow_request(request_id: int) -> Response:
+    official = _authenticate("handhaver")
+    _known_request(request_id)
+    _escrow_call(escrow.deny, request_id=request_id, official=official)
+    return jsonify({"request": request_id, "status": "denied"})
+
+
+@bp.post("/escrow/requests/<int:request_id>/collect")
+def collect_escrow_request(request_id: int) -> Response:
+    official = _authenticate("handhaver")
+    _known_request(request_id)
+    release = _escrow_call(escrow.collect, request_id=request_id, official=official)
+    assert release is not None
+    return _release_response(release)
+
+
 @bp.get("/openapi.json")
 def openapi_document() -> Response:
     from .openapi import document
@@ -253,6 +418,7 @@ def openapi_document() -> Response:
     svc = services()
     iss = svc.settings.default_iss or next(iter(svc.settings.issuers), None)
     codes = [c.code for c in svc.keyring.categories(iss)] if iss else []
-    response = jsonify(document(codes or None))
+    policy = escrow.policy_for(svc.settings, iss) if iss else "none"
+    response = jsonify(document(codes or None, policy))
     response.headers["Cache-Control"] = "public, max-age=300"
     return response

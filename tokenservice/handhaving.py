@@ -1,23 +1,37 @@
-"""Handhaving: revoke a pass (lost, stolen, stopped, issued in error) and look up a status.
+"""Handhaving: revoke a pass, look up a status, and (policy escrow) request sealed records.
 
 A handhaver sees a pass number and its status, nothing else: there is nothing else
 to see. A revocation re-signs the issuer's revocation list at once (seq + 1), so
 verifiers that refresh see it straight away.
+
+Under registration policy ``escrow`` a handhaver can ask for the sealed identity
+record of one number, or a bulk export of all records, with a reason code and a
+reason. The request is in the audit log (and on the holder's /mijn-pas) before the
+page with the document is sent. The page hands the document over as a download and
+shows the ``pas-keys`` command that opens it on the handhaver's own machine with k
+shares; the server cannot open it. With ``two_person = true`` a second handhaver
+approves first (the requests page). The stated reason is sealed and never shown or
+echoed back (it may name someone).
 """
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import json
 from typing import Any
 
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from verifier import FormatError, passnumber
 
+from . import escrow
 from .app import services
 from .auth import current_official, login_required
 from .intake import REASON_LABELS, status_text
-from .issuance import CHOOSABLE_REASONS, PassStatus, UnknownPass
+from .issuance import CHOOSABLE_REASONS, Official, PassStatus, UnknownPass
 
 bp = Blueprint("handhaving", __name__, url_prefix="/handhaving")
 
@@ -38,7 +52,19 @@ def _normalize(raw: str) -> tuple[str | None, str | None]:
         )
 
 
+def _escrow_nav() -> dict[str, Any]:
+    """Whether the escrow pages apply here (any issuer with policy escrow), and two-person."""
+    svc = services()
+    enabled = any(escrow.policy_for(svc.settings, iss) == "escrow" for iss in svc.settings.issuers)
+    try:
+        two_person = escrow.config_for(svc.settings).two_person
+    except escrow.EscrowError:
+        two_person = False
+    return {"escrow_enabled": enabled, "two_person": two_person}
+
+
 def _page(status: int = 200, **context: Any) -> tuple[str, int]:
+    context.update(_escrow_nav())
     context.setdefault("reasons", REASONS)
     context.setdefault("errors", {})
     context.setdefault("revoked", None)
@@ -98,3 +124,239 @@ def status() -> tuple[str, int]:
     except UnknownPass:
         return _page(lookup_error=_("Er is geen pas met dit nummer."), lookup_number=number)
     return _page(looked_up=found)
+
+
+# --- escrow: sealed records ---------------------------------------------------------------
+
+#: Reason codes with their Dutch label (what the handhaver chooses; the holder sees her own).
+ESCROW_REASONS = {code: labels[0] for code, labels in escrow.REASON_CODES.items()}
+ESCROW_MESSAGES = {
+    "no_record": _l("Bij dit pasnummer is niets verzegeld: er is geen toestemming gegeven, de "
+                    "houder heeft het gewist, of de bewaartermijn is voorbij."),
+    "unknown_pass": _l("Er is geen pas met dit nummer."),
+    "not_configured": _l("De sleutel van het handhaversteam (keys/escrow.pub) ontbreekt op de "
+                         "server; vraag de beheerder."),
+    "reason_code": _l("Kies een redencode."),
+}
+
+
+def _zone() -> dt.tzinfo:
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo("Europe/Amsterdam")
+    except Exception:  # pragma: no cover - no tz database
+        return dt.UTC
+
+
+_TZ = _zone()
+
+
+def _official() -> Official:
+    official = current_official()
+    assert official is not None  # login_required ran
+    return official
+
+
+def _escrow_page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
+    context.update(_escrow_nav())
+    context.setdefault("reasons", ESCROW_REASONS)
+    context.setdefault("errors", {})
+    context.setdefault("reason_min", escrow.REASON_MIN_CHARS)
+    context.setdefault("reason_max", escrow.REASON_MAX_CHARS)
+    return render_template(template, **context), status
+
+
+def _check_reason(form: Any) -> tuple[str, str, dict[str, str]]:
+    code = form.get("reason_code", "")
+    text = form.get("reason", "")
+    errors: dict[str, str] = {}
+    if code not in ESCROW_REASONS:
+        errors["reason_code"] = str(ESCROW_MESSAGES["reason_code"])
+    if not escrow.REASON_MIN_CHARS <= len(" ".join(text.split())) <= escrow.REASON_MAX_CHARS:
+        errors["reason"] = _("Leg de reden uit in %(min)s tot %(max)s tekens. (Om privacyredenen "
+                             "staat uw tekst hier niet meer: typ hem opnieuw.)",
+                             min=escrow.REASON_MIN_CHARS, max=escrow.REASON_MAX_CHARS)
+    return code, text, errors
+
+
+def _public_key_file() -> str:
+    """The team's public key file (for ``--pub``), or "" if there is none."""
+    path = services().settings.keys_dir / escrow.ESCROW_PUB
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
+def _released(release: escrow.Release, *, kind: str, reason_code: str) -> dict[str, Any]:
+    """What the page needs to hand the document over: a download and the command."""
+    document = release.document or {}
+    if kind == "record":
+        number = document["record"]["number"]
+        filename = f"record-{number}.json"
+        command = f"pas-keys escrow open --record {filename} --pub escrow.pub"
+    else:
+        number = None
+        day = dt.date.today().isoformat()
+        filename = f"export-{day}-{release.request_id}.json"
+        command = f'pas-keys escrow export-open --export {filename} --pub escrow.pub --search "…"'
+    data = json.dumps(document, indent=1).encode()
+    pub = _public_key_file()
+    return {
+        "released": True,
+        "kind": kind,
+        "request_id": release.request_id,
+        "released_number": number,
+        "record_count": release.records,
+        "reason_label": ESCROW_REASONS.get(reason_code, reason_code),
+        "filename": filename,
+        "download": "data:application/json;base64," + base64.b64encode(data).decode("ascii"),
+        "command": command,
+        "pub_download": ("data:text/plain;base64," + base64.b64encode(pub.encode()).decode("ascii"))
+        if pub else "",
+    }
+
+
+def _run_escrow(action: Any, **kwargs: Any) -> tuple[escrow.Release | None, str | None]:
+    """One escrow action in its own transaction (committed before the page is built)."""
+    svc = services()
+    try:
+        config = escrow.config_for(svc.settings)
+        with svc.db.transaction() as session:
+            return action(session, config, now=svc.passes.now(), **kwargs), None
+    except escrow.NoRecord:
+        return None, str(ESCROW_MESSAGES["no_record"])
+    except UnknownPass:
+        return None, str(ESCROW_MESSAGES["unknown_pass"])
+    except escrow.EscrowNotConfigured:
+        return None, str(ESCROW_MESSAGES["not_configured"])
+    except (escrow.BadRequest, escrow.Forbidden) as exc:
+        return None, exc.diagnostics()
+
+
+@bp.get("/record")
+@login_required("handhaver")
+def record_form() -> tuple[str, int]:
+    return _escrow_page("handhaving/record.html", kind="record",
+                        number=request.args.get("number", "")[:40])
+
+
+@bp.post("/record")
+@login_required("handhaver")
+def record() -> tuple[str, int]:
+    """Number → person: the sealed record of one pass, after logging the request."""
+    form = request.form
+    number, problem = _normalize(form.get("number", ""))
+    code, text, errors = _check_reason(form)
+    if problem:
+        errors["number"] = problem
+    shown = number or form.get("number", "")[:40]
+    if errors or number is None:
+        return _escrow_page("handhaving/record.html", kind="record", errors=errors,
+                            number=shown, reason_code=code)
+    release, message = _run_escrow(escrow.request_record, number=number, official=_official(),
+                                   reason_code=code, reason=text)
+    del text
+    if release is None:
+        return _escrow_page("handhaving/record.html", kind="record", number=shown,
+                            reason_code=code, errors={"escrow": message or ""})
+    if release.status != "released":
+        return _escrow_page("handhaving/record.html", kind="record", pending=release.request_id,
+                            number=number)
+    return _escrow_page("handhaving/record.html",
+                        **_released(release, kind="record", reason_code=code))
+
+
+@bp.get("/export")
+@login_required("handhaver")
+def export_form() -> tuple[str, int]:
+    return _escrow_page("handhaving/export.html", kind="export")
+
+
+@bp.post("/export")
+@login_required("handhaver")
+def export() -> tuple[str, int]:
+    """Person → number: every sealed record, to search on the handhaver's own machine."""
+    code, text, errors = _check_reason(request.form)
+    if request.form.get("confirm") != "yes":
+        errors["confirm"] = _("Bevestig dat u alle records nodig heeft.")
+    if errors:
+        return _escrow_page("handhaving/export.html", kind="export", errors=errors,
+                            reason_code=code)
+    release, message = _run_escrow(escrow.bulk_export, official=_official(), reason_code=code,
+                                   reason=text)
+    del text
+    if release is None:
+        return _escrow_page("handhaving/export.html", kind="export", reason_code=code,
+                            errors={"escrow": message or ""})
+    if release.status != "released":
+        return _escrow_page("handhaving/export.html", kind="export", pending=release.request_id)
+    return _escrow_page("handhaving/export.html",
+                        **_released(release, kind="export", reason_code=code))
+
+
+def _requests_page(**context: Any) -> tuple[str, int]:
+    svc = services()
+    me = _official().username
+    with svc.db.transaction() as session:
+        rows = [r for status in ("pending", "approved")
+                for r in escrow.list_requests(session, status=status)]
+    rows.sort(key=lambda r: r.id)
+    items = [
+        {
+            "id": r.id, "kind": r.kind, "number": r.number, "requested_by": r.requested_by,
+            "when": dt.datetime.fromtimestamp(r.requested_at, _TZ).strftime("%d-%m-%Y %H:%M"),
+            "reason": ESCROW_REASONS.get(r.reason_code, r.reason_code), "status": r.status,
+            "approved_by": r.approved_by, "mine": r.requested_by == me,
+        }
+        for r in rows
+    ]
+    return _escrow_page("handhaving/requests.html", items=items, **context)
+
+
+@bp.get("/requests")
+@login_required("handhaver")
+def requests() -> tuple[str, int]:
+    return _requests_page()
+
+
+@bp.post("/requests/<int:request_id>/approve")
+@login_required("handhaver")
+def approve(request_id: int) -> tuple[str, int]:
+    release, message = _run_escrow(escrow.approve, request_id=request_id, official=_official())
+    if release is None:
+        return _requests_page(error=message)
+    return _requests_page(notice=_("Verzoek %(id)s is goedgekeurd; de aanvrager kan het nu "
+                                   "ophalen.", id=request_id))
+
+
+@bp.post("/requests/<int:request_id>/deny")
+@login_required("handhaver")
+def deny(request_id: int) -> tuple[str, int]:
+    svc = services()
+    try:
+        config = escrow.config_for(svc.settings)
+        with svc.db.transaction() as session:
+            escrow.deny(session, config, request_id=request_id, official=_official(),
+                        now=svc.passes.now())
+    except (escrow.BadRequest, escrow.Forbidden) as exc:
+        return _requests_page(error=exc.diagnostics())
+    return _requests_page(notice=_("Verzoek %(id)s is geweigerd.", id=request_id))
+
+
+@bp.post("/requests/<int:request_id>/collect")
+@login_required("handhaver")
+def collect(request_id: int) -> tuple[str, int]:
+    svc = services()
+    with svc.db.transaction() as session:
+        found = next((r for r in escrow.list_requests(session, status="approved")
+                      if r.id == request_id), None)
+    if found is None:
+        return _requests_page(error=_("Dit verzoek is niet goedgekeurd of al opgehaald."))
+    release, message = _run_escrow(escrow.collect, request_id=request_id, official=_official())
+    if release is None:
+        return _requests_page(error=message)
+    template = "handhaving/record.html" if found.kind == "record" else "handhaving/export.html"
+    return _escrow_page(template, **_released(release, kind=found.kind,
+                                              reason_code=found.reason_code))

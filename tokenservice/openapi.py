@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import photo, texts
+from . import escrow, photo, texts
 from .checks import ID_DOCUMENT_TYPES, NO_BSN_REASONS
 from .issuance import CHOOSABLE_REASONS
+from .spreekuur import CODE_MAX_CHARS, IDENTITY_MAX_CHARS
 
 _YES_NO = {"type": "string", "enum": ["yes", "no"], "default": "yes"}
 _DATE = {"type": "string", "format": "date", "examples": ["1990-01-31"]}
@@ -34,7 +35,41 @@ def _error(description: str, codes: list[str]) -> dict[str, Any]:
     }
 
 
-def _intake_fields(*, category_required: bool, categories: list[str] | None) -> dict[str, Any]:
+_IDENTITY = "Only with escrow_consent=yes under registration policy escrow (ignored otherwise): "
+
+
+def _registration_fields(*, renewal: bool) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "escrow_consent": {
+            "type": "string", "enum": ["yes", "no"],
+            "description": "Her answer to the consent question (asked in her language). "
+            "Required under registration policy escrow: consent is never assumed "
+            "(400 choose_consent). With yes her identity record is sealed for the handhaver "
+            "team and the response carries her personal_code; with no nothing about her is "
+            "kept (at renewal an earlier record is erased). Ignored under policy none.",
+        },
+        "given_names": {"type": "string", "maxLength": IDENTITY_MAX_CHARS,
+                        "description": _IDENTITY + "given names as on the ID document. Sealed, "
+                        "never stored in the clear, never returned."},
+        "family_name": {"type": "string", "maxLength": IDENTITY_MAX_CHARS,
+                        "description": _IDENTITY + "family name. Sealed, never returned."},
+        "id_document_number": {"type": "string", "maxLength": IDENTITY_MAX_CHARS,
+                               "description": _IDENTITY + "the ID document's number. Sealed, "
+                               "never returned. birth_date and bsn are sealed with it."},
+    }
+    if renewal:
+        props["personal_code"] = {
+            "type": "string", "maxLength": CODE_MAX_CHARS,
+            "description": _IDENTITY + "her existing personal code, to keep it. Right: the "
+            "same code comes back; wrong: a new one is made (the old one stops working); a "
+            "typo (check character) is 400 code_typo.",
+        }
+    return props
+
+
+def _intake_fields(
+    *, category_required: bool, categories: list[str] | None, escrow_policy: bool = False
+) -> dict[str, Any]:
     category: dict[str, Any] = {
         "type": "string",
         "description": "A category code of the issuer (from the trust list)."
@@ -78,10 +113,13 @@ def _intake_fields(*, category_required: bool, categories: list[str] | None) -> 
         "crop_y": {"type": "integer", "minimum": 0},
         "crop_w": {"type": "integer", "minimum": 1},
         "crop_h": {"type": "integer", "minimum": 1},
+        **_registration_fields(renewal=not category_required),
     }
     required = ["photo", "language", "birth_date", "id_document_type", "id_valid_until", "kvk"]
     if category_required:
         required.insert(1, "category")
+    if escrow_policy:
+        required.append("escrow_consent")
     return {
         "required": True,
         "content": {
@@ -101,6 +139,42 @@ _NUMBER_PARAM = {
     "schema": {"type": "string", "pattern": NUMBER_PATTERN},
 }
 
+_HANDHAVER_ERRORS = {
+    "401": _error("No or an invalid bearer token.", ["unauthorized"]),
+    "403": _error("The token's role is not handhaver, or the second handhaver is the requester.",
+                  ["forbidden"]),
+    "503": _error("The handhaver team's public key is missing (keys/escrow.pub).",
+                  ["escrow_not_configured"]),
+}
+_REASON_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/EscrowReason"}},
+        "application/x-www-form-urlencoded": {
+            "schema": {"$ref": "#/components/schemas/EscrowReason"}
+        },
+    },
+}
+_PENDING = {
+    "description": "Two-person rule: the request waits for a second handhaver's approval; "
+    "collect it afterwards.",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EscrowPending"}}},
+}
+_REQUEST_ID_PARAM = {
+    "name": "request_id", "in": "path", "required": True,
+    "schema": {"type": "integer", "minimum": 1},
+}
+
+
+def _released(schema: str, what: str) -> dict[str, Any]:
+    return {
+        "description": f"{what} Logged in the audit log before it was sent. Save the body as "
+        "the file for `pas-keys escrow open --record FILE` (or `export-open --export FILE`); "
+        "the Content-Disposition header names it.",
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+
+
 _CARD_RESPONSES = {
     "400": _error("Validation failed (see fields), a bad pass number, or an empty photo.",
                   ["validation_failed", "bad_pass_number", "empty"]),
@@ -115,8 +189,10 @@ _CARD_RESPONSES = {
 }
 
 
-def document(categories: list[str] | None = None) -> dict[str, Any]:
-    """The document; ``categories`` (the default issuer's codes) become an enum."""
+def document(categories: list[str] | None = None, policy: str = "none") -> dict[str, Any]:
+    """The document; ``categories`` (the default issuer's codes) become an enum, and under
+    the default issuer's registration ``policy`` "escrow" ``escrow_consent`` is required."""
+    escrow_policy = policy == "escrow"
     card = {"$ref": "#/components/schemas/Card"}
     status = {"$ref": "#/components/schemas/PassStatus"}
     return {
@@ -125,9 +201,12 @@ def document(categories: list[str] | None = None) -> dict[str, Any]:
             "title": "Pas-service API",
             "version": "1.0.0",
             "description": "Issue, renew and revoke passes from an integration (e.g. a "
-            "card-printing station). The checklist values are checked and dropped: they are "
-            "never stored, logged or returned, and errors never repeat them. The card is "
-            "returned inline; the server keeps no copy.",
+            "card-printing station), and for handhavers: request sealed escrow records. The "
+            "checklist values are checked and dropped: they are never stored, logged or "
+            "returned, and errors never repeat them. Under registration policy escrow, and "
+            "only with her consent, her identity is sealed for the handhaver team (the server "
+            "cannot read it) and her personal code is returned once. The card is returned "
+            "inline; the server keeps no copy.",
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
@@ -136,7 +215,8 @@ def document(categories: list[str] | None = None) -> dict[str, Any]:
                 "post": {
                     "operationId": "issuePass",
                     "summary": "Issue a new pass (role intake)",
-                    "requestBody": _intake_fields(category_required=True, categories=categories),
+                    "requestBody": _intake_fields(category_required=True, categories=categories,
+                                                  escrow_policy=escrow_policy),
                     "responses": {
                         "201": {"description": "Issued.",
                                 "content": {"application/json": {"schema": card}}},
@@ -149,7 +229,8 @@ def document(categories: list[str] | None = None) -> dict[str, Any]:
                     "operationId": "renewPass",
                     "summary": "A new card under the same number after a new intake (role intake)",
                     "parameters": [_NUMBER_PARAM],
-                    "requestBody": _intake_fields(category_required=False, categories=categories),
+                    "requestBody": _intake_fields(category_required=False, categories=categories,
+                                                  escrow_policy=escrow_policy),
                     "responses": {
                         "201": {"description": "Renewed; the previous card is revoked.",
                                 "content": {"application/json": {"schema": card}}},
@@ -198,6 +279,109 @@ def document(categories: list[str] | None = None) -> dict[str, Any]:
                     },
                 }
             },
+            "/passes/{number}/escrow": {
+                "post": {
+                    "operationId": "requestEscrowRecord",
+                    "summary": "The sealed identity record of one pass (role handhaver)",
+                    "description": "Number → person. The request (account, reason code) goes "
+                    "into the audit log first; the holder sees it on /mijn-pas. The free-text "
+                    "reason is sealed for the handhaver team. The record opens only on a "
+                    "handhaver's machine with k shares (`pas-keys escrow open`).",
+                    "parameters": [_NUMBER_PARAM],
+                    "requestBody": _REASON_BODY,
+                    "responses": {
+                        "200": _released("EscrowRecordDocument", "The sealed record."),
+                        "202": _PENDING,
+                        "400": _error("Bad reason code, reason or pass number.",
+                                      ["validation_failed", "bad_pass_number"]),
+                        **_HANDHAVER_ERRORS,
+                        "404": _error("No such pass, or nothing sealed for it.",
+                                      ["unknown_pass", "no_escrow_record"]),
+                    },
+                }
+            },
+            "/escrow/export": {
+                "post": {
+                    "operationId": "exportEscrowRecords",
+                    "summary": "All sealed records, for a person → number search (role handhaver)",
+                    "description": "Logged as one bulk search plus one entry per pass number in "
+                    "it (each holder sees it). The search happens on the handhaver's machine "
+                    "after decryption (`pas-keys escrow export-open --search`).",
+                    "requestBody": _REASON_BODY,
+                    "responses": {
+                        "200": _released("EscrowExportDocument", "Every sealed record."),
+                        "202": _PENDING,
+                        "400": _error("Bad reason code or reason.", ["validation_failed"]),
+                        **_HANDHAVER_ERRORS,
+                    },
+                }
+            },
+            "/escrow/requests": {
+                "get": {
+                    "operationId": "listEscrowRequests",
+                    "summary": "Open requests: waiting for approval, or approved and not "
+                    "collected (role handhaver)",
+                    "responses": {
+                        "200": {"description": "The open requests, oldest first.",
+                                "content": {"application/json": {"schema": {
+                                    "$ref": "#/components/schemas/EscrowRequestList"}}}},
+                        "401": _HANDHAVER_ERRORS["401"],
+                        "403": _HANDHAVER_ERRORS["403"],
+                    },
+                }
+            },
+            "/escrow/requests/{request_id}/approve": {
+                "post": {
+                    "operationId": "approveEscrowRequest",
+                    "summary": "A second handhaver (not the requester) approves (role handhaver)",
+                    "parameters": [_REQUEST_ID_PARAM],
+                    "responses": {
+                        "200": {"description": "Approved; the requester can collect it.",
+                                "content": {"application/json": {"schema": {
+                                    "$ref": "#/components/schemas/EscrowDecision"}}}},
+                        **_HANDHAVER_ERRORS,
+                        "404": _error("No such request.", ["unknown_request"]),
+                        "409": _error("Not pending, or expired.", ["request_not_open"]),
+                    },
+                }
+            },
+            "/escrow/requests/{request_id}/deny": {
+                "post": {
+                    "operationId": "denyEscrowRequest",
+                    "summary": "A second handhaver refuses (role handhaver)",
+                    "parameters": [_REQUEST_ID_PARAM],
+                    "responses": {
+                        "200": {"description": "Denied.",
+                                "content": {"application/json": {"schema": {
+                                    "$ref": "#/components/schemas/EscrowDecision"}}}},
+                        **_HANDHAVER_ERRORS,
+                        "404": _error("No such request.", ["unknown_request"]),
+                        "409": _error("Already decided.", ["request_not_open"]),
+                    },
+                }
+            },
+            "/escrow/requests/{request_id}/collect": {
+                "post": {
+                    "operationId": "collectEscrowRequest",
+                    "summary": "The requester fetches an approved request, once (role handhaver)",
+                    "parameters": [_REQUEST_ID_PARAM],
+                    "responses": {
+                        "200": {
+                            "description": "The sealed record or export; logged before it was "
+                            "sent.",
+                            "content": {"application/json": {"schema": {"oneOf": [
+                                {"$ref": "#/components/schemas/EscrowRecordDocument"},
+                                {"$ref": "#/components/schemas/EscrowExportDocument"},
+                            ]}}},
+                        },
+                        **_HANDHAVER_ERRORS,
+                        "404": _error("No such request, or nothing sealed any more.",
+                                      ["unknown_request", "no_escrow_record"]),
+                        "409": _error("Not approved, already collected, or expired.",
+                                      ["request_not_open"]),
+                    },
+                }
+            },
             "/openapi.json": {
                 "get": {
                     "operationId": "openapi",
@@ -217,7 +401,7 @@ def document(categories: list[str] | None = None) -> dict[str, Any]:
                 "Card": {
                     "type": "object",
                     "required": ["number", "serial", "qr_text", "expires", "card_pdf_b64",
-                                 "card_png_b64"],
+                                 "card_png_b64", "receipt_pdf_b64", "registration"],
                     "additionalProperties": False,
                     "properties": {
                         "number": {"type": "string", "examples": ["GR-7K3M9QXD-4"]},
@@ -233,6 +417,25 @@ def document(categories: list[str] | None = None) -> dict[str, Any]:
                         "card_png_b64": {"type": "string", "contentEncoding": "base64",
                                          "contentMediaType": "image/png",
                                          "description": "The digital pass for a phone."},
+                        "receipt_pdf_b64": {"type": "string", "contentEncoding": "base64",
+                                            "contentMediaType": "application/pdf",
+                                            "description": "Her receipt slip (A6) in her "
+                                            "language; with her personal code when there is one."},
+                        "registration": {
+                            "type": "string", "enum": ["none", "sealed", "unchanged", "failed"],
+                            "description": "none: nothing about her is kept. sealed: her "
+                            "identity record is sealed (personal_code is present). unchanged: "
+                            "a repeated request_id; the first response carried the code, which "
+                            "cannot be shown again. failed: the pass is valid but sealing "
+                            "failed (nothing new kept).",
+                        },
+                        "personal_code": {
+                            "type": "string", "pattern": "^[0-9A-Z]{4}(-[0-9A-Z]{4}){6}$",
+                            "description": "Her personal code (with registration=sealed): "
+                            "give it to her (it is on the receipt), then forget it. The server "
+                            "does not store it; it is never shown again. With her pass number "
+                            "it opens /mijn-pas.",
+                        },
                     },
                 },
                 "PassStatus": {
@@ -257,6 +460,88 @@ def document(categories: list[str] | None = None) -> dict[str, Any]:
                                    "enum": [r.value for r in CHOOSABLE_REASONS]},
                     },
                 },
+                "EscrowReason": {
+                    "type": "object",
+                    "required": ["reason_code", "reason"],
+                    "properties": {
+                        "reason_code": {"type": "string", "enum": list(escrow.REASON_CODES),
+                                        "description": "Goes into the audit log; the holder "
+                                        "sees it."},
+                        "reason": {"type": "string", "minLength": escrow.REASON_MIN_CHARS,
+                                   "maxLength": escrow.REASON_MAX_CHARS,
+                                   "description": "Why, in free text "
+                                   f"({escrow.REASON_MIN_CHARS}-{escrow.REASON_MAX_CHARS} "
+                                   "characters after collapsing whitespace). Sealed for the "
+                                   "handhaver team; never logged or returned."},
+                    },
+                },
+                "SealedRecord": {
+                    "type": "object",
+                    "required": ["number", "recipient_kid", "sealed_at", "sealed_key", "nonce",
+                                 "ciphertext"],
+                    "properties": {
+                        "number": {"type": "string"},
+                        "recipient_kid": {"type": "string", "pattern": "^[0-9a-f]{16}$"},
+                        "sealed_at": {"type": "integer"},
+                        "sealed_key": {"type": "string", "contentEncoding": "base64"},
+                        "nonce": {"type": "string", "contentEncoding": "base64"},
+                        "ciphertext": {"type": "string", "contentEncoding": "base64"},
+                    },
+                },
+                "EscrowRecordDocument": {
+                    "type": "object",
+                    "required": ["format", "version", "request", "released_at", "record"],
+                    "properties": {
+                        "format": {"const": "pas-escrow-record"},
+                        "version": {"const": 1},
+                        "request": {"type": "integer"},
+                        "released_at": {"type": "integer"},
+                        "record": {"$ref": "#/components/schemas/SealedRecord"},
+                    },
+                },
+                "EscrowExportDocument": {
+                    "type": "object",
+                    "required": ["format", "version", "request", "released_at", "records"],
+                    "properties": {
+                        "format": {"const": "pas-escrow-export"},
+                        "version": {"const": 1},
+                        "request": {"type": "integer"},
+                        "released_at": {"type": "integer"},
+                        "records": {"type": "array",
+                                    "items": {"$ref": "#/components/schemas/SealedRecord"}},
+                    },
+                },
+                "EscrowPending": {
+                    "type": "object",
+                    "required": ["request", "status"],
+                    "properties": {"request": {"type": "integer"},
+                                   "status": {"const": "pending"}},
+                },
+                "EscrowDecision": {
+                    "type": "object",
+                    "required": ["request", "status"],
+                    "properties": {"request": {"type": "integer"},
+                                   "status": {"type": "string", "enum": ["approved", "denied"]}},
+                },
+                "EscrowRequestList": {
+                    "type": "object",
+                    "required": ["requests"],
+                    "properties": {"requests": {"type": "array", "items": {
+                        "type": "object",
+                        "required": ["request", "kind", "number", "requested_by",
+                                     "requested_at", "reason_code", "status", "approved_by"],
+                        "properties": {
+                            "request": {"type": "integer"},
+                            "kind": {"type": "string", "enum": ["record", "export"]},
+                            "number": {"type": ["string", "null"]},
+                            "requested_by": {"type": "string"},
+                            "requested_at": {"type": "integer"},
+                            "reason_code": {"type": "string", "enum": list(escrow.REASON_CODES)},
+                            "status": {"type": "string", "enum": ["pending", "approved"]},
+                            "approved_by": {"type": ["string", "null"]},
+                        },
+                    }}},
+                },
                 "Error": {
                     "type": "object",
                     "required": ["error"],
@@ -271,7 +556,9 @@ def document(categories: list[str] | None = None) -> dict[str, Any]:
                                     "type": "object",
                                     "additionalProperties": {"type": "string"},
                                     "description": "Field name → problem code "
-                                    "(e.g. bsn_invalid, under_min_age, kvk_invalid, required).",
+                                    "(e.g. bsn_invalid, under_min_age, kvk_invalid, required, "
+                                    "choose_consent, escrow_not_configured, too_long, "
+                                    "code_typo, choose_reason_code, reason_length).",
                                 },
                             },
                         }
