@@ -77,8 +77,12 @@ def test_issue_renew_revoke_and_status(app, client) -> None:
     response = post_pass(client, intake, request_id="station-1/42".replace("/", "-"))
     assert response.status_code == 201, response.data[:500]
     body = response.get_json()
-    assert set(body) == {"number", "serial", "qr_text", "expires", "card_pdf_b64", "card_png_b64"}
+    assert set(body) == {"number", "serial", "qr_text", "expires", "card_pdf_b64", "card_png_b64",
+                         "receipt_pdf_b64", "registration"}
+    # Policy none (the default): nothing about her kept, no personal code.
+    assert body["registration"] == "none"
     assert base64.b64decode(body["card_pdf_b64"]).startswith(b"%PDF")
+    assert base64.b64decode(body["receipt_pdf_b64"]).startswith(b"%PDF")
     assert Image.open(io.BytesIO(base64.b64decode(body["card_png_b64"]))).format == "PNG"
     assert int(body["serial"], 16) and len(body["serial"]) == 32
     assert dt.date.fromisoformat(body["expires"]) > dt.date.today() + dt.timedelta(days=700)
@@ -208,7 +212,8 @@ def test_openapi_document_matches_the_routes(app, client) -> None:
     doc = response.get_json()
     assert doc["openapi"].startswith("3.1")
     documented = {
-        (method.upper(), "/api/v1" + path.replace("{number}", "<number>"))
+        (method.upper(), "/api/v1" + path.replace("{number}", "<number>")
+         .replace("{request_id}", "<int:request_id>"))
         for path, item in doc["paths"].items() for method in item
     }
     routed = {
@@ -219,12 +224,47 @@ def test_openapi_document_matches_the_routes(app, client) -> None:
     assert documented == routed
     card = doc["components"]["schemas"]["Card"]
     assert set(card["required"]) == {"number", "serial", "qr_text", "expires", "card_pdf_b64",
-                                     "card_png_b64"}
-    issue_fields = doc["paths"]["/passes"]["post"]["requestBody"]["content"][
-        "multipart/form-data"]["schema"]["properties"]
-    from tokenservice import spreekuur
+                                     "card_png_b64", "receipt_pdf_b64", "registration"}
+    assert set(card["properties"]) == set(card["required"]) | {"personal_code"}
+    issue_schema = doc["paths"]["/passes"]["post"]["requestBody"]["content"][
+        "multipart/form-data"]["schema"]
+    issue_fields = issue_schema["properties"]
+    from tokenservice import escrow, spreekuur
 
     for name in (*spreekuur.CHECKLIST_FIELDS, *spreekuur.CROP_FIELDS, "photo", "category",
-                 "language", "request_id"):
+                 "language", "request_id", "escrow_consent", *spreekuur.IDENTITY_FORM_FIELDS):
         assert name in issue_fields
+    renew_fields = doc["paths"]["/passes/{number}/renew"]["post"]["requestBody"]["content"][
+        "multipart/form-data"]["schema"]["properties"]
+    assert set(renew_fields) == set(issue_fields) | {"personal_code"}
+    # Under policy none (this instance) consent is not asked, so not required.
+    assert "escrow_consent" not in issue_schema["required"]
+    reason = doc["components"]["schemas"]["EscrowReason"]["properties"]
+    assert reason["reason_code"]["enum"] == list(escrow.REASON_CODES)
     json.dumps(doc)  # plain JSON all the way down
+
+
+def test_policy_none_ignores_the_registration_fields(app, client) -> None:
+    """The Groningen model: whatever is sent about her identity is dropped, nothing kept."""
+    from tokenservice.models import EscrowRecord, PassCode
+
+    intake, handhaver = token_for(app, "intake"), token_for(app, "handhaver")
+    response = post_pass(client, intake, escrow_consent="yes", given_names="Zsofiavyx",
+                         family_name="Brontewaithe", id_document_number="QX7254193")
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["registration"] == "none" and "personal_code" not in body
+    for value in ("Zsofiavyx", "Brontewaithe", "QX7254193"):
+        assert value not in response.get_data(as_text=True)
+    assert count(app, EscrowRecord) == 0 and count(app, PassCode) == 0
+    asked = client.post(f"/api/v1/passes/{body['number']}/escrow",
+                        json={"reason_code": "inspection", "reason": "a reason of some length"},
+                        headers=handhaver)
+    # No team key on a Groningen-model instance: there is nothing to ask for.
+    assert asked.status_code == 503 and error(asked)["code"] == "escrow_not_configured"
+    # The escrow document under policy escrow requires consent (the demo's default issuer).
+    from tokenservice.openapi import document
+
+    required = document(["raam"], "escrow")["paths"]["/passes"]["post"]["requestBody"][
+        "content"]["multipart/form-data"]["schema"]["required"]
+    assert "escrow_consent" in required

@@ -166,6 +166,24 @@ def test_full_intake_gives_a_card_whose_qr_verifies(app, client) -> None:
     assert count(app, PassRecord) == 1
 
 
+def test_policy_none_asks_nothing_and_keeps_nothing(app, client) -> None:
+    """The Groningen model (the default): no consent block, no code, whatever is sent dropped."""
+    from tokenservice.models import EscrowRecord, PassCode
+
+    login(app, client, "intake")
+    form = client.get("/intake/new").get_data(as_text=True)
+    for absent in ("escrow_consent", "given_names", "personal_code", "consent-question"):
+        assert absent not in form
+    page = post_intake(client, good_fields(escrow_consent="yes", given_names="Zsofiavyx",
+                                           family_name="Brontewaithe",
+                                           id_document_number="QX7254193")).get_data(as_text=True)
+    assert "intake-result" in page
+    assert 'id="personal-code"' not in page and "toestemming" not in page
+    for value in ("Zsofiavyx", "Brontewaithe", "QX7254193"):
+        assert value not in page
+    assert count(app, EscrowRecord) == 0 and count(app, PassCode) == 0
+
+
 def test_checklist_failures_issue_nothing_and_never_echo_the_values(app, client) -> None:
     login(app, client, "intake")
     cases = {
