@@ -2,7 +2,10 @@
 
 A photo with a unique marker (a PNG text chunk and a marker pixel block) and a checklist
 with unique values (BSN, birth date, KVK, ID validity) go through the web intake, the
-renewal and the JSON API. Afterwards the instance folder (SQLite database, WAL and
+renewal and the JSON API — under registration policy ``none``, and under ``escrow``
+with her consent and a marker identity (given names, family name, ID document number),
+which is sealed: its values, and her personal code, must not be found either (the
+code may only be in the response that shows it to her). Afterwards the instance folder (SQLite database, WAL and
 shared-memory files, keys, configuration), the database's rows (both SQLite and
 PostgreSQL), every file created or changed in the system temp dir during the test, the
 captured logs (DEBUG) and stdout/stderr are searched for:
@@ -38,8 +41,9 @@ from PIL import Image, PngImagePlugin
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from tokenservice import accounts, auth, photo
+from tokenservice import accounts, auth, escrow, photo
 from tokenservice.db import Base
+from tokenservice.setup import init_instance
 from verifier.format import decode_qr_text
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -47,6 +51,7 @@ _CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
 _TOKEN = re.compile(r'name="request_token" value="([^"]+)"')
 _PNG_URI = re.compile(r"data:image/png;base64,([A-Za-z0-9+/=]+)")
 _JPEG_URI = re.compile(r"data:image/jpeg;base64,([A-Za-z0-9+/=]+)")
+_CODE = re.compile(r'<p id="personal-code"[^>]*>(.*?)</p>', re.S)
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 
 
@@ -173,6 +178,28 @@ class WriteWatch:
         monkeypatch.setattr(io, "open", open_)
 
 
+# --- both policies ---------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["none", "escrow"])
+def policy(request: pytest.FixtureRequest, instance) -> str:  # type: ignore[no-untyped-def]
+    """``escrow``: the demo of `pas-service init --demo` (policy escrow, a demo team key)."""
+    if request.param == "escrow":
+        init_instance(instance.path, demo=True, database_url=instance.database_url,
+                      migrate_db=False, demo_escrow=True)
+    return str(request.param)
+
+
+@pytest.fixture
+def app(instance, policy):  # type: ignore[no-untyped-def]
+    from tokenservice.app import create_app
+
+    flask_app = create_app(instance.settings())
+    flask_app.config.update(TESTING=True)
+    yield flask_app
+    flask_app.extensions["pas"].db.dispose()
+
+
 # --- the test ------------------------------------------------------------------------------
 
 
@@ -196,7 +223,7 @@ def login(app, client, username: str) -> None:
                     pw=fingerprint, login_at=now, seen=now)
 
 
-def test_issuing_leaves_no_trace(app, client, instance, caplog, capfd, monkeypatch) -> None:
+def test_issuing_leaves_no_trace(app, client, instance, policy, caplog, capfd, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     caplog.set_level(logging.DEBUG)
     app.logger.setLevel(logging.DEBUG)
     marker = f"PASMARK{secrets.token_hex(8).upper()}"
@@ -204,11 +231,17 @@ def test_issuing_leaves_no_trace(app, client, instance, caplog, capfd, monkeypat
     bsn, kvk = _valid_bsn(), "".join(secrets.choice("0123456789") for _ in range(8))
     birth = dt.date(1970, 1, 1) + dt.timedelta(days=secrets.randbelow(365 * 25))
     id_valid = dt.date.today() + dt.timedelta(days=30 + secrets.randbelow(3000))
+    tag = secrets.token_hex(3).upper()
+    given, family = f"Zsofiavyx{tag.lower()} Marijke", f"Brontewaithe{tag}"
+    document = f"QX{secrets.randbelow(10**7):07d}{tag}"
     checklist = {
         "id_document_type": "residence_permit", "id_valid_until": id_valid.isoformat(),
         "bsn": bsn, "kvk": kvk, "birth_date": birth.isoformat(),
         "information_given": "yes", "help_offered": "yes", "category": "raam", "language": "pt",
     }
+    if policy == "escrow":  # her consent, and what the official typed from her ID document
+        checklist.update(escrow_consent="yes", given_names=given, family_name=family,
+                         id_document_number=document)
     portrait = photo.process(photo_bytes)  # deterministic: the bytes the service makes too
 
     login(app, client, "intake")
@@ -231,10 +264,11 @@ def test_issuing_leaves_no_trace(app, client, instance, caplog, capfd, monkeypat
     api = post_multipart(client, "/api/v1/passes",
                          {**checklist, "photo": FileStorage(io.BytesIO(photo_bytes), "marker.png", content_type="image/png")},
                          headers=bearer)
-    # 3. A renewal through the API with the same person.
+    # 3. A renewal through the API with the same person (who keeps her code, if any).
     number = api.get_json()["number"]
+    kept = {"personal_code": api.get_json()["personal_code"]} if policy == "escrow" else {}
     renew = post_multipart(client, f"/api/v1/passes/{number}/renew",
-                           {**checklist, "photo": FileStorage(io.BytesIO(photo_bytes), "marker.png", content_type="image/png")},
+                           {**checklist, **kept, "photo": FileStorage(io.BytesIO(photo_bytes), "marker.png", content_type="image/png")},
                            headers=bearer)
     # 4. A failed intake (bad KVK) with the same values.
     failed = post_multipart(client, "/intake/new", {
@@ -252,8 +286,23 @@ def test_issuing_leaves_no_trace(app, client, instance, caplog, capfd, monkeypat
     web_page = web.get_data(as_text=True)
     assert base64.b64decode(_JPEG_URI.search(web_page).group(1)) == portrait.print_jpeg
 
-    text_needles = {enc for value in (marker, bsn, kvk, birth.isoformat(), id_valid.isoformat())
+    identity = (given, given.split()[0], family, family.upper(), document)
+    text_needles = {enc for value in (marker, bsn, kvk, birth.isoformat(), id_valid.isoformat(),
+                                      *identity)
                     for enc in _encodings(value)}
+    # Her personal codes: in the response that shows it to her, nowhere else.
+    codes: list[str] = []
+    if policy == "escrow":
+        web_code = re.sub(r"<[^>]+>", "", _CODE.search(web_page).group(1)).strip()
+        codes = [web_code, api.get_json()["personal_code"]]
+        assert renew.get_json()["personal_code"] == codes[1]
+        assert all(escrow.normalize_code(c) for c in codes)
+        with app.extensions["pas"].db.transaction() as s:
+            assert escrow.count_records(s) == 2
+    else:
+        assert _CODE.search(web_page) is None and "personal_code" not in api.get_json()
+    code_needles = {enc for code in codes for form in (code, code.replace("-", ""))
+                    for enc in _encodings(form)}
     # The birth date also in the forms a date might be printed in.
     text_needles |= {birth.strftime(f).encode() for f in ("%d-%m-%Y", "%d/%m/%Y", "%Y%m%d")}
     byte_needles = (_byte_needles(photo_bytes) | _byte_needles(portrait.thumbnail)
@@ -270,19 +319,20 @@ def test_issuing_leaves_no_trace(app, client, instance, caplog, capfd, monkeypat
         assert hits(response.get_data(), text_needles) == []
     assert hits(failed.get_data(), byte_needles) == []  # a failed intake sends no image back
 
+    stored = text_needles | byte_needles | code_needles
     # The database, both as rows and (SQLite) as files including the WAL.
-    assert hits(_db_dump(app), text_needles | byte_needles) == []
+    assert hits(_db_dump(app), stored) == []
     for path in _files(instance.path):
-        assert hits(_read(path), text_needles | byte_needles) == [], path
+        assert hits(_read(path), stored) == [], path
     app.extensions["pas"].db.dispose()  # a checkpoint moves the WAL into the main file
     for path in _files(instance.path):
-        assert hits(_read(path), text_needles | byte_needles) == [], path
+        assert hits(_read(path), stored) == [], path
 
     # Files created or changed in the temp dir while the requests ran.
     after = _temp_snapshot()
     changed = [p for p, stamp in after.items() if before.get(p) != stamp]
     for path in changed:
-        assert hits(_read(path), text_needles | byte_needles) == [], path
+        assert hits(_read(path), stored) == [], path
 
     # Logs (DEBUG and up, every logger) and the process's stdout/stderr.
     log_blob = "\n".join(
@@ -290,9 +340,11 @@ def test_issuing_leaves_no_trace(app, client, instance, caplog, capfd, monkeypat
     ).encode() + caplog.text.encode()
     out, err = capfd.readouterr()
     for blob in (log_blob, out.encode(), err.encode()):
-        assert hits(blob, text_needles | byte_needles) == []
+        assert hits(blob, stored) == []
 
     # The search itself works: the needles are found where they must be.
     assert hits(photo_bytes, {marker.encode()})
     assert hits(base64.b64encode(b"..." + bsn.encode() + b"..."), text_needles)
     assert hits(web.get_data(), _byte_needles(portrait.print_jpeg))  # the card, inline
+    if codes:
+        assert all(group in web_page for group in codes[0].split("-"))  # shown to her, once
