@@ -15,6 +15,7 @@ import io
 import re
 import secrets
 import shutil
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -114,7 +115,7 @@ def _issue(service: PassService):
 def doc_sql(marker: str) -> str:
     """The ```sql block of docs/key-ceremony.md whose first line is ``-- <marker>``."""
     doc = (ROOT / "docs" / "key-ceremony.md").read_text()
-    blocks = re.findall(r"```sql\n(.*?)```", doc, re.S)
+    blocks = [textwrap.dedent(b) for b in re.findall(r"```sql\n(.*?)```", doc, re.S)]
     found = [b for b in blocks if b.startswith(f"-- {marker}")]
     assert len(found) == 1, f"docs/key-ceremony.md: one sql block '-- {marker}'"
     return found[0]
