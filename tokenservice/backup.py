@@ -43,7 +43,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -366,7 +366,7 @@ def _manifest(tar: tarfile.TarFile) -> dict[str, Any]:
     return manifest
 
 
-def _copy_checked(src: BinaryIO, dest: Path, expect: dict[str, Any], mode: int) -> None:
+def _copy_checked(src: IO[bytes], dest: Path, expect: dict[str, Any], mode: int) -> None:
     h = hashlib.sha256()
     size = 0
     fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
@@ -581,7 +581,8 @@ def _bump_revocation_seqs(url: str, now: int) -> list[str]:
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
-            table = RevocationListRecord.__table__
+            table = sa.Table(RevocationListRecord.__tablename__, sa.MetaData(),
+                             autoload_with=conn)
             issuers = sorted(conn.execute(sa.select(table.c.iss)).scalars())
             conn.execute(
                 sa.update(table).values(
