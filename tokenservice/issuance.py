@@ -18,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from verifier import passnumber
-from verifier.format import SERIAL_BYTES, Category, Pass, RevocationList
+from verifier.errors import FormatError
+from verifier.format import SERIAL_BYTES, Category, Pass, RevocationList, Sign1
 
 from . import audit
 from .config import Settings
@@ -145,7 +146,7 @@ class PassService:
                             return replay
                     renewal = number is not None
                     if number is not None:
-                        record = self._find(session, number)
+                        record = self._find(session, number, lock=True)
                         if record.revoked_at is not None:
                             raise PassClosed(f"pass {number} was revoked ({record.revoke_reason})")
                         record.category = category
@@ -227,7 +228,7 @@ class PassService:
         number = passnumber.normalize(number)
         now = self.now()
         with self.db.transaction() as session:
-            record = self._find(session, number)
+            record = self._find(session, number, lock=True)
             for card in record.cards:
                 if card.revoked_at is None:
                     card.revoked_at, card.revoke_reason = now, why
@@ -246,8 +247,13 @@ class PassService:
             return self._status(self._find(session, number), self.now())
 
     @staticmethod
-    def _find(session: Session, number: str) -> PassRecord:
-        record = session.scalar(sa.select(PassRecord).where(PassRecord.number == number))
+    def _find(session: Session, number: str, *, lock: bool = False) -> PassRecord:
+        query = sa.select(PassRecord).where(PassRecord.number == number)
+        if lock and session.get_bind().dialect.name == "postgresql":
+            # Two stations renewing or revoking one pass at once must see each other's
+            # cards; SQLite's BEGIN IMMEDIATE already serialises every write transaction.
+            query = query.with_for_update()
+        record = session.scalar(query)
         if record is None:
             raise UnknownPass(f"no pass with number {number}")
         return record
@@ -279,12 +285,20 @@ class PassService:
             try:
                 with self.db.transaction() as session:
                     record = session.get(RevocationListRecord, iss)
-                    if record is None or record.exp - now < half:
+                    if record is None or record.exp - now < half or self._signer_left(record, iss, now):
                         record = self._resign_revocations(session, iss, now)
                     return record.signed
             except IntegrityError:
                 continue  # two first requests raced to create the list; the other one won
         raise IssuanceError(f"could not publish the revocation list of {iss}")
+
+    def _signer_left(self, record: RevocationListRecord, iss: str, now: int) -> bool:
+        """True when the stored list's key is no longer the one to sign with (rotation, drill)."""
+        try:
+            kid = Sign1.from_bytes(record.signed).kid
+        except FormatError:
+            return True
+        return kid != self.keyring.signing(iss, now).entry.kid
 
     def _resign_revocations(self, session: Session, iss: str, now: int) -> RevocationListRecord:
         query = sa.select(RevocationListRecord).where(RevocationListRecord.iss == iss)

@@ -16,7 +16,6 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 import sqlalchemy as sa
 
 from tokenservice import audit
@@ -105,13 +104,6 @@ def test_concurrent_renewals_of_one_pass_leave_one_live_card(request, instance, 
                                                              client) -> None:
     """Two stations renewing the same pass at once (a double submit with two tokens):
     the last card wins, every earlier one is superseded and published as revoked."""
-    if instance.database_url.startswith("postgresql"):
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "KNOWN BUG (issuance.PassService._issue_card): on PostgreSQL a renewal reads the "
-            "pass's cards without locking the pass row (no SELECT ... FOR UPDATE), so "
-            "concurrent renewals of one pass each supersede only the cards they saw and "
-            "several cards stay live; a superseded card then verifies VALID. SQLite's "
-            "BEGIN IMMEDIATE serialises them. Remove this marker with the fix.")))
     svc = app.extensions["pas"]
     passes = svc.passes
     originals = [_issue(passes) for _ in range(2)]

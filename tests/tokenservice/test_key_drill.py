@@ -18,7 +18,6 @@ import shutil
 import textwrap
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
 from keys import _cli as pas_keys_cli
@@ -242,12 +241,6 @@ def test_stolen_issuer_key_drill(tmp_path, migrated_database_url) -> None:
         app.extensions["pas"].db.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PassService.revocation_list re-signs only when the stored list is half expired, "
-    "not when its key left the trust list: for up to revocation_list_days/2 after the drill "
-    "verifiers refuse the published list (fix belongs in tokenservice/issuance.py)",
-)
 def test_the_published_revocation_list_moves_to_the_new_key_at_restart(tmp_path, migrated_database_url) -> None:
     """Right after the restart, before any revocation or renewal: the revocation list that
     the service publishes must be signed by a key of the new trust list, or verifiers
