@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import shutil
 import tarfile
 from pathlib import Path
 
@@ -43,6 +45,20 @@ def _issue_some(passes) -> list:
     renewed = passes.renew(number=issued[2].number, category=None, photo=PHOTO,
                            photo_type="image/webp", official=INTAKE)
     return [*issued, renewed]
+
+
+@pytest.fixture(autouse=True)
+def _pg_tools(request: pytest.FixtureRequest) -> None:
+    """PostgreSQL backups need pg_dump and pg_restore (Debian: postgresql-client)."""
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is None or "postgresql" not in str(callspec.params.values()):
+        return
+    missing = [tool for tool in ("pg_dump", "pg_restore") if shutil.which(tool) is None]
+    if not missing:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true but {', '.join(missing)} missing (.ci/run installs postgresql-client)")
+    pytest.skip(f"{', '.join(missing)} not installed (apt-get install postgresql-client)")
 
 
 def _target_url(request: pytest.FixtureRequest, instance, restored: Path) -> str:
