@@ -318,7 +318,14 @@ def _escrow_call(action: Callable[..., escrow.Release | None], **kwargs: Any) ->
         raise ApiError(409, "request_not_open", str(exc)) from None
 
 
+#: Request ids are the database's INTEGER keys: anything larger cannot exist (and must not
+#: reach the database, which would overflow).
+MAX_REQUEST_ID = 2**31 - 1
+
+
 def _known_request(request_id: int) -> None:
+    if not 1 <= request_id <= MAX_REQUEST_ID:
+        raise ApiError(404, "unknown_request")
     with services().db.transaction() as session:
         if session.get(EscrowRequest, request_id) is None:
             raise ApiError(404, "unknown_request")

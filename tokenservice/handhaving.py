@@ -218,8 +218,14 @@ def _released(release: escrow.Release, *, kind: str, reason_code: str) -> dict[s
     }
 
 
+#: Request ids are INTEGER keys; larger ones cannot exist and must not reach the database.
+MAX_REQUEST_ID = 2**31 - 1
+
+
 def _run_escrow(action: Any, **kwargs: Any) -> tuple[escrow.Release | None, str | None]:
     """One escrow action in its own transaction (committed before the page is built)."""
+    if not 1 <= kwargs.get("request_id", 1) <= MAX_REQUEST_ID:
+        return None, _("Dit verzoek bestaat niet.")
     svc = services()
     try:
         config = escrow.config_for(svc.settings)
@@ -334,6 +340,8 @@ def approve(request_id: int) -> tuple[str, int]:
 @bp.post("/requests/<int:request_id>/deny")
 @login_required("handhaver")
 def deny(request_id: int) -> tuple[str, int]:
+    if not 1 <= request_id <= MAX_REQUEST_ID:
+        return _requests_page(error=_("Dit verzoek bestaat niet."))
     svc = services()
     try:
         config = escrow.config_for(svc.settings)
@@ -348,6 +356,8 @@ def deny(request_id: int) -> tuple[str, int]:
 @bp.post("/requests/<int:request_id>/collect")
 @login_required("handhaver")
 def collect(request_id: int) -> tuple[str, int]:
+    if not 1 <= request_id <= MAX_REQUEST_ID:
+        return _requests_page(error=_("Dit verzoek bestaat niet."))
     svc = services()
     with svc.db.transaction() as session:
         found = next((r for r in escrow.list_requests(session, status="approved")

@@ -162,7 +162,7 @@ _PENDING = {
 }
 _REQUEST_ID_PARAM = {
     "name": "request_id", "in": "path", "required": True,
-    "schema": {"type": "integer", "minimum": 1},
+    "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
 }
 
 

@@ -487,3 +487,18 @@ def test_demo_init_prints_the_shares_and_uses_policy_escrow(tmp_path: Path, caps
     again = capsys.readouterr().out
     assert all(s in again for s in shares)
     assert keys_escrow.read_public_file(instance / "keys" / "escrow.pub") == pub
+
+
+@SQLITE_ONLY
+def test_request_ids_beyond_the_database_range_are_unknown(app, client) -> None:  # type: ignore[no-untyped-def]
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    headers = token_for(app, "handhaver")
+    login(app, client, "handhaver")
+    for request_id in (2**31, 2**67):
+        for action in ("approve", "deny", "collect"):
+            api = client.post(f"/api/v1/escrow/requests/{request_id}/{action}", headers=headers)
+            assert api.status_code == 404 and api.get_json()["error"]["code"] == "unknown_request"
+            token = _tokens(client, "/handhaving/requests")["csrf_token"]
+            web = client.post(f"/handhaving/requests/{request_id}/{action}",
+                              data={"csrf_token": token})
+            assert web.status_code == 200 and "bestaat niet" in web.get_data(as_text=True)
