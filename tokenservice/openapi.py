@@ -176,8 +176,9 @@ def _released(schema: str, what: str) -> dict[str, Any]:
 
 
 _CARD_RESPONSES = {
-    "400": _error("Validation failed (see fields), a bad pass number, or an empty photo.",
-                  ["validation_failed", "bad_pass_number", "empty"]),
+    "400": _error("Validation failed (see fields), a bad pass number, an empty photo, or "
+                  "an unreadable [escrow] section in pas.toml.",
+                  ["validation_failed", "bad_pass_number", "empty", "escrow_not_configured"]),
     "401": _error("No or an invalid bearer token.", ["unauthorized"]),
     "403": _error("The token's role is not intake.", ["forbidden"]),
     "413": _error("The upload is too large.", ["too_large"]),
