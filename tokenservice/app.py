@@ -94,6 +94,14 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     )
 
     _purge_at_start(settings, db)
+    if settings.proxy_hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind nginx every request comes from 127.0.0.1; the rate limits of /mijn-pas
+        # need the client address nginx puts in X-Forwarded-For (it overwrites, never appends).
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops
+        )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_locale)
 
@@ -148,7 +156,7 @@ def _purge_at_start(settings: Settings, db: Database) -> None:
     try:
         grace = escrow.config_for(settings).grace_days
     except Error:
-        grace = retention.DEFAULT_GRACE_DAYS
+        grace = escrow.DEFAULT_GRACE_DAYS
     try:
         retention.purge(db, int(time.time()), grace)
     except Exception as exc:  # a database not migrated yet must not stop `init`

@@ -61,6 +61,7 @@ class Settings:
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD
     revocation_list_days: int = DEFAULT_REVOCATION_LIST_DAYS
     secure_cookies: bool = True
+    proxy_hops: int = 0
     issuers: dict[str, IssuerSettings] = field(default_factory=dict)
     default_iss: str | None = None
 
@@ -160,6 +161,7 @@ def load(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
         "revocation_list_days": _env_int(env, "PAS_REVOCATION_LIST_DAYS", DEFAULT_REVOCATION_LIST_DAYS),
         "secure_cookies": env.get("PAS_INSECURE_COOKIES", "") != "1"
         and bool(file_settings.get("secure_cookies", True)),
+        "proxy_hops": _env_int(env, "PAS_PROXY_HOPS", int(file_settings.get("proxy_hops", 0))),
         "issuers": _issuer_settings(file_settings, _policy(env)),
         "default_iss": env.get("PAS_ISSUER") or file_settings.get("default_issuer"),
     }
