@@ -302,20 +302,24 @@ def _escrow_call(action: Callable[..., escrow.Release | None], **kwargs: Any) ->
     The transaction (with the audit-log entry) commits before anything is returned.
     """
     svc = services()
+    missing = False
     try:
         config = escrow.config_for(svc.settings)
         with svc.db.transaction() as session:
-            return action(session, config, now=svc.passes.now(), **kwargs)
+            try:
+                return action(session, config, now=svc.passes.now(), **kwargs)
+            except escrow.NoRecord:
+                missing = True  # commit: the empty look-up is in the access log too
     except escrow.Forbidden:
         raise ApiError(403, "forbidden") from None
-    except escrow.NoRecord:
-        raise ApiError(404, "no_escrow_record") from None
     except UnknownPass:
         raise ApiError(404, "unknown_pass") from None
     except escrow.EscrowNotConfigured:
         raise ApiError(503, "escrow_not_configured") from None
     except escrow.BadRequest as exc:
         raise ApiError(409, "request_not_open", str(exc)) from None
+    assert missing
+    raise ApiError(404, "no_escrow_record")
 
 
 #: Request ids are the database's INTEGER keys: anything larger cannot exist (and must not

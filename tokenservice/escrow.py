@@ -712,6 +712,10 @@ def request_record(
     normalized = _normalize_number(number)
     record = _require_pass(session, normalized)
     if _record_of(session, record.id) is None:
+        # Log the look-up too: otherwise a handhaver could learn, unlogged, which numbers
+        # have a sealed record, i.e. who consented. Callers commit before reporting NoRecord.
+        audit.append(session, at=now, actor=official.username, role=official.role,
+                     action="escrow_lookup_empty", pass_number=normalized, reason_code=reason_code)
         raise NoRecord(f"pass {normalized} has no escrow record")
     request = EscrowRequest(
         kind="record", pass_id=record.id, requested_by=official.username, requested_at=now,

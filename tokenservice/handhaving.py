@@ -230,8 +230,10 @@ def _run_escrow(action: Any, **kwargs: Any) -> tuple[escrow.Release | None, str 
     try:
         config = escrow.config_for(svc.settings)
         with svc.db.transaction() as session:
-            return action(session, config, now=svc.passes.now(), **kwargs), None
-    except escrow.NoRecord:
+            try:
+                return action(session, config, now=svc.passes.now(), **kwargs), None
+            except escrow.NoRecord:
+                pass  # commit: the empty look-up is in the access log too
         return None, str(ESCROW_MESSAGES["no_record"])
     except UnknownPass:
         return None, str(ESCROW_MESSAGES["unknown_pass"])
