@@ -37,11 +37,20 @@ FUZZ_SECONDS ?= 60
 fuzz: $(STAMP)
 	$(BIN)/python -m pytest -q tests/verifier/test_fuzz.py --hypothesis-profile=long
 
-# Officials' UI strings (Dutch source, English catalog). Worker texts live in tokenservice/texts.py.
+# Officials' UI strings (Dutch source, English catalog): extract, update (init the first
+# time), compile. Untranslated strings fail tests/tokenservice/test_translations.py; see
+# docs/translations.md. Worker texts live in tokenservice/texts.py.
+I18N := tokenservice/translations
 translations: $(STAMP)
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o tokenservice/translations/messages.pot .
-	$(BIN)/pybabel update -q -i tokenservice/translations/messages.pot -d tokenservice/translations -l en
-	$(BIN)/pybabel compile -q -d tokenservice/translations
+	mkdir -p $(I18N)
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -c TRANSLATORS: \
+	    --project=pas -o $(I18N)/messages.pot tokenservice
+	if [ -f $(I18N)/en/LC_MESSAGES/messages.po ]; then \
+	    $(BIN)/pybabel -q update -N -i $(I18N)/messages.pot -d $(I18N) -l en; \
+	else \
+	    $(BIN)/pybabel -q init -i $(I18N)/messages.pot -d $(I18N) -l en; \
+	fi
+	$(BIN)/pybabel compile --statistics -d $(I18N)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
