@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: run test lint bench fuzz vectors translations clean
+.PHONY: run test lint bench fuzz vectors translations screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -51,6 +51,10 @@ translations: $(STAMP)
 	    $(BIN)/pybabel -q init -i $(I18N)/messages.pot -d $(I18N) -l en; \
 	fi
 	$(BIN)/pybabel compile --statistics -d $(I18N)
+
+# Screenshots for the docs, taken by the end-to-end browser test in Debian's Chromium.
+screenshots: $(STAMP)
+	PAS_SCREENSHOTS=docs/img $(BIN)/python -m pytest -q -p no:xdist tests/tokenservice/test_browser_flow.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

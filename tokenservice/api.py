@@ -213,7 +213,13 @@ def _official() -> Official:
 
 
 def _default_iss() -> str:
+    """The optional ``iss`` field (a region instance issues for several municipalities)."""
     svc = services()
+    requested = request.form.get("iss")
+    if requested:
+        if requested not in svc.settings.issuers or requested not in svc.keyring.issuers:
+            raise ApiError(400, "unknown_issuer", "This service does not issue for that iss.")
+        return requested
     iss = svc.settings.default_iss or next(iter(svc.settings.issuers), None)
     if iss is None:
         raise ApiError(500, "not_configured", "No issuer is configured (pas.toml).")

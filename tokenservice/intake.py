@@ -284,6 +284,7 @@ def _form_context(
         "iss": iss,
         "issuer_name": svc.keyring.issuers[iss].name if iss in svc.keyring.issuers else iss,
         "issuers": _issuers(svc),
+        "issuer_names": {i: svc.keyring.issuers[i].name for i in _issuers(svc)},
         "categories": _categories(svc, iss),
         "category": category,
         "languages": texts.LANGUAGE_NAMES,
@@ -446,9 +447,12 @@ def index() -> Any:
 def new() -> tuple[str, int] | str:
     svc = services()
     iss = request.args.get("iss") or _default_iss(svc)
-    if iss not in _issuers(svc):
+    if iss is None:
         return render_template("error.html", code="not_configured",
                                message=_("Er is geen gemeente ingesteld.")), 500
+    if iss not in _issuers(svc):
+        return render_template("error.html", code="unknown_issuer",
+                               message=_("Deze gemeente geeft hier geen passen uit.")), 404
     return _render_form(**_form_context(svc, iss=iss, mode="new", token=_new_token()))
 
 

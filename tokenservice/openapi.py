@@ -115,6 +115,13 @@ def _intake_fields(
         "crop_h": {"type": "integer", "minimum": 1},
         **_registration_fields(renewal=not category_required),
     }
+    if category_required:
+        props["iss"] = {
+            "type": "string", "pattern": "^GM[0-9]{4}$",
+            "description": "Issuer code (CBS municipality code) for a region instance that "
+            "issues for several municipalities; default: the instance's default issuer. "
+            "400 unknown_issuer when this service does not issue for it.",
+        }
     required = ["photo", "language", "birth_date", "id_document_type", "id_valid_until", "kvk"]
     if category_required:
         required.insert(1, "category")
@@ -222,6 +229,11 @@ def document(categories: list[str] | None = None, policy: str = "none") -> dict[
                         "201": {"description": "Issued.",
                                 "content": {"application/json": {"schema": card}}},
                         **_CARD_RESPONSES,
+                        "400": _error(
+                            "Validation failed (see fields), an iss this service does not "
+                            "issue for, an empty photo, or an unreadable [escrow] section.",
+                            ["validation_failed", "unknown_issuer", "bad_pass_number", "empty",
+                             "escrow_not_configured"]),
                     },
                 }
             },
