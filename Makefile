@@ -24,7 +24,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check verifier keys tokenservice tests bench scripts
+	$(BIN)/ruff check verifier keys tokenservice tests bench scripts fuzz
 	$(BIN)/mypy
 
 vectors: $(STAMP)
@@ -36,6 +36,7 @@ bench: $(STAMP)
 FUZZ_SECONDS ?= 60
 fuzz: $(STAMP)
 	$(BIN)/python -m pytest -q tests/verifier/test_fuzz.py --hypothesis-profile=long
+	$(BIN)/python fuzz/fuzz_decode.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048
 
 # Officials' UI strings (Dutch source, English catalog): extract, update (init the first
 # time), compile. Untranslated strings fail tests/tokenservice/test_translations.py; see

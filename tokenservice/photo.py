@@ -155,11 +155,69 @@ def load(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> Image.Image:
     return _clean(_load(data, max_bytes=max_bytes, reduce=False).image)
 
 
+#: Signatures of other file types that make an upload a polyglot when found after the image.
+_FOREIGN = (b"PK\x03\x04", b"<html", b"<script", b"<?php", b"%PDF", b"<svg", b"<!doctype")
+_PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"
+
+
+def _polyglot(data: bytes) -> bool:
+    """True when an upload carries another file after the image (ZIP, HTML, PDF, ...).
+
+    PNG and WebP must end where their own structure ends. JPEG may not: phones append
+    trailers and secondary images (MPF, gain maps) after the first EOI, so there only
+    foreign signatures count; refusing every trailer would turn away real photos.
+    """
+    if data.startswith(b"\x89PNG"):
+        end = data.find(_PNG_END)
+        return end >= 0 and end + len(_PNG_END) != len(data)
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return int.from_bytes(data[4:8], "little") + 8 != len(data)
+    if data[:2] == b"\xff\xd8":
+        end = _jpeg_end(data)
+        tail = data[end:].lower() if end is not None else b""
+        return any(sig.lower() in tail for sig in _FOREIGN)
+    return False
+
+
+def _jpeg_end(data: bytes) -> int | None:
+    """Offset just after the first image's EOI, walking the segments (an EXIF thumbnail
+    inside APP1 has an EOI of its own, so a plain search would stop too early)."""
+    pos, n = 2, len(data)
+    while pos + 2 <= n:
+        if data[pos] != 0xFF:
+            return None
+        marker = data[pos + 1]
+        if marker == 0xD9:
+            return pos + 2
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            pos += 2
+            continue
+        if pos + 4 > n:
+            return None
+        pos += 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
+        if marker == 0xDA:  # entropy-coded data runs to the next real marker
+            while True:
+                pos = data.find(b"\xff", pos)
+                if pos < 0 or pos + 1 >= n:
+                    return None
+                following = data[pos + 1]
+                if following == 0x00 or 0xD0 <= following <= 0xD7:
+                    pos += 2
+                    continue
+                break
+    return None
+
+
 def _load(data: bytes, *, max_bytes: int, reduce: bool = True) -> _Loaded:
     if not data:
         raise PhotoError("empty")
     if len(data) > max_bytes:
         raise PhotoError("too_large", f"limit {max_bytes} bytes")
+    if _polyglot(data):
+        raise PhotoError("not_an_image", "another file is appended to the image")
     if ImageFile.LOAD_TRUNCATED_IMAGES:  # a global someone may have flipped; fail closed
         raise RuntimeError("PIL.ImageFile.LOAD_TRUNCATED_IMAGES must stay False")
     with warnings.catch_warnings():

@@ -347,11 +347,6 @@ def test_polyglot_payload_never_comes_back(uploader, instance, monkeypatch) -> N
     assert watch.problems() == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "GAP (photo.py): a real photo with a ZIP or HTML page appended is accepted; the photo "
-    "part is decoded and re-encoded, so the payload never comes back (see the test above), "
-    "but issue 7 asks for a 4xx. Refusing bytes after the JPEG EOI / PNG IEND in "
-    "photo._load would close it; then remove this marker."))
 @pytest.mark.parametrize("migrated_database_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("uploader", ["api_new"], indirect=True)
 def test_polyglots_are_refused(uploader) -> None:
