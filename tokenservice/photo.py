@@ -173,8 +173,8 @@ def _polyglot(data: bytes) -> bool:
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return int.from_bytes(data[4:8], "little") + 8 != len(data)
     if data[:2] == b"\xff\xd8":
-        end = _jpeg_end(data)
-        tail = data[end:].lower() if end is not None else b""
+        eoi = _jpeg_end(data)
+        tail = data[eoi:].lower() if eoi is not None else b""
         return any(sig.lower() in tail for sig in _FOREIGN)
     return False
 
