@@ -206,7 +206,8 @@ def _burst(base: str, intake: str, handhaver: str, ledger: Ledger, round_no: int
     for t in threads:
         t.join(timeout=40)
     assert not any(t.is_alive() for t in threads)
-    assert issued_this_round[0] >= BURST_AFTER, "the server issued too little before the kill"
+    assert issued_this_round[0] >= BURST_AFTER, (
+        f"the server issued too little before the kill: {ledger.other[:5]}")
 
 
 def _pas_service() -> list[str]:
