@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, jsonify, request, session
-from flask_babel import Babel
+from flask_babel import Babel, gettext
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from . import config as config_mod
@@ -134,11 +134,11 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError) -> Any:
-        return _error_page(400, "csrf", "Het formulier is verlopen; laad de pagina opnieuw.")
+        return _error_page(400, "csrf", gettext("Het formulier is verlopen; laad de pagina opnieuw."))
 
     @app.errorhandler(413)
     def _too_large(_exc: Any) -> Any:
-        return _error_page(413, "too_large", "Het bestand is te groot.")
+        return _error_page(413, "too_large", gettext("Het bestand is te groot."))
 
     @app.errorhandler(Error)
     def _domain_error(exc: Error) -> Any:

@@ -31,6 +31,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy.orm import Session
 
@@ -51,7 +52,7 @@ TRUST_LIST_WARN_DAYS = 7
 _USERNAME = re.compile(r"[a-z][a-z0-9._-]{1,63}")
 #: Change categories or renew the trust list: offline, with the anchor key (docs/keys.md).
 SIGN_COMMAND = "pas-keys trust-list sign --config trust.json --out trust-list.cose"
-MEASURE_LABELS = {"issued": "uitgegeven", "renewed": "verlengd", "revoked": "ingetrokken"}
+MEASURE_LABELS = {"issued": _l("uitgegeven"), "renewed": _l("verlengd"), "revoked": _l("ingetrokken")}
 
 
 # --- access ---------------------------------------------------------------------------
@@ -442,7 +443,7 @@ def reports_page() -> str:
         "beheer/reports.html", report=report, cats=cats, charts=chart(report),
         issuers=services().keyring.issuers, iss=iss, year=year,
         years=list(range(current_year, current_year - 6, -1)),
-        measure_labels={k: _(v) for k, v in MEASURE_LABELS.items()},
+        measure_labels={k: str(v) for k, v in MEASURE_LABELS.items()},
         threshold=reports.THRESHOLD,
     )
 
@@ -545,7 +546,7 @@ def chart(report: reports.Report) -> list[Chart]:
                 bars.append(Bar(
                     x=x0 + mi * (BAR_W + BAR_GAP), y=bottom - h, width=BAR_W, height=h,
                     measure=measure, label=shown, suppressed=suppressed,
-                    title=f"{row.quarter} · {category} · {_(MEASURE_LABELS[measure])}: {shown}",
+                    title=f"{row.quarter} · {category} · {MEASURE_LABELS[measure]}: {shown}",
                 ))
         charts.append(Chart(category=category, width=width, height=height, plot_top=TOP,
                             plot_bottom=bottom, left=LEFT, bars=bars, ticks=ticks,

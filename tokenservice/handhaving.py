@@ -22,6 +22,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -129,7 +130,11 @@ def status() -> tuple[str, int]:
 # --- escrow: sealed records ---------------------------------------------------------------
 
 #: Reason codes with their Dutch label (what the handhaver chooses; the holder sees her own).
-ESCROW_REASONS = {code: labels[0] for code, labels in escrow.REASON_CODES.items()}
+def _escrow_reasons() -> dict[str, str]:
+    """Reason-code labels in the official's language (escrow keeps both nl and en)."""
+    locale = get_locale()
+    index = 1 if locale is not None and locale.language == "en" else 0
+    return {code: labels[index] for code, labels in escrow.REASON_CODES.items()}
 ESCROW_MESSAGES = {
     "no_record": _l("Bij dit pasnummer is niets verzegeld: er is geen toestemming gegeven, de "
                     "houder heeft het gewist, of de bewaartermijn is voorbij."),
@@ -160,7 +165,7 @@ def _official() -> Official:
 
 def _escrow_page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
     context.update(_escrow_nav())
-    context.setdefault("reasons", ESCROW_REASONS)
+    context.setdefault("reasons", _escrow_reasons())
     context.setdefault("errors", {})
     context.setdefault("reason_min", escrow.REASON_MIN_CHARS)
     context.setdefault("reason_max", escrow.REASON_MAX_CHARS)
@@ -171,7 +176,7 @@ def _check_reason(form: Any) -> tuple[str, str, dict[str, str]]:
     code = form.get("reason_code", "")
     text = form.get("reason", "")
     errors: dict[str, str] = {}
-    if code not in ESCROW_REASONS:
+    if code not in _escrow_reasons():
         errors["reason_code"] = str(ESCROW_MESSAGES["reason_code"])
     if not escrow.REASON_MIN_CHARS <= len(" ".join(text.split())) <= escrow.REASON_MAX_CHARS:
         errors["reason"] = _("Leg de reden uit in %(min)s tot %(max)s tekens. (Om privacyredenen "
@@ -209,7 +214,7 @@ def _released(release: escrow.Release, *, kind: str, reason_code: str) -> dict[s
         "request_id": release.request_id,
         "released_number": number,
         "record_count": release.records,
-        "reason_label": ESCROW_REASONS.get(reason_code, reason_code),
+        "reason_label": _escrow_reasons().get(reason_code, reason_code),
         "filename": filename,
         "download": "data:application/json;base64," + base64.b64encode(data).decode("ascii"),
         "command": command,
@@ -315,7 +320,7 @@ def _requests_page(**context: Any) -> tuple[str, int]:
         {
             "id": r.id, "kind": r.kind, "number": r.number, "requested_by": r.requested_by,
             "when": dt.datetime.fromtimestamp(r.requested_at, _TZ).strftime("%d-%m-%Y %H:%M"),
-            "reason": ESCROW_REASONS.get(r.reason_code, r.reason_code), "status": r.status,
+            "reason": _escrow_reasons().get(r.reason_code, r.reason_code), "status": r.status,
             "approved_by": r.approved_by, "mine": r.requested_by == me,
         }
         for r in rows

@@ -349,9 +349,7 @@ def test_mijn_pas_has_its_own_languages(client) -> None:  # type: ignore[no-unty
 
 
 @SQLITE_ONLY
-@pytest.mark.xfail(reason="labels outside the catalog: escrow.REASON_CODES (handhaving.py uses "
-                   "the Dutch label only) and beheer.MEASURE_LABELS (not marked for extraction)")
-def test_known_gaps_outside_the_catalog(app, instance) -> None:  # type: ignore[no-untyped-def]
+def test_reason_codes_and_report_labels_follow_the_language(app, instance) -> None:  # type: ignore[no-untyped-def]
     handhaver, beheer = app.test_client(), app.test_client()
     login(handhaver, instance, "handhaver")
     english(handhaver, "/handhaving/record")
