@@ -55,7 +55,7 @@ translations: $(STAMP)
 
 # Screenshots for the docs, taken by the end-to-end browser test in Debian's Chromium.
 screenshots: $(STAMP)
-	PAS_SCREENSHOTS=docs/img $(BIN)/python -m pytest -q -p no:xdist tests/tokenservice/test_browser_flow.py
+	$(BIN)/python scripts/screenshots.py --out docs/img
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
