@@ -53,7 +53,7 @@ translations: $(STAMP)
 	fi
 	$(BIN)/pybabel compile --statistics -d $(I18N)
 
-# Screenshots for the docs, taken by the end-to-end browser test in Debian's Chromium.
+# Screenshots for the docs (docs/img/), taken in Debian's Chromium against a demo instance.
 screenshots: $(STAMP)
 	$(BIN)/python scripts/screenshots.py --out docs/img
 
