@@ -15,6 +15,7 @@ import keys
 from . import accounts, config
 from .db import Database
 from .errors import Error
+from .texts import LANGUAGES as LEAFLET_LANGUAGES
 
 
 def _instance(args: argparse.Namespace) -> Path:
@@ -203,6 +204,45 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_leaflet(args: argparse.Namespace) -> int:
+    from . import escrow, leaflet, texts
+    from .keyring import Keyring
+
+    settings = config.load(instance_dir=_instance(args))
+    iss = args.issuer or settings.default_iss
+    if iss is None and len(settings.issuers) == 1:
+        iss = next(iter(settings.issuers))
+    if iss is None:
+        raise config.ConfigError("name the issuer with --issuer (e.g. --issuer GM0014)")
+    entry = Keyring(settings.keys_dir, None).issuers.get(iss)
+    if entry is None:
+        raise config.ConfigError(f"issuer {iss} is not in the trust list (keys/trust-list.cose)")
+    issuer = settings.issuers.get(iss)
+    contacts = issuer.help_contacts if issuer is not None else ()
+    is_escrow = escrow.policy_for(settings, iss) == "escrow"
+    if args.all:
+        folder = Path(args.all)
+        folder.mkdir(parents=True, exist_ok=True)
+        targets = [(lang, folder / leaflet.filename(lang)) for lang in texts.LANGUAGES]
+    else:
+        if not args.lang:
+            raise config.ConfigError("--out needs --lang (one of " + ", ".join(texts.LANGUAGES) + ")")
+        targets = [(args.lang, Path(args.out))]
+    for lang, path in targets:
+        data = leaflet.pdf(lang, issuer_name=entry.name, help_contacts=contacts, escrow=is_escrow,
+                           mijnpas_url=args.mijnpas_url, validity_days=settings.validity_days)
+        path.write_bytes(data)
+        print(f"wrote {path} ({texts.LANGUAGE_NAMES[lang]}, {len(data)} bytes)")
+    policy = "escrow" if is_escrow else "none"
+    print(f"issuer {iss} ({entry.name}), registration policy {policy}, "
+          f"{len(contacts)} help contact(s)")
+    if is_escrow and not args.mijnpas_url:
+        print("note: no --mijnpas-url given; the leaflet sends her to the spreekuur only")
+    if not is_escrow and args.mijnpas_url:
+        print("note: policy none keeps nothing about her, so /mijn-pas is not on the leaflet")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pas-service", description=__doc__)
     parser.add_argument("--instance", help="instance folder (default $PAS_INSTANCE_DIR or ./instance)")
@@ -261,6 +301,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--database-url", help="an empty database of the backup's kind "
                    "(default $PAS_DATABASE_URL, else SQLite in the instance folder)")
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("leaflet", help="the worker leaflet (A5 PDF) in her language, or all eight")
+    p.add_argument("--issuer", help="issuer code (default: default_issuer in pas.toml)")
+    p.add_argument("--lang", choices=LEAFLET_LANGUAGES, help="language of the leaflet (with --out)")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--out", help="the PDF file to write")
+    where.add_argument("--all", metavar="DIR", help="write leaflet-<lang>.pdf for all eight languages")
+    p.add_argument("--mijnpas-url", help="public address of /mijn-pas, printed under policy escrow "
+                   "(e.g. https://pas.gemeente.nl/mijn-pas/)")
+    p.set_defaults(func=cmd_leaflet)
     return parser
 
 
