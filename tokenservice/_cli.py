@@ -220,6 +220,7 @@ def cmd_leaflet(args: argparse.Namespace) -> int:
     issuer = settings.issuers.get(iss)
     contacts = issuer.help_contacts if issuer is not None else ()
     is_escrow = escrow.policy_for(settings, iss) == "escrow"
+    mijnpas_url = args.mijnpas_url or settings.mijnpas_url
     if args.all:
         folder = Path(args.all)
         folder.mkdir(parents=True, exist_ok=True)
@@ -230,15 +231,17 @@ def cmd_leaflet(args: argparse.Namespace) -> int:
         targets = [(args.lang, Path(args.out))]
     for lang, path in targets:
         data = leaflet.pdf(lang, issuer_name=entry.name, help_contacts=contacts, escrow=is_escrow,
-                           mijnpas_url=args.mijnpas_url, validity_days=settings.validity_days)
+                           mijnpas_url=mijnpas_url, validity_days=settings.validity_days)
         path.write_bytes(data)
         print(f"wrote {path} ({texts.LANGUAGE_NAMES[lang]}, {len(data)} bytes)")
     policy = "escrow" if is_escrow else "none"
     print(f"issuer {iss} ({entry.name}), registration policy {policy}, "
           f"{len(contacts)} help contact(s)")
-    if is_escrow and not args.mijnpas_url:
-        print("note: no --mijnpas-url given; the leaflet sends her to the spreekuur only")
-    if not is_escrow and args.mijnpas_url:
+    if is_escrow and mijnpas_url:
+        print(f"/mijn-pas address on the leaflet: {mijnpas_url}")
+    if is_escrow and not mijnpas_url:
+        print("note: no --mijnpas-url or public_url; the leaflet sends her to the spreekuur only")
+    if not is_escrow and mijnpas_url:
         print("note: policy none keeps nothing about her, so /mijn-pas is not on the leaflet")
     return 0
 

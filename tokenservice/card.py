@@ -99,6 +99,8 @@ class CardData:
     help_contacts: Sequence[tuple[str, str]] = ()
     demo: bool = False
     logo_png: bytes | None = field(default=None, repr=False)
+    #: Public address of /mijn-pas, printed on the receipt next to her personal code.
+    mijnpas_url: str | None = None
 
     def __repr__(self) -> str:  # no QR text (it carries the signed thumbnail) in logs
         return (
@@ -489,6 +491,9 @@ def _receipt_attempt(p: _Prepared, personal_code: str | None, k: float) -> bytes
     if personal_code:
         para(f"{texts.text(lang, 'receipt_personal_code')}: {personal_code}", style="B", gap=0.5)
         para(texts.text(lang, "receipt_personal_code_note"), size=7.5)
+        if d.mijnpas_url:
+            para(texts.text(lang, "receipt_mijnpas"), size=7.5, gap=0.3)
+            para(d.mijnpas_url, size=8, style="B")
     if d.help_contacts:
         para(texts.text(lang, "receipt_help_title"), size=10, style="B", gap=1)
         para(texts.text(lang, "receipt_help_intro"), size=8, gap=1.5)

@@ -62,6 +62,7 @@ class Settings:
     revocation_list_days: int = DEFAULT_REVOCATION_LIST_DAYS
     secure_cookies: bool = True
     proxy_hops: int = 0
+    public_url: str = ""
     issuers: dict[str, IssuerSettings] = field(default_factory=dict)
     default_iss: str | None = None
 
@@ -80,6 +81,11 @@ class Settings:
     @property
     def anchor_pub_path(self) -> Path:
         return self.keys_dir / "anchor.pub"
+
+    @property
+    def mijnpas_url(self) -> str | None:
+        """Where a worker reaches /mijn-pas (receipt, leaflet); None without public_url."""
+        return f"{self.public_url.rstrip('/')}/mijn-pas/" if self.public_url else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -123,6 +129,12 @@ def _issuer_settings(data: dict[str, Any], default_policy: str) -> dict[str, Iss
     return result
 
 
+def _public_url(url: str) -> str:
+    if url and not url.startswith(("https://", "http://")):
+        raise ConfigError("PAS_PUBLIC_URL / public_url must start with https://")
+    return str(url)
+
+
 def _policy(env: dict[str, str]) -> str:
     """``PAS_REGISTRATION_POLICY``: the default for issuers that do not set their own."""
     policy = env.get("PAS_REGISTRATION_POLICY") or "none"
@@ -161,6 +173,7 @@ def load(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
         "revocation_list_days": _env_int(env, "PAS_REVOCATION_LIST_DAYS", DEFAULT_REVOCATION_LIST_DAYS),
         "secure_cookies": env.get("PAS_INSECURE_COOKIES", "") != "1"
         and bool(file_settings.get("secure_cookies", True)),
+        "public_url": _public_url(env.get("PAS_PUBLIC_URL") or file_settings.get("public_url") or ""),
         "proxy_hops": _env_int(env, "PAS_PROXY_HOPS", int(file_settings.get("proxy_hops", 0))),
         "issuers": _issuer_settings(file_settings, _policy(env)),
         "default_iss": env.get("PAS_ISSUER") or file_settings.get("default_issuer"),

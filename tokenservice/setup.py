@@ -92,6 +92,7 @@ def init_instance(
                 demo=(
                     "demo = true          # DEMO: cards are watermarked, keys are not safe\n"
                     "secure_cookies = false  # DEMO: plain http on 127.0.0.1\n"
+                    'public_url = "http://127.0.0.1:5000"  # printed on her receipt (/mijn-pas)\n'
                 )
                 if demo
                 else "",

@@ -195,6 +195,7 @@ def _finish(
         help_contacts=issuer.help_contacts if issuer else (),
         demo=svc.settings.demo,
         logo_png=_logo(issuer.logo) if issuer else None,
+        mijnpas_url=svc.settings.mijnpas_url,
     )
     cards = card.render(data, outputs=outputs, personal_code=sealed.code)
     timings["card"] = (time.perf_counter() - t0) * 1000 - sum(timings.values())

@@ -240,6 +240,16 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
         "hu": "Ezt a kódot ne adja ki senkinek.",
         "pl": "Nie pokazuj nikomu tego kodu.",
     },
+    "receipt_mijnpas": {
+        "nl": "Met je nummer en deze code zie je wie je gegevens opende, of wis je ze:",
+        "en": "With your number and this code you can see who opened your data, or erase it:",
+        "es": "Con su número y este código puede ver quién abrió sus datos, o borrarlos:",
+        "pt": "Com o seu número e este código pode ver quem abriu os seus dados, ou apagá-los:",
+        "ro": "Cu numărul și acest cod puteți vedea cine v-a deschis datele sau le puteți șterge:",
+        "bg": "С номера и този код можете да видите кой е отварял данните ви или да ги изтриете:",
+        "hu": "A számával és ezzel a kóddal megnézheti, ki nyitotta meg az adatait, vagy törölheti őket:",
+        "pl": "Z numerem i tym kodem zobaczysz, kto otworzył Twoje dane, albo je usuniesz:",
+    },
     # --- Asked at the intake (policy "escrow"), read out or shown to her ---------
     "consent_question": {
         "nl": "Mag de gemeente je naam en de gegevens van je identiteitsbewijs verzegeld "

@@ -311,3 +311,13 @@ def test_nothing_is_written_to_disk(data: CardData, no_disk_writes: None) -> Non
         dataclasses.replace(data, portrait_jpeg=portrait.print_jpeg, demo=True), personal_code="K7Q"
     )
     assert all(isinstance(getattr(out, f), bytes) for f in card.OUTPUTS)
+
+
+@needs_poppler
+def test_receipt_tells_her_where_mijn_pas_is_next_to_her_code(data: CardData) -> None:
+    url = "https://pas.demogemeente.example/mijn-pas/"
+    with_url = dataclasses.replace(data, mijnpas_url=url)
+    text = " ".join(_pdftotext(card.receipt_pdf(with_url, personal_code="K7Q-4RM-2XW"), page=1).split())
+    assert url in text.replace(" ", "") or url in text
+    # Without a code nothing is kept about her, so there is nothing to look at there.
+    assert "mijn-pas" not in _pdftotext(card.receipt_pdf(with_url), page=1)
