@@ -118,7 +118,7 @@ def test_consent_intake_opening_and_the_workers_view_in_chromium(service, tmp_pa
         _wait_until(page, "document.querySelector('#photo').files.length === 1")
         _shot(page, "intake-form")
         page.click("#intake-submit")
-        page.wait_for_selector("#intake-result", timeout=30_000)
+        page.wait_for_selector("#intake-result", timeout=60_000)
         _shot(page, "intake-result")
         number = page.get_attribute("#intake-result", "data-number")
         code = page.text_content("#personal-code").strip()

@@ -79,7 +79,7 @@ def _take_photo(page) -> None:
 
 def _submit_and_wait_for_card(page) -> str:
     page.click("#intake-submit")
-    page.wait_for_selector("#intake-result", timeout=30_000)
+    page.wait_for_selector("#intake-result", timeout=60_000)
     return page.get_attribute("#intake-result", "data-number")
 
 
