@@ -147,10 +147,11 @@ def endpoint_url(*endpoints: str) -> str | None:
 
 
 def _password_fingerprint(account: Account) -> str:
-    """Ties a session to the password and TOTP secret it was made with (a new password or a
-    TOTP reset ends other sessions), without putting either in the readable cookie."""
+    """Ties a session to the password, TOTP secret and session epoch it was made with (a new
+    password, a TOTP reset or a logout ends other sessions and copies of this cookie),
+    without putting any of them in the readable cookie."""
     key = str(current_app.config["SECRET_KEY"]).encode()
-    material = f"{account.password_hash}\x00{account.totp_secret}".encode()
+    material = f"{account.password_hash}\x00{account.totp_secret}\x00{account.session_epoch}".encode()
     return hmac.new(key, material, hashlib.sha256).hexdigest()[:32]
 
 
@@ -428,6 +429,14 @@ def enroll() -> Any:
 @bp.post("/logout")
 def logout() -> Any:
     # CSRFProtect has checked the token app-wide before this view runs.
+    account_id = session.get("account_id")
+    if session.get("authenticated") and isinstance(account_id, int):
+        # Sessions live in a signed cookie; bumping the epoch makes every copy of it
+        # (another tab, a stolen cookie) fail the check in _check_session.
+        with _db().transaction() as s:
+            account = s.get(Account, account_id)
+            if account is not None:
+                account.session_epoch += 1
     _logout()
     flash(_("U bent uitgelogd."), "info")
     return redirect(url_for("auth.login"))

@@ -107,6 +107,8 @@ class Account(Base):
     totp_secret: Mapped[str] = mapped_column(sa.String(64))
     totp_enrolled: Mapped[bool] = mapped_column(default=False)
     totp_last_step: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    #: Bumped at logout: every copy of that account's session cookie stops working.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     disabled: Mapped[bool] = mapped_column(default=False)

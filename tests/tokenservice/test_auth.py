@@ -186,6 +186,17 @@ def test_disabling_an_account_ends_its_open_session(app, client, instance, clock
     with db(app).transaction() as s:
         accounts.set_disabled(s, "intake", True)
     assert urlsplit(client.get("/account/password").location).path == "/login"
+
+
+def test_logout_also_ends_a_copy_of_the_session_cookie(app, client, instance, clock) -> None:
+    """Sessions are signed cookies: a copy (another tab, a stolen cookie) must die at logout."""
+    login(client, instance, clock, "beheer")
+    copied = client.get_cookie("pas_session").value
+    thief = app.test_client()
+    thief.set_cookie("pas_session", copied)
+    assert thief.get("/account/password").status_code == 200  # the copy works before logout
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/account/password")})
+    assert urlsplit(thief.get("/account/password").location).path == "/login"
     assert not logged_in(client)
 
 
