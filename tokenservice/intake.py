@@ -377,7 +377,7 @@ def _result_page(result: spreekuur.Result, *, mode: str) -> str:
         code_groups=result.personal_code.split("-") if result.personal_code else [],
         code_kept=result.code_kept,
         code_rejected=result.code_rejected,
-        mijnpas_url=url_for("mijnpas.index", _external=True),
+        mijnpas_url=svc.settings.mijnpas_url or url_for("mijnpas.index", _external=True),
     )
 
 
