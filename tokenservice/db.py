@@ -36,13 +36,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> sa.Engine:
+def make_engine(url: str, *, immediate: bool = True) -> sa.Engine:
+    """An engine for ``url``. On SQLite, ``immediate`` transactions take the write lock at
+    BEGIN; read-only work passes ``immediate=False`` so it never queues behind a writer."""
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 10})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN; take the write lock up front
         # so concurrent issuance serialises instead of failing with "database is locked".
-        sa.event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+        sa.event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(begin))
 
         @sa.event.listens_for(engine, "connect")
         def _no_autobegin(dbapi_connection: Any, _record: Any) -> None:
@@ -59,6 +62,17 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Public, read-only requests (the published lists) must not wait for SQLite's write
+        # lock while the spreekuur issues a pass; WAL lets them read alongside the writer.
+        self._read_engine = (
+            make_engine(url, immediate=False) if url.startswith("sqlite") else self.engine
+        )
+
+    @contextmanager
+    def read(self) -> Iterator[sa.Connection]:
+        """A connection for a read-only look; it never takes the write lock."""
+        with self._read_engine.connect() as connection:
+            yield connection
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -68,3 +82,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._read_engine is not self.engine:
+            self._read_engine.dispose()
