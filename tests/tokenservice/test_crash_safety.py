@@ -126,6 +126,7 @@ def _burst(base: str, intake: str, handhaver: str, ledger: Ledger, round_no: int
            proc: subprocess.Popen[bytes]) -> None:
     """Issue, revoke and fetch lists until the server is killed under our feet."""
     dead = threading.Event()
+    killing = threading.Event()
     issued_this_round = [0]
 
     def issuer() -> None:
@@ -137,7 +138,10 @@ def _burst(base: str, intake: str, handhaver: str, ledger: Ledger, round_no: int
                     ledger.unanswered.add(rid)
                 try:
                     status, body = client.issue(rid)
-                except (OSError, http.client.HTTPException):
+                except (OSError, http.client.HTTPException) as exc:
+                    if not killing.is_set():  # not our kill: say so instead of failing silently
+                        with ledger.lock:
+                            ledger.other.append(f"issue before the kill: {type(exc).__name__}: {exc}")
                     return  # killed mid-request: stays unanswered
                 with ledger.lock:
                     ledger.unanswered.discard(rid)
@@ -200,6 +204,7 @@ def _burst(base: str, intake: str, handhaver: str, ledger: Ledger, round_no: int
         time.sleep(0.01)
     lo, hi = KILL_DELAY_S
     time.sleep(lo + (hi - lo) * (round_no % 3) / 2)
+    killing.set()
     os.killpg(proc.pid, signal.SIGKILL)  # master and workers, no chance to clean up
     proc.wait(timeout=10)
     dead.set()
