@@ -15,10 +15,13 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# The demo: instance/ with demo keys and accounts (printed), served by gunicorn on 127.0.0.1:5000.
+# The demo: instance/ with demo keys and accounts (printed), served by gunicorn on
+# $(HOST):$(PORT) (make run PORT=5201); her receipt prints that address for /mijn-pas.
+HOST ?= 127.0.0.1
+PORT ?= 5000
 run: $(STAMP)
 	$(BIN)/pas-service --instance instance init --demo
-	$(BIN)/pas-service --instance instance serve --host 127.0.0.1 --port 5000
+	$(BIN)/pas-service --instance instance serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 $(PYTEST_ARGS)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
+import socket
 import sys
 import time
 from pathlib import Path
@@ -33,17 +35,31 @@ def cmd_init(args: argparse.Namespace) -> int:
         for a in demo_accounts:
             print(f"  {a.username:<10} role={a.role:<9} password={a.password}  totp-secret={a.totp_secret}")
         print("\nAdd a TOTP secret to an authenticator app, or print the current code with:")
-        print("  .venv/bin/pas-service demo-code intake")
+        print(f"  {shlex.quote(_own_command())} --instance {shlex.quote(str(instance))} demo-code intake")
         print(demo_escrow_text(instance), end="")
     else:
         print("next: place anchor.pub, trust-list.cose and the issuer key files in keys/ (docs/key-ceremony.md)")
     return 0
 
 
+def _own_command() -> str:
+    """This ``pas-service`` as an absolute path, so a printed hint works from any folder."""
+    beside = Path(sys.executable).parent / "pas-service"
+    return str(beside) if beside.exists() else "pas-service"
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from .wsgi import serve
 
     os.environ["PAS_INSTANCE_DIR"] = str(_instance(args))
+    settings = config.load(instance_dir=_instance(args))
+    if settings.demo and not settings.public_url:
+        # Her receipt must print the address this demo really answers on (make run PORT=…).
+        wildcard = args.host in ("0.0.0.0", "::")  # noqa: S104 - reading it, not binding
+        host = socket.gethostname() if wildcard else args.host
+        host = f"[{host}]" if ":" in host else host
+        os.environ["PAS_PUBLIC_URL"] = f"http://{host}:{args.port}"
+        print(f"demo: /mijn-pas on her receipt is {os.environ['PAS_PUBLIC_URL']}/mijn-pas/")
     serve(host=args.host, port=args.port, workers=args.workers)
     return 0
 

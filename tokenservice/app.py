@@ -82,7 +82,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         SESSION_REFRESH_EACH_REQUEST=True,
         MAX_CONTENT_LENGTH=settings.max_upload_bytes + 256 * 1024,
         WTF_CSRF_TIME_LIMIT=None,  # the session's own idle timeout bounds it
-        WTF_CSRF_SSL_STRICT=settings.secure_cookies,
+        # Pages send no Referer (URLs hold pass numbers), so Flask-WTF's https referrer check
+        # would refuse every form; the token, SameSite=Strict and Fetch Metadata protect them.
+        WTF_CSRF_SSL_STRICT=False,
         BABEL_DEFAULT_LOCALE="nl",
         BABEL_TRANSLATION_DIRECTORIES="translations",
         TEMPLATES_AUTO_RELOAD=settings.debug,
@@ -102,6 +104,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops
         )
+    app.before_request(_refuse_cross_site_forms)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_locale)
 
@@ -145,6 +148,20 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         return _error_page(400, exc.code, exc.diagnostics())
 
     return app
+
+
+#: Sec-Fetch-Site values of a form on our own pages ("none": typed or bookmarked by the user).
+_OWN_SITE = frozenset({"same-origin", "none"})
+
+
+def _refuse_cross_site_forms() -> None:
+    """Fetch Metadata check (docs/adr/0010): a browser that says a POST came from another site
+    is refused, token or not. Browsers without the header still need the CSRF token."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or request.blueprint == "api":
+        return
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None and site not in _OWN_SITE:
+        raise CSRFError("The form was sent from another site.")
 
 
 def _purge_at_start(settings: Settings, db: Database) -> None:

@@ -92,7 +92,7 @@ def init_instance(
                 demo=(
                     "demo = true          # DEMO: cards are watermarked, keys are not safe\n"
                     "secure_cookies = false  # DEMO: plain http on 127.0.0.1\n"
-                    'public_url = "http://127.0.0.1:5000"  # printed on her receipt (/mijn-pas)\n'
+                    "# public_url: the demo prints the address `pas-service serve` listens on\n"
                 )
                 if demo
                 else "",
