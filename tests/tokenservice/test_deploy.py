@@ -11,139 +11,29 @@ from __future__ import annotations
 
 import http.client
 import os
-import pwd
 import re
 import shlex
 import shutil
-import socket
 import ssl
 import subprocess
 import sys
-import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
-from tests.support.browser import free_port, live_service
+from tests.support.browser import live_service
+from tests.support.nginx import NGINX, nginx_in_front_of, require
 from tokenservice import _cli, config
 from verifier import TrustStore
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 DOCS = ROOT / "docs"
-NGINX = os.environ.get("PAS_NGINX") or shutil.which("nginx") or "/usr/sbin/nginx"
 
 
-def require(tool: str, path: str | None, package: str) -> str:
-    if path and Path(path).exists():
-        return path
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true but {tool} is missing (.ci/run installs Debian's {package})")
-    pytest.skip(f"{tool} not installed (apt-get install {package}); runs under CI=true")
-
-
-# --- nginx in front of the service ------------------------------------------------------------
-
-
-def self_signed(where: Path) -> tuple[Path, Path]:
-    openssl = require("openssl", shutil.which("openssl"), "openssl")
-    cert, key = where / "cert.pem", where / "key.pem"
-    subprocess.run(
-        [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-days", "2", "-subj", "/CN=localhost", "-keyout", str(key), "-out", str(cert),
-         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
-        check=True, capture_output=True,
-    )
-    return cert, key
-
-
-def render_site(text: str, **values: str) -> str:
-    """deploy/nginx/pas.conf with production paths and ports swapped for test ones.
-
-    Every swapped string must occur exactly once, so an edit of the site file that the
-    test no longer follows fails here instead of testing something else.
-    """
-    swaps = {
-        "server 127.0.0.1:5000;": f"server 127.0.0.1:{values['upstream']};",
-        "listen 80;": f"listen 127.0.0.1:{values['http']};",
-        "listen [::]:80;\n": "",
-        "listen 443 ssl;": f"listen 127.0.0.1:{values['https']} ssl;",
-        "listen [::]:443 ssl;\n": "",
-        "/etc/letsencrypt/live/pas.example.nl/fullchain.pem": values["cert"],
-        "/etc/letsencrypt/live/pas.example.nl/privkey.pem": values["key"],
-        "/var/log/nginx/pas-error.log": values["error_log"],
-        "/var/www/letsencrypt": values["acme"],
-    }
-    for old, new in swaps.items():
-        assert text.count(old) == 1, f"deploy/nginx/pas.conf: expected {old!r} once"
-        text = text.replace(old, new)
-    return text
-
-
-def main_conf(prefix: Path, site: Path) -> str:
-    user = f"user {pwd.getpwuid(os.geteuid()).pw_name};\n" if os.geteuid() == 0 else ""
-    temps = "\n".join(
-        f"    {name}_temp_path {prefix / name};" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    return f"""{user}worker_processes 1;
-pid {prefix / 'nginx.pid'};
-error_log {prefix / 'error.log'} warn;
-events {{ worker_connections 64; }}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    access_log off;
-{temps}
-    include {site};
-}}
-"""
-
-
-@contextmanager
-def nginx_in_front_of(upstream: int, prefix: Path) -> Iterator[dict[str, object]]:
-    nginx = require("nginx", NGINX, "nginx")
-    cert, key = self_signed(prefix)
-    acme = prefix / "acme"
-    (acme / ".well-known" / "acme-challenge").mkdir(parents=True)
-    (acme / ".well-known" / "acme-challenge" / "token-1").write_text("challenge-response")
-    ports = {"http": free_port(), "https": free_port()}
-    site = prefix / "pas.conf"
-    site.write_text(render_site(
-        (DEPLOY / "nginx" / "pas.conf").read_text(), upstream=str(upstream), cert=str(cert),
-        key=str(key), error_log=str(prefix / "pas-error.log"), acme=str(acme),
-        http=str(ports["http"]), https=str(ports["https"]),
-    ))
-    conf = prefix / "nginx.conf"
-    conf.write_text(main_conf(prefix, site))
-    base = [nginx, "-p", str(prefix), "-c", str(conf), "-e", str(prefix / "error.log")]
-    check = subprocess.run([*base, "-t"], capture_output=True, text=True, check=False)
-    assert check.returncode == 0, check.stderr
-    assert "syntax is ok" in check.stderr and "test is successful" in check.stderr
-    proc = subprocess.Popen([*base, "-g", "daemon off;"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", ports["https"]), timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-                    raise RuntimeError(f"nginx did not start:\n{out}") from None
-                time.sleep(0.1)
-        yield {"https": ports["https"], "http": ports["http"], "cert": cert}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-    errors = (prefix / "error.log").read_text() + (prefix / "pas-error.log").read_text()
-    assert "[emerg]" not in errors and "[crit]" not in errors, errors
+# --- nginx in front of the service (tests/support/nginx.py renders deploy/nginx/pas.conf) ---------
 
 
 def _https(port: int, cert: Path, path: str, method: str = "GET", body: bytes | None = None):
