@@ -1,7 +1,15 @@
-// Service worker: the app works fully offline after its first load.
-// - App files: cache-only from the versioned shell cache (network only for a
-//   file missing from it).
-// - List files and config.json: network first, the last good copy when offline.
+// Service worker: after its first load the app opens and works with no network,
+// on the tenth opening as on the first.
+// - App files: from the versioned shell cache (network only for a file missing
+//   from it). A navigation gets index.html from it as a plain 200 response.
+// - config.json: the cached copy at once, refreshed in the background, so an
+//   opening never waits for a slow or dead network.
+// - List files: not handled here. The app keeps the verified lists and their
+//   rollback floors in IndexedDB; a copy cached here could only make an old list
+//   look freshly fetched.
+// Only a plain 200 from our own origin is ever cached: never a redirect (a cached
+// redirect breaks every later opening: browsers refuse it for a navigation), an
+// error or an opaque response.
 // Nothing about a check ever reaches this worker: a check makes no request.
 // SHELL and VERSION are written by `python -m verifier.webapp stamp`.
 
@@ -34,15 +42,27 @@ const SHELL = [
 ];
 
 const APP_CACHE = `pas-app-${VERSION}`;
-const LIST_CACHE = 'pas-lists';
 const SCOPE = new URL('./', self.location).href;
+const INDEX = new URL('index.html', SCOPE).href;
+const CONFIG = new URL('config.json', SCOPE).href;
 const LIST_FILE = /\/(trust-list\.cose|issuers\.json|anchor\.pub|revocations\/GM[0-9]{4}\.cose)$/;
+
+const cacheable = (response) =>
+  response.status === 200 && !response.redirected && response.type === 'basic';
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
     (async () => {
       const cache = await caches.open(APP_CACHE);
-      await cache.addAll(SHELL.map((path) => new Request(new URL(path, SCOPE), { cache: 'reload' })));
+      await Promise.all(
+        SHELL.map(async (path) => {
+          const request = new Request(new URL(path, SCOPE), { cache: 'reload' });
+          const response = await fetch(request);
+          // A failed install keeps the previous version working; a bad cache entry would not.
+          if (!cacheable(response)) throw new Error(`${path}: ${response.status} ${response.type}`);
+          await cache.put(request, response);
+        }),
+      );
       await self.skipWaiting();
     })(),
   );
@@ -52,41 +72,44 @@ self.addEventListener('activate', (event) => {
   event.waitUntil(
     (async () => {
       for (const name of await caches.keys()) {
-        if (name.startsWith('pas-app-') && name !== APP_CACHE) await caches.delete(name);
+        // Older app versions, and the list cache of versions before the lists lived only in IndexedDB.
+        if ((name.startsWith('pas-app-') && name !== APP_CACHE) || name === 'pas-lists') await caches.delete(name);
       }
       await self.clients.claim();
     })(),
   );
 });
 
-async function networkFirst(request, cacheName) {
-  const cache = await caches.open(cacheName);
-  try {
-    const response = await fetch(request);
-    if (response.ok) await cache.put(request, response.clone());
-    return response;
-  } catch (err) {
-    const cached = await cache.match(request, { ignoreSearch: true });
-    if (cached) return cached;
-    throw err;
-  }
+/** A response a navigation accepts: a cached one that was redirected is copied into a fresh one. */
+async function plain(response) {
+  if (!response?.redirected) return response;
+  const { status, statusText, headers } = response;
+  return new Response(await response.blob(), { status, statusText, headers });
 }
 
 async function fromShell(request) {
   const cache = await caches.open(APP_CACHE);
   let cached = await cache.match(request, { ignoreSearch: true });
-  if (!cached && request.mode === 'navigate') cached = await cache.match(new URL('index.html', SCOPE).href);
-  return cached ?? fetch(request);
+  if (!cached && request.mode === 'navigate') cached = await cache.match(INDEX);
+  return (await plain(cached)) ?? fetch(request);
+}
+
+async function config(event) {
+  const cache = await caches.open(APP_CACHE);
+  const fresh = fetch(event.request).then(async (response) => {
+    if (cacheable(response)) await cache.put(CONFIG, response.clone());
+    return response;
+  });
+  const cached = await cache.match(CONFIG);
+  if (!cached) return fresh;
+  event.waitUntil(fresh.catch(() => {}));
+  return cached;
 }
 
 self.addEventListener('fetch', (event) => {
   const request = event.request;
   if (request.method !== 'GET') return;
   const url = new URL(request.url);
-  if (LIST_FILE.test(url.pathname)) {
-    event.respondWith(networkFirst(request, LIST_CACHE));
-  } else if (url.href.startsWith(SCOPE)) {
-    if (url.href === new URL('config.json', SCOPE).href) event.respondWith(networkFirst(request, APP_CACHE));
-    else event.respondWith(fromShell(request));
-  }
+  if (!url.href.startsWith(SCOPE) || LIST_FILE.test(url.pathname)) return;
+  event.respondWith(url.href.split('?')[0] === CONFIG ? config(event) : fromShell(request));
 });
