@@ -30,8 +30,10 @@ from urllib.parse import urlsplit
 from .errors import Error, TrustError
 from .trust import parse_anchor
 
-#: Days past a list's own exp after which the app refuses a green verdict.
-DEFAULT_MAX_LIST_AGE_DAYS = 7
+#: Days past a list's own exp after which the app refuses a green verdict. 30 keeps the
+#: app's promise: it verifies with no network for at least 30 days after its last sync
+#: (with warnings once a list is past its exp; docs/exploitant.md).
+DEFAULT_MAX_LIST_AGE_DAYS = 30
 
 _SW = "sw.js"
 _CONFIG = "config.json"

@@ -155,7 +155,7 @@ def test_export_app_writes_a_configured_standalone_folder(tmp_path: Path) -> Non
     assert config == {
         "anchor_hex": anchor,
         "lists_url": "https://pas.example.nl/.well-known/pas/",
-        "max_list_age_days": 7,
+        "max_list_age_days": 30,
     }
     for name in shell_files():
         assert (dest / name).is_file(), name
@@ -1027,7 +1027,7 @@ def test_app_in_chromium_paste_lists_and_speed(site: Site, tmp_path: Path) -> No
         )
         page.screenshot(path=str(SCREENS / "verdict-valid-lists-expired.png"))
         _next(page)
-        page.clock.set_fixed_time(site.t + 10 * DAY)  # 8 days past their exp
+        page.clock.set_fixed_time(site.t + 33 * DAY)  # 31 days past their exp (the default 30)
         assert _paste(page, site.passes["valid"]) == "STALE"
         assert "GEEN CONTROLE MOGELIJK" in page.inner_text(".verdict-head")
         assert not page.is_visible("#verdict-card")

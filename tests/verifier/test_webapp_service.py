@@ -280,10 +280,18 @@ def test_first_visit_verdict_waits_for_the_lists(instance: Instance, tmp_path: P
     from playwright.sync_api import sync_playwright
 
     held: list[Any] = []
+    holding = True
+
+    def hold(route: Any) -> None:
+        if holding:
+            held.append(route)
+        else:
+            route.continue_()
+
     with sync_playwright() as p, live_process(instance.path) as (_proc, base):
         # No service worker here: Playwright's routes see only the page's own requests.
         context = _open(p, tmp_path / "phone", block_sw=True)
-        context.route("**/.well-known/pas/**", lambda route: held.append(route))
+        context.route("**/.well-known/pas/**", hold)
         page = _page(context)
         page.goto(base + "/verify/")
         _wait_ready(page)
@@ -296,7 +304,7 @@ def test_first_visit_verdict_waits_for_the_lists(instance: Instance, tmp_path: P
         page.evaluate("() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)))")
         assert page.get_attribute("#verdict", "data-status") in (None, "VALID")
         assert page.get_attribute("#verdict", "data-status") != "NO_LISTS"
-        context.unroute("**/.well-known/pas/**")
+        holding = False
         for route in held:
             route.continue_()
         page.wait_for_selector("#verdict:not([hidden])", timeout=45_000)

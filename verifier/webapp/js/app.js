@@ -13,7 +13,14 @@ import { Notice, Status, verify } from './verify.js';
 const $ = (id) => document.getElementById(id);
 const LANG_KEY = 'pas-verifier-lang';
 const REFRESH_EVERY_MS = 30 * 60 * 1000;
+/** With lists at hand, a verdict waits at most this long for a sync under way. */
+const SYNC_WAIT_MS = 3000;
+/** Days past a list's exp before green is refused, if config.json does not say (as verifier/webapp.py). */
+const DEFAULT_MAX_LIST_AGE_DAYS = 30;
+/** The verdicts that depend on the phone's clock (a wrong clock turns them into 'CLOCK'). */
+const CLOCK_BOUND = new Set([Status.VALID, Status.EXPIRED, Status.NOT_YET_VALID]);
 const nowSeconds = () => Math.floor(Date.now() / 1000);
+const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const state = {
   config: null,
@@ -22,6 +29,8 @@ const state = {
   photoUrl: null,
   lastText: null,
   checking: false,
+  started: null, // resolves once the config and the cached lists are loaded and a sync has begun
+  reloadPending: false,
   cameraState: 'starting', // 'starting' | 'ok' | 'denied' | 'unavailable'
 };
 
@@ -32,7 +41,8 @@ async function loadConfig() {
   if (!response.ok) throw new Error(`config.json: ${response.status}`);
   const raw = await response.json();
   const anchorHex = typeof raw.anchor_hex === 'string' ? raw.anchor_hex.trim().toLowerCase() : '';
-  const days = Number.isInteger(raw.max_list_age_days) && raw.max_list_age_days >= 0 ? raw.max_list_age_days : 7;
+  const days =
+    Number.isInteger(raw.max_list_age_days) && raw.max_list_age_days >= 0 ? raw.max_list_age_days : DEFAULT_MAX_LIST_AGE_DAYS;
   let listsUrl = String(raw.lists_url || '../.well-known/pas/');
   if (!listsUrl.endsWith('/')) listsUrl += '/';
   return {
@@ -83,6 +93,13 @@ async function main() {
   });
 
   if ('serviceWorker' in navigator) {
+    // A new version took over from the one this page runs (an update, not the first
+    // install): reload into it once nothing is on screen, so this visit runs it.
+    const updating = navigator.serviceWorker.controller !== null;
+    navigator.serviceWorker.addEventListener('controllerchange', () => {
+      state.reloadPending = updating;
+      reloadIfPending();
+    });
     navigator.serviceWorker.register('sw.js').catch(() => {});
   }
   // Ask the browser not to evict the cached app and lists (granted silently or not at all).
@@ -101,26 +118,36 @@ async function main() {
   // Load the QR decoder (and its .wasm) now, never during a scan.
   prepareDecoder().catch(() => {});
 
-  try {
-    state.config = await loadConfig();
-  } catch {
-    state.config = { anchorHex: null, listsUrl: null, maxListAgeDays: 7 };
-  }
-  if (state.config.anchorHex) {
-    state.lists = new Lists(state.config);
-    state.lists.onChange(renderListsStatus);
-    await backend(); // choose WebCrypto or the fallback before any scan
-    await state.lists.load();
-    state.lists.refresh();
-    window.addEventListener('online', () => state.lists.refresh());
-    setInterval(() => {
-      if (!document.hidden && navigator.onLine && $('verdict').hidden) state.lists.refresh();
-    }, REFRESH_EVERY_MS);
-  }
+  state.started = loadLists();
+  await state.started;
   renderListsStatus();
   setInterval(renderListsStatus, 30 * 1000);
   document.documentElement.dataset.ready = 'true';
   startCamera();
+}
+
+async function loadLists() {
+  try {
+    state.config = await loadConfig();
+  } catch {
+    state.config = { anchorHex: null, listsUrl: null, maxListAgeDays: DEFAULT_MAX_LIST_AGE_DAYS };
+  }
+  if (!state.config.anchorHex) return;
+  state.lists = new Lists(state.config);
+  state.lists.onChange(renderListsStatus);
+  await backend(); // choose WebCrypto or the fallback before any scan
+  await state.lists.load();
+  state.lists.refresh();
+  window.addEventListener('online', () => state.lists.refresh());
+  setInterval(() => {
+    if (!document.hidden && navigator.onLine && $('verdict').hidden) state.lists.refresh();
+  }, REFRESH_EVERY_MS);
+}
+
+function reloadIfPending() {
+  if (state.reloadPending && !state.checking && $('verdict').hidden && !$('paste-dialog').open && !$('about').open) {
+    location.reload();
+  }
 }
 
 // --- camera ------------------------------------------------------------------------
@@ -191,13 +218,15 @@ function onPasteSubmit(event) {
 function onPasteClose() {
   // Closed with Escape or the back gesture: scan again.
   if (!state.checking && $('verdict').hidden) state.scanner?.resume(state.lastText);
+  reloadIfPending();
 }
 
 // --- checking ----------------------------------------------------------------------
 
 /**
  * What the screen shows: the verifier's status, or an app-level refusal:
- * STALE (lists too long past their exp), NO_LISTS, CONFIG.
+ * CLOCK (the phone's clock is plainly wrong), STALE (lists too long past their
+ * exp), NO_LISTS, CONFIG.
  */
 async function check(text) {
   if (state.checking) return;
@@ -205,6 +234,11 @@ async function check(text) {
   state.scanner?.pause();
   state.lastText = text;
   try {
+    // A card read while the app starts or syncs is judged with the lists on their way,
+    // not without them (on a first visit that would be "no lists" for a good pass).
+    await state.started;
+    const sync = state.lists?.busy;
+    if (sync) await (state.lists.store ? Promise.race([sync, delay(SYNC_WAIT_MS)]) : sync);
     const now = nowSeconds();
     let shown;
     if (!state.config?.anchorHex) {
@@ -214,7 +248,8 @@ async function check(text) {
     } else {
       const verdict = await verify(text, state.lists.store, now);
       let display = verdict.status;
-      if (display === Status.VALID && state.lists.stale(now, verdict.iss)) display = 'STALE';
+      if (CLOCK_BOUND.has(display) && state.lists.clock(now)) display = 'CLOCK';
+      else if (display === Status.VALID && state.lists.stale(now, verdict.iss)) display = 'STALE';
       shown = { display, verdict, now };
     }
     await showVerdict(shown);
@@ -225,7 +260,7 @@ async function check(text) {
 
 function tone(display) {
   if (display === Status.VALID) return 'valid';
-  if (display === 'STALE' || display === 'NO_LISTS' || display === 'CONFIG') return 'unchecked';
+  if (['CLOCK', 'STALE', 'NO_LISTS', 'CONFIG'].includes(display)) return 'unchecked';
   return 'invalid';
 }
 
@@ -328,6 +363,7 @@ function dismissVerdict() {
   $('scan').inert = false;
   state.scanner?.resume(state.lastText);
   state.lastText = null;
+  reloadIfPending();
 }
 
 // --- lists status ------------------------------------------------------------------
@@ -347,7 +383,8 @@ function renderListsStatus() {
   } else {
     const now = nowSeconds();
     vars = { age: ago(lists.age(now) ?? 0) };
-    if (lists.stale(now)) [key, level] = ['lists.stale', 'bad'];
+    if (lists.clock(now)) [key, level] = ['lists.clock', 'bad'];
+    else if (lists.stale(now)) [key, level] = ['lists.stale', 'bad'];
     else if (lists.expired(now)) [key, level] = ['lists.expired', 'warn'];
     else if (lists.lastError === 'rollback') [key, level] = ['lists.rollback', 'warn'];
     else if (lists.lastError === 'offline') key = 'lists.offline';
@@ -377,7 +414,14 @@ async function openAbout() {
   $('about-version').textContent = cacheNames.find((k) => k.startsWith('pas-app-'))?.slice(8) ?? 'dev';
   state.scanner?.pause();
   $('about').showModal();
-  $('about').addEventListener('close', () => $('verdict').hidden && state.scanner?.resume(state.lastText), { once: true });
+  $('about').addEventListener(
+    'close',
+    () => {
+      if ($('verdict').hidden) state.scanner?.resume(state.lastText);
+      reloadIfPending();
+    },
+    { once: true },
+  );
 }
 
 main();

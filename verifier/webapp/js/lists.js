@@ -13,6 +13,13 @@ const FLOORS_KEY = 'floors';
 const REV_PREFIX = 'rev:';
 const ISS = /^GM[0-9]{4}$/;
 const DAY = 86400;
+/** A list fetch that hangs (a dead network that looks alive) must not hold up a verdict for long. */
+const FETCH_TIMEOUT_MS = 15000;
+/** A clock this far before the newest list's signing time (or the last sync) is wrong, not slow. */
+const CLOCK_BEHIND_SECONDS = 3600;
+/** A clock this far after the newest list's signing time is wrong (or the phone has been offline
+ * for a year, when the lists are long too old anyway). */
+const CLOCK_AHEAD_SECONDS = 365 * DAY;
 
 function openDb() {
   return new Promise((resolve, reject) => {
@@ -57,7 +64,12 @@ function nowSeconds() {
 }
 
 async function fetchBytes(url) {
-  const response = await fetch(url, { cache: 'no-cache', credentials: 'omit', redirect: 'follow' });
+  const response = await fetch(url, {
+    cache: 'no-cache',
+    credentials: 'omit',
+    redirect: 'follow',
+    signal: AbortSignal.timeout?.(FETCH_TIMEOUT_MS),
+  });
   if (!response.ok) {
     const err = new Error(`${response.status} for ${url}`);
     err.status = response.status;
@@ -71,7 +83,7 @@ async function fetchBytes(url) {
  * list was accepted); `state` says how fresh the lists are.
  */
 export class Lists {
-  constructor({ anchorHex, listsUrl, maxListAgeDays = 7 }) {
+  constructor({ anchorHex, listsUrl, maxListAgeDays = 30 }) {
     this.anchorHex = anchorHex;
     this.listsUrl = listsUrl; // absolute, ends with '/'
     this.maxListAgeDays = maxListAgeDays;
@@ -252,7 +264,21 @@ export class Lists {
     return rl !== null && now > Number(rl.exp) + grace;
   }
 
-  /** Summary for the about panel: [{iss, seq, exp}] of the cached revocation lists. */
+  /**
+   * Whether this phone's clock is plainly wrong: 'behind' (before the newest list was
+   * signed, or before the last sync), 'ahead' (more than a year after the newest list
+   * was signed), else null. Verdicts that depend on the time cannot be trusted then.
+   */
+  clock(now = nowSeconds()) {
+    if (!this.store) return null;
+    let signed = Number(this.store.trustList.iat);
+    for (const r of this.revocationSummary()) signed = Math.max(signed, Number(r.iat));
+    if (now < Math.max(signed, this.checkedAt ?? 0) - CLOCK_BEHIND_SECONDS) return 'behind';
+    if (now > signed + CLOCK_AHEAD_SECONDS) return 'ahead';
+    return null;
+  }
+
+  /** Summary for the about panel: [{iss, seq, iat, exp}] of the cached revocation lists. */
   revocationSummary() {
     if (!this.store) return [];
     const seen = new Set();
@@ -261,7 +287,7 @@ export class Lists {
       if (seen.has(e.iss)) continue;
       seen.add(e.iss);
       const rl = this.store.revocations(e.iss);
-      if (rl) out.push({ iss: e.iss, seq: rl.seq, exp: rl.exp, count: rl.serials.length });
+      if (rl) out.push({ iss: e.iss, seq: rl.seq, iat: rl.iat, exp: rl.exp, count: rl.serials.length });
     }
     return out;
   }
