@@ -366,3 +366,44 @@ def test_report_table_chart_and_csv_show_counts_with_small_numbers_suppressed(be
     assert beheer.get("/beheer/reports?iss=GM9999").status_code == 200
     assert beheer.get("/beheer/reports?iss=GM0001").status_code == 404
     assert beheer.get("/beheer/reports.csv?jaar=abc").status_code == 400
+
+
+# --- ids beyond the database's range (issue 12) -----------------------------------------
+
+
+HUGE_IDS = ("99999999999999999999", str(2**31), str(2**63), "0" * 30 + "1" * 25)
+
+
+def test_ids_beyond_the_database_range_are_never_a_500(app, instance) -> None:
+    """Every route with an int converter, with ids no row can have: 404 on the beheer
+    pages, a clear answer elsewhere, never a server error."""
+    from tests.tokenservice.test_escrow_flow import token_for
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    clients = {}
+    for role in ("intake", "handhaver", "beheer"):
+        clients[role] = app.test_client()
+        login_as(clients[role], instance, role)
+    api_headers = token_for(app, "handhaver")
+    rules = [r for r in app.url_map.iter_rules()
+             if any(type(c).__name__ == "IntegerConverter" for c in r._converters.values())]
+    assert any(r.endpoint.startswith("beheer.") for r in rules)
+    assert len(rules) >= 10
+    failures = []
+    for rule in rules:
+        role = {"beheer": "beheer", "handhaving": "handhaver"}.get(rule.endpoint.split(".")[0], "intake")
+        client = clients[role]
+        for huge in HUGE_IDS:
+            url = re.sub(r"<int:[a-z_]+>", huge, rule.rule)
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                if rule.endpoint.startswith("api."):
+                    response = client.open(url, method=method, headers=api_headers, json={})
+                elif method == "GET":
+                    response = client.get(url)
+                else:
+                    response = client.post(url, data={"csrf_token": csrf_token(client, "/account/password")})
+                if response.status_code >= 500:
+                    failures.append((method, url, response.status_code))
+                elif rule.endpoint.startswith("beheer.") and response.status_code != 404:
+                    failures.append((method, url, response.status_code))
+    assert failures == []
