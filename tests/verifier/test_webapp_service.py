@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from pas_support import photo_avif
+from test_webapp import _write_y4m
 
 from tests.support.browser import BASE_ARGS, CHROMIUM, live_process, require_chromium
 from verifier.format import TrustList
@@ -82,12 +83,19 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instance]:
 # --- helpers -----------------------------------------------------------------------------
 
 
-def _open(p: Any, profile: Path, *, offline: bool = False, block_sw: bool = False) -> Any:
-    """A phone-sized Chromium with a persistent profile (one 'phone')."""
+def _open(
+    p: Any, profile: Path, *, offline: bool = False, block_sw: bool = False,
+    camera: Path | None = None,
+) -> Any:
+    """A phone-sized Chromium with a persistent profile (one 'phone'); `camera` is a .y4m
+    clip for Chromium's fake camera."""
+    args = [*BASE_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
+    if camera is not None:
+        args.append(f"--use-file-for-fake-video-capture={camera}")
     context = p.chromium.launch_persistent_context(
         str(profile),
         executable_path=CHROMIUM,
-        args=[*BASE_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"],
+        args=args,
         headless=True,
         viewport=PHONE,
         device_scale_factor=2,
@@ -256,13 +264,21 @@ def test_app_reopens_online_and_offline_from_the_service(instance: Instance, tmp
                 assert context.errors == [], context.errors
                 context.close()
         # The server is gone (killed, its port closed): the phone has no network for us.
+        # The tenth opening reads the card from the (fake) camera, the others by paste.
+        clip = tmp_path / "valid.y4m"
+        _write_y4m(clip, instance.valid.qr_text, blank=5, frames=30)
         for opening in range(3, 11):
-            context = _open(p, profile, offline=opening % 2 == 0)
+            camera = clip if opening == 10 else None
+            context = _open(p, profile, offline=opening % 2 == 0, camera=camera)
             page = _page(context)
             response = page.goto(url)
             assert response is not None and response.status == 200, opening
             _wait_ready(page)
-            assert _paste(page, instance.valid.qr_text) == "VALID", opening
+            if camera is None:
+                assert _paste(page, instance.valid.qr_text) == "VALID", opening
+            else:
+                page.wait_for_selector("#verdict:not([hidden])", timeout=45_000)
+                assert page.get_attribute("#verdict", "data-status") == "VALID"
             assert page.is_visible("#verdict-photo")
             _next(page)
             assert _paste(page, instance.revoked.qr_text) == "REVOKED", opening
