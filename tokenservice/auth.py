@@ -6,9 +6,17 @@ The session holds the account id, username and role after both factors passed.
 The flow: ``/login`` checks username and password and keeps only a short-lived
 "password passed" marker in the session; ``/login/totp`` (or ``/login/enroll`` for an
 account without a second factor yet) checks the code. Only then is the session
-emptied and filled anew. Every failure, of either factor, counts towards the lockout,
-and the answer to a wrong username, a wrong password, a disabled or a locked account
-is one and the same.
+emptied and filled anew. The answer to a wrong username, a wrong password, a disabled,
+a locked or a rate-limited account is one and the same.
+
+Limits (:mod:`tokenservice.limiter`, docs/adr/0008), checked before the password hash:
+failed passwords count per (username, client address; IPv6 per /64), and password checks
+of all clients together against a global cap, so nobody who knows only a username can
+lock its owner out, and a flood cannot take the server's CPU or memory. A browser that
+logged in as that user before carries a signed mark (an HMAC of the username) and is
+exempt from both; it has its own, per-username failure limit. Only a wrong second factor
+(or a wrong old password when changing it) locks the account itself: that takes the
+password, not just the name.
 
 Sessions are Flask's signed cookies. Each request of a logged-in official re-checks the
 idle time, the session's age, and that the account still exists, is not disabled and
@@ -49,7 +57,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
-from . import accounts, audit
+from . import accounts, audit, limiter
 from .issuance import Official
 from .models import Account
 
@@ -69,6 +77,13 @@ START_PAGES: dict[str, tuple[str, ...]] = {
     "beheer": ("beheer.index",),
 }
 _SESSION_KEYS = ("authenticated", "account_id", "username", "role", "pw", "login_at", "seen")
+#: Password checks (argon2id, 64 MiB each) for browsers without a login mark, all
+#: usernames and addresses together, per window.
+LOGIN_GLOBAL_LIMIT = 30
+LOGIN_GLOBAL_WINDOW = 60
+#: The login mark: a cookie for /login only, valid this long after the last login.
+DEVICE_COOKIE = "pas_login_device"
+DEVICE_DAYS = 90
 
 
 def _now() -> int:
@@ -195,6 +210,47 @@ def _pending() -> dict[str, Any] | None:
         session.pop("pending_login", None)
         return None
     return pending
+
+
+# --- Limits (tokenservice.limiter) --------------------------------------------------------
+
+
+def _device_mark() -> limiter.DeviceMark:
+    ext = current_app.extensions
+    mark = ext.get("pas_login_device")
+    if not isinstance(mark, limiter.DeviceMark):
+        mark = limiter.DeviceMark(str(current_app.config["SECRET_KEY"]), "login", DEVICE_DAYS * 86400)
+        ext["pas_login_device"] = mark
+    return mark
+
+
+def _admit(username: str) -> tuple[limiter.Ticket, list[limiter.Bucket]] | None:
+    """Take a password attempt's hits before the hash: (ticket, failure-only buckets), or
+    None when refused. Keys are HMACs of the username (and address), never the name."""
+    settings = _settings()
+    lim = limiter.for_app()
+    window = settings.lockout_minutes * 60
+    if _device_mark().matches(request.cookies.get(DEVICE_COOKIE), username):
+        failures = lim.bucket("login-known", username, limit=2 * settings.lockout_attempts,
+                              window=window)
+        buckets = [failures]
+    else:
+        address = limiter.address_prefix(request.remote_addr)
+        failures = lim.bucket("login-user-address", f"{username}\x00{address}",
+                              limit=settings.lockout_attempts, window=window)
+        buckets = [failures, lim.bucket("login-work", "", limit=LOGIN_GLOBAL_LIMIT,
+                                        window=LOGIN_GLOBAL_WINDOW)]
+    ticket = lim.take(buckets, _now())
+    return None if ticket is None else (ticket, [failures])
+
+
+def _mark_device(response: BaseResponse, username: str) -> BaseResponse:
+    response.set_cookie(
+        DEVICE_COOKIE, _device_mark().value(username), max_age=DEVICE_DAYS * 86400,
+        path="/login", httponly=True, samesite="Strict",
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+    )
+    return response
 
 
 # --- Forms --------------------------------------------------------------------------------
@@ -330,6 +386,10 @@ def login() -> Any:
 
     username = (form.username.data or "").strip().lower()
     password = form.password.data or ""
+    admitted = _admit(username)
+    if admitted is None:  # limited: the same answer, and no hash at all
+        flash(_failed(), "error")
+        return render_template("auth/login.html", form=form)
     # First look (short transaction), then the slow hash outside it, then the bookkeeping
     # under the row lock, where the account's state is checked again.
     with _db().transaction() as s:
@@ -352,8 +412,8 @@ def login() -> Any:
             and not account.disabled
             and not accounts.is_locked(account, now)
         )
-        if account is not None and not ok and not account.disabled:
-            _count_failure(s, account, now)
+        # A wrong password counts for (username, address) only, in the limiter's ticket:
+        # the account itself is not locked by someone who may know just its name.
         if ok and account is not None:
             if accounts.needs_rehash(account.password_hash):
                 account.password_hash = accounts.hash_password(password)
@@ -361,6 +421,7 @@ def login() -> Any:
     if not ok:
         flash(_failed(), "error")
         return render_template("auth/login.html", form=form)
+    limiter.for_app().refund(*admitted)
     _logout()
     session["pending_login"] = {"account_id": account_id, "at": now, "next": next_url}
     return redirect(url_for("auth.totp" if enrolled else "auth.enroll"))
@@ -413,7 +474,7 @@ def _second_factor(enroll: bool) -> Any:
             account.totp_enrolled = True
             audit.append(s, at=now, actor=account.username, role=account.role, action="totp_enrolled")
         s.flush()
-    return _start_session(account, pending.get("next"))
+    return _mark_device(_start_session(account, pending.get("next")), account.username)
 
 
 @bp.route("/login/totp", methods=["GET", "POST"])

@@ -10,10 +10,14 @@ Privacy of the page itself:
 * Nothing about a visit is stored: no account, no session data beyond the CSRF
   token and the chosen language, no log line. Her record is decrypted in memory
   for the one response that shows it (``Cache-Control: no-store``, set app-wide).
-* Rate limits are in memory only (:class:`RateLimiter`): per client address and per
-  pass number, keyed by an HMAC under a random per-process key, so not even the
-  process memory holds an address next to a number. With several worker processes
-  each has its own counters (the limit multiplies by the number of processes).
+* Rate limits (:mod:`tokenservice.limiter`, docs/adr/0008) live in the database, shared
+  by every worker process and kept over a restart, under keyed hashes only (never a
+  number or an address), for at most an hour. Failed codes count per *normalised* pass
+  number, attempts per client address (IPv6: per /64), and all code checks against a
+  global cap on Argon2id work. The limit is checked before the hash: a refused request
+  costs no Argon2id. A device that opened the page for a number before carries a signed
+  mark (an HMAC of the number, nothing readable) and is exempt from the number's and
+  the global limit: a stranger who knows her number cannot keep her out.
 * Every answer to a wrong number, a wrong code or a number without a code is the
   same message and costs the same Argon2id time.
 
@@ -25,32 +29,41 @@ Renewal: the intake flow proves ownership with :func:`prove_ownership`.
 
 from __future__ import annotations
 
-import collections
 import datetime as dt
-import hashlib
-import hmac
-import secrets
-import threading
 import time
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Final
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, make_response, render_template, request
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import Length
 
-from . import escrow, retention, texts
+from verifier import passnumber
+from verifier.errors import FormatError
+
+from . import escrow, limiter, retention, texts
 from .issuance import IssuanceError, Official
 
 bp = Blueprint("mijnpas", __name__, url_prefix="/mijn-pas")
 
 LANGUAGES: Final = texts.LANGUAGES
-#: Attempts per client address, and failed attempts per pass number, per window.
+#: Attempts per client address (IPv6: per /64), and failed attempts per normalised pass
+#: number, per window (aligned to the full hour).
 IP_LIMIT: Final = 20
 NUMBER_LIMIT: Final = 5
 WINDOW_SECONDS: Final = 3600
+#: Argon2id checks of a code (~120 ms, 64 MiB each) by all clients together per window:
+#: a flood from any number of addresses takes at most ~6 % of one core and 5 × 64 MiB.
+GLOBAL_LIMIT: Final = 5
+GLOBAL_WINDOW: Final = 10
+#: Checks per window for a number from a device that opened its page before (exempt from
+#: the number's and the global limit; this bounds someone who copied the device mark).
+KNOWN_DEVICE_LIMIT: Final = 20
+#: The device mark: a cookie for /mijn-pas only, valid this long after her last visit.
+DEVICE_COOKIE: Final = "pas_device"
+DEVICE_DAYS: Final = 180
 WORKER: Final = Official("worker", "worker")
 
 
@@ -59,51 +72,72 @@ def _now() -> int:
     return int(time.time())
 
 
-# --- rate limiting ----------------------------------------------------------------------------
+# --- rate limiting (tokenservice.limiter; docs/adr/0008) -------------------------------------
 
 
-class RateLimiter:
-    """Sliding-window counters in memory, keyed by HMAC(random per-process key, value)."""
+@dataclass(frozen=True)
+class Attempt:
+    """An admitted attempt: whether to run the code check at all, and what to settle after."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._key = secrets.token_bytes(32)
-        self._hits: dict[bytes, collections.deque[float]] = {}
-        self._lock = threading.Lock()
-        self._clock = clock
-
-    def _slot(self, kind: str, value: str) -> bytes:
-        return hmac.new(self._key, f"{kind}\x00{value}".encode(), hashlib.sha256).digest()[:16]
-
-    def _recent(self, slot: bytes, window: float, now: float) -> collections.deque[float]:
-        hits = self._hits.setdefault(slot, collections.deque())
-        while hits and hits[0] <= now - window:
-            hits.popleft()
-        return hits
-
-    def allowed(self, kind: str, value: str, limit: int, window: float = WINDOW_SECONDS) -> bool:
-        with self._lock:
-            now = self._clock()
-            slot = self._slot(kind, value)
-            hits = self._recent(slot, window, now)
-            if not hits:
-                self._hits.pop(slot, None)
-            return len(hits) < limit
-
-    def hit(self, kind: str, value: str, window: float = WINDOW_SECONDS) -> None:
-        with self._lock:
-            now = self._clock()
-            self._recent(self._slot(kind, value), window, now).append(now)
-            if len(self._hits) > 100_000:  # bound memory under a flood: drop idle slots
-                for slot in [s for s, h in self._hits.items() if not h or h[-1] <= now - window]:
-                    del self._hits[slot]
+    number: str | None  # normalised; None when what she typed is no pass number
+    check: bool  # False: number or code is malformed, "wrong" without any Argon2id
+    ticket: limiter.Ticket
+    refundable: tuple[limiter.Bucket, ...]  # failure-only buckets: given back on success
 
 
-def limiter() -> RateLimiter:
+def _device_mark() -> limiter.DeviceMark:
     ext = current_app.extensions
-    if "pas_mijnpas_limiter" not in ext:
-        ext["pas_mijnpas_limiter"] = RateLimiter()
-    lim: RateLimiter = ext["pas_mijnpas_limiter"]
-    return lim
+    mark = ext.get("pas_mijnpas_device")
+    if not isinstance(mark, limiter.DeviceMark):
+        mark = limiter.DeviceMark(str(current_app.config["SECRET_KEY"]), "mijnpas",
+                                  DEVICE_DAYS * 86400)
+        ext["pas_mijnpas_device"] = mark
+    return mark
+
+
+def _normalised(number: str) -> str | None:
+    try:
+        return passnumber.normalize(number)
+    except FormatError:
+        return None
+
+
+def _admit(number: str, code: str) -> Attempt | None:
+    """Take this attempt's hits before any Argon2id work; None: refused (429)."""
+    lim = limiter.for_app()
+    normalised = _normalised(number)
+    check = normalised is not None and escrow.normalize_code(code) is not None
+    known = check and _device_mark().matches(request.cookies.get(DEVICE_COOKIE), str(normalised))
+    refundable: tuple[limiter.Bucket, ...] = ()
+    if known:
+        buckets = [lim.bucket("mijnpas-known", str(normalised), limit=KNOWN_DEVICE_LIMIT,
+                              window=WINDOW_SECONDS)]
+    else:
+        buckets = [lim.bucket("mijnpas-address", limiter.address_prefix(_client()),
+                              limit=IP_LIMIT, window=WINDOW_SECONDS)]
+        if check:
+            number_bucket = lim.bucket("mijnpas-number", str(normalised), limit=NUMBER_LIMIT,
+                                       window=WINDOW_SECONDS)
+            buckets += [number_bucket, lim.bucket("mijnpas-work", "", limit=GLOBAL_LIMIT,
+                                                  window=GLOBAL_WINDOW)]
+            refundable = (number_bucket,)
+    ticket = lim.take(buckets, _now())
+    if ticket is None:
+        return None
+    return Attempt(number=normalised, check=check, ticket=ticket, refundable=refundable)
+
+
+def _succeeded(attempt: Attempt, response: Any) -> Any:
+    """Her code was right: give back the failure hit, and mark this device for her number."""
+    if attempt.refundable:
+        limiter.for_app().refund(attempt.ticket, attempt.refundable)
+    if attempt.number is not None:
+        response.set_cookie(
+            DEVICE_COOKIE, _device_mark().value(attempt.number), max_age=DEVICE_DAYS * 86400,
+            path=bp.url_prefix or "/mijn-pas", httponly=True, samesite="Strict",
+            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        )
+    return response
 
 
 # --- texts ------------------------------------------------------------------------------------
@@ -842,18 +876,6 @@ def _page(template: str, lang: str, http_status: int = 200, **context: Any) -> A
     ), http_status
 
 
-def _limited(number: str) -> bool:
-    lim = limiter()
-    lim.hit("ip", _client())
-    return not lim.allowed("ip", _client(), IP_LIMIT + 1) or not lim.allowed(
-        "number", number.strip().upper(), NUMBER_LIMIT
-    )
-
-
-def _failed(number: str) -> None:
-    limiter().hit("number", number.strip().upper())
-
-
 # --- the public function for the renewal flow ---------------------------------------------------
 
 
@@ -917,18 +939,23 @@ def show() -> Any:
     if not form.validate_on_submit():
         abort(400)
     number, code = form.number.data or "", form.code.data or ""
-    if _limited(number):
+    attempt = _admit(number, code)
+    if attempt is None:
         return _page("mijnpas/index.html", lang, 429, form=LookupForm(lang=lang),
                      error=t(lang, "limited"))
-    svc = _svc()
-    with svc.db.transaction() as session:
-        view = escrow.worker_view(session, number=number, code=code, now=_now(), config=_config())
+    view = None
+    if attempt.check:
+        svc = _svc()
+        with svc.db.transaction() as session:
+            view = escrow.worker_view(session, number=number, code=code, now=_now(),
+                                      config=_config())
     if view is None:
-        _failed(number)
         return _page("mijnpas/index.html", lang, 200, form=LookupForm(lang=lang),
                      error=t(lang, "wrong"))
     erase_form = EraseForm(number=view.number, lang=lang)
-    return _page("mijnpas/view.html", lang, form=erase_form, **_view_context(view, lang))
+    page = make_response(_page("mijnpas/view.html", lang, form=erase_form,
+                               **_view_context(view, lang)))
+    return _succeeded(attempt, page)
 
 
 @bp.post("/wissen")
@@ -938,28 +965,31 @@ def erase() -> Any:
     if not form.validate_on_submit():
         abort(400)
     number, code = form.number.data or "", form.code.data or ""
-    if _limited(number):
-        return _page("mijnpas/index.html", lang, 429, form=LookupForm(lang=lang),
-                     error=t(lang, "limited"))
     if not form.erase.data and not form.revoke.data:
         return _page("mijnpas/index.html", lang, 200, form=LookupForm(lang=lang),
                      error=t(lang, "choose"))
+    attempt = _admit(number, code)
+    if attempt is None:
+        return _page("mijnpas/index.html", lang, 429, form=LookupForm(lang=lang),
+                     error=t(lang, "limited"))
     svc = _svc()
     now = _now()
     erased = revoked = False
-    wrong = False
-    with svc.db.transaction() as session:
-        try:
-            if form.erase.data:
-                erased = escrow.erase(session, number, code, now, config=_config())
-            elif not escrow.verify_code(session, number=number, code=code, config=_config()):
-                raise escrow.WrongCode("number or code is not right")
-        except escrow.WrongCode:
-            wrong = True
+    wrong = not attempt.check
+    if attempt.check:
+        with svc.db.transaction() as session:
+            try:
+                if form.erase.data:
+                    erased = escrow.erase(session, number, code, now, config=_config())
+                elif not escrow.verify_code(session, number=number, code=code, config=_config()):
+                    raise escrow.WrongCode("number or code is not right")
+            except escrow.WrongCode:
+                wrong = True
     if wrong:
-        _failed(number)
         return _page("mijnpas/index.html", lang, 200, form=LookupForm(lang=lang),
                      error=t(lang, "wrong"))
+    if attempt.refundable:
+        limiter.for_app().refund(attempt.ticket, attempt.refundable)
     if form.revoke.data:
         try:
             svc.passes.revoke(number=number, reason="stopped", official=WORKER)
@@ -972,4 +1002,4 @@ def erase() -> Any:
                  revoked=revoked)
 
 
-__all__ = ["RateLimiter", "bp", "prove_ownership", "t", "text_keys"]
+__all__ = ["bp", "prove_ownership", "t", "text_keys"]

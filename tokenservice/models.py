@@ -225,3 +225,25 @@ class AuditCheckpoint(Base):
     iss: Mapped[str] = mapped_column(sa.String(8))
     kid: Mapped[bytes] = mapped_column(sa.LargeBinary(8))
     signature: Mapped[bytes] = mapped_column(sa.LargeBinary(64))
+
+
+# --- Rate limits (issue 12): counters under keyed hashes, gone within the hour ------------
+
+
+class RateLimitCounter(Base):
+    """One rate-limit counter (tokenservice.limiter): hits in the current fixed window.
+
+    ``key`` is HMAC-SHA256 under a key derived from the app secret over a kind and a value
+    (a normalised pass number, an address prefix, a username): never the value itself. The
+    window start is aligned to the window's length (not the moment of a hit), so rows made by
+    one request cannot be paired by their times. Rows are deleted once ``expires_at`` passes.
+    On SQLite the table has no rowid, so insertion order is not kept beside the key either.
+    """
+
+    __tablename__ = "rate_limit_counters"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    key: Mapped[bytes] = mapped_column(sa.LargeBinary(32), primary_key=True)
+    window_start: Mapped[int] = mapped_column(sa.BigInteger)
+    hits: Mapped[int] = mapped_column()
+    expires_at: Mapped[int] = mapped_column(sa.BigInteger, index=True)
