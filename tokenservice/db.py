@@ -2,16 +2,49 @@
 
 SQLite in the instance folder is the embedded default (WAL, foreign keys on);
 PostgreSQL is used through ``PAS_DATABASE_URL``.
+
+Erasure is final (docs/adr/0011): a transaction that deletes or overwrites rows of the
+:data:`PERSONAL_TABLES` is followed, once committed, by :meth:`Database.scrub`, which
+removes the old bytes from every file the database writes: on SQLite every connection
+zeroes what it deletes (``secure_delete``) and the scrub truncates the write-ahead log
+(``wal_checkpoint(TRUNCATE)``); on PostgreSQL it rewrites the tables (``VACUUM FULL``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
+
+from .errors import Error
+
+log = logging.getLogger(__name__)
+
+#: Tables holding a worker's sealed record, what opens it, or sealed free text about her.
+#: A DELETE or UPDATE of one of them makes its transaction scrub after the commit.
+PERSONAL_TABLES = frozenset({"escrow_records", "escrow_keys", "pass_codes", "escrow_requests"})
+
+#: How long one scrub waits, in all, for other connections (readers holding the SQLite
+#: WAL, or locks on the PostgreSQL tables) before it reports that it could not finish.
+SCRUB_TIMEOUT = 10.0
+
+#: After a scrub that could not finish, this process tries again after each of its next
+#: transactions, waiting at most this long (seconds) so that work is not held up.
+SCRUB_RETRY_WAIT = 0.1
+
+_TOUCHED = "pas_personal_tables_touched"
+
+
+class ErasureNotFinal(Error):
+    """Deleted personal rows may still be in the database's files (a scrub could not finish)."""
+
+    code = "erasure_not_final"
 
 
 class Base(DeclarativeBase):
@@ -31,9 +64,44 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
-    # Deleted rows must not linger in free pages of the file (purge, erasure).
+    # Deleted rows must not linger in free pages of the file (purge, erasure): SQLite
+    # overwrites deleted cells and freed pages with zeros. Database.scrub then truncates
+    # the WAL, whose older frames still hold the rows as they were.
     cursor.execute("PRAGMA secure_delete=ON")
+    # Sorts and temporary tables stay in memory: no temp file ever holds a row.
+    cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
+
+
+def _table_name(statement: Any) -> str | None:
+    table = getattr(statement, "table", None)
+    return getattr(table, "name", None)
+
+
+def _note_statement(state: ORMExecuteState) -> None:
+    """``session.execute(sa.delete(...))`` / ``sa.update(...)`` on a personal table."""
+    if state.is_delete or state.is_update:
+        name = _table_name(state.statement)
+        if name in PERSONAL_TABLES:
+            state.session.info.setdefault(_TOUCHED, set()).add(name)
+
+
+def _overwrites_bytes(obj: Any) -> bool:
+    """Whether a flush of ``obj`` replaces a stored binary value (a sealed field)."""
+    state = sa.inspect(obj)
+    for attr in state.mapper.column_attrs:
+        if isinstance(attr.columns[0].type, sa.LargeBinary):
+            if any(old is not None for old in state.attrs[attr.key].history.deleted):
+                return True
+    return False
+
+
+def _note_flush(session: Session, _context: Any) -> None:
+    """ORM deletes (``session.delete(obj)``) and overwritten binary values of personal rows."""
+    for obj in list(session.deleted) + list(session.dirty):
+        name = getattr(sa.inspect(obj).mapper.local_table, "name", None)
+        if name in PERSONAL_TABLES and (obj in session.deleted or _overwrites_bytes(obj)):
+            session.info.setdefault(_TOUCHED, set()).add(name)
 
 
 def make_engine(url: str, *, immediate: bool = True) -> sa.Engine:
@@ -62,6 +130,12 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        sa.event.listen(self.sessions, "do_orm_execute", _note_statement)
+        sa.event.listen(self.sessions, "after_flush", _note_flush)
+        self.scrub_timeout = SCRUB_TIMEOUT
+        #: A scrub could not finish; the next transaction of this process (or the daily
+        #: ``pas-service purge``, which always scrubs) tries again.
+        self.scrub_pending: frozenset[str] = frozenset()
         # Public, read-only requests (the published lists) must not wait for SQLite's write
         # lock while the spreekuur issues a pass; WAL lets them read alongside the writer.
         self._read_engine = (
@@ -76,9 +150,106 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session whose work commits together or not at all."""
-        with self.sessions() as session, session.begin():
-            yield session
+        """A session whose work commits together or not at all.
+
+        If it deleted or overwrote personal rows, :meth:`scrub` follows the commit (once
+        the session's connection is back in the pool), so the erasure is final when the
+        ``with`` block is left.
+        """
+        with self.sessions() as session:
+            try:
+                with session.begin():
+                    yield session
+            finally:
+                touched = frozenset(session.info.pop(_TOUCHED, ()))
+        if touched:
+            self.scrub(touched)
+        elif self.scrub_pending:
+            self.scrub(self.scrub_pending, wait=SCRUB_RETRY_WAIT)
+
+    def scrub(self, tables: Iterable[str] = PERSONAL_TABLES, *, wait: float | None = None) -> bool:
+        """Make committed deletions from ``tables`` final in every file the database writes.
+
+        SQLite: checkpoint the WAL into the database file (where ``secure_delete`` has
+        zeroed the deleted rows) and truncate it to zero bytes. PostgreSQL: ``VACUUM FULL``
+        the tables, which rewrites them without the dead rows. Waits up to ``wait``
+        (default :attr:`scrub_timeout`) seconds for other connections; if that is not
+        enough, logs an error, keeps :attr:`scrub_pending` set and returns False (it is
+        retried after this process's later transactions and by every ``pas-service
+        purge``). Idempotent.
+        """
+        wait = self.scrub_timeout if wait is None else wait
+        wanted = frozenset(tables) | self.scrub_pending
+        unknown = wanted - PERSONAL_TABLES
+        if unknown:
+            raise ValueError(f"not a personal table: {sorted(unknown)}")
+        started = time.monotonic()
+        try:
+            if self.engine.dialect.name == "sqlite":
+                problem = self._truncate_wal(started + wait)
+            elif self.engine.dialect.name == "postgresql":
+                problem = self._vacuum(sorted(wanted), wait)
+            else:  # pragma: no cover - only the two are supported
+                problem = f"no scrub for {self.engine.dialect.name}"
+        except sa.exc.DBAPIError as exc:
+            problem = f"{type(exc.orig).__name__}: {exc.orig}"
+        except sqlite3.Error as exc:
+            problem = f"{type(exc).__name__}: {exc}"
+        if problem is None:
+            if self.scrub_pending:
+                log.info("erasure is final now (scrub of %s finished)", ", ".join(sorted(wanted)))
+            self.scrub_pending = frozenset()
+            log.debug("scrubbed %s in %.3f s", ", ".join(sorted(wanted)),
+                      time.monotonic() - started)
+            return True
+        report = log.debug if self.scrub_pending else log.error  # once, not at every retry
+        self.scrub_pending = wanted
+        report("erasure is not final yet: deleted rows of %s may still be in the database's "
+               "files (%s); retried after the next transaction and by pas-service purge",
+               ", ".join(sorted(wanted)), problem)
+        return False
+
+    def _truncate_wal(self, deadline: float) -> str | None:
+        """``wal_checkpoint(TRUNCATE)`` until it completes or ``deadline`` passes."""
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            try:
+                result: tuple[int, int, int] | None = None
+                while True:
+                    left = max(deadline - time.monotonic(), 0.0)
+                    # The checkpoint calls the busy handler while readers still use the
+                    # WAL (or a writer holds it): wait for them, but only until deadline.
+                    cursor.execute(f"PRAGMA busy_timeout={int(left * 1000)}")
+                    try:
+                        result = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                    except sqlite3.OperationalError as exc:  # locked by this very process
+                        result = None
+                        if time.monotonic() >= deadline:
+                            return f"checkpoint: {exc}"
+                    if result is not None and result[0] == 0:
+                        return None
+                    if time.monotonic() >= deadline:
+                        return ("checkpoint busy: another connection still reads from "
+                                f"the WAL (busy, log, checkpointed = {result})")
+                    time.sleep(0.05)
+            finally:
+                cursor.execute("PRAGMA busy_timeout=10000")
+                cursor.close()
+        finally:
+            raw.close()
+
+    def _vacuum(self, tables: list[str], wait: float) -> str | None:
+        """``VACUUM FULL`` (outside any transaction) with a bounded wait for locks."""
+        timeout_ms = max(int(wait * 1000), 1)
+        quoted = ", ".join(f'"{name}"' for name in tables)
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(f"SET lock_timeout = {timeout_ms}")
+            try:
+                conn.exec_driver_sql(f"VACUUM FULL {quoted}")
+            finally:
+                conn.exec_driver_sql("RESET lock_timeout")
+        return None
 
     def dispose(self) -> None:
         self.engine.dispose()

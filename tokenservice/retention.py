@@ -14,8 +14,8 @@ this module's business. Every purge of a pass is written to the audit log as
 and beheer can see it happened. Running it twice does nothing the second time:
 safe for cron, a systemd timer and start-up.
 
-What deletion means for copies (backups, PostgreSQL's dead rows and WAL) is in
-docs/privacy.md, "Retention and backups".
+Deletion is final in the database's own files (docs/adr/0011, :meth:`Database.scrub`);
+what it means for copies (backups, PostgreSQL's WAL) is in docs/privacy.md, §5.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from verifier import passnumber
 
 from . import audit
-from .db import Database
+from .db import Database, ErasureNotFinal
 from .escrow import DEFAULT_GRACE_DAYS, DEFAULT_REASON_DAYS, _delete_record
 from .issuance import FINAL_REASONS
 from .models import Card, EscrowRecord, EscrowRequest, PassCode, PassRecord
@@ -133,15 +133,22 @@ def purge(
 ) -> PurgeReport:
     """Delete what retention says must go; idempotent. ``number`` limits it to one pass.
 
-    With ``vacuum`` on PostgreSQL, the small key tables are then rewritten
-    (``VACUUM FULL escrow_keys, pass_codes``) so deleted data keys do not linger in
-    dead rows; SQLite overwrites deleted rows itself (``secure_delete``).
+    The deletion is final in every file the database writes: the transaction is followed
+    by :meth:`Database.scrub` (SQLite: ``secure_delete`` plus a truncated WAL; PostgreSQL:
+    ``VACUUM FULL`` of the tables). With ``vacuum`` (the daily ``pas-service purge``) it
+    scrubs all personal tables even when nothing was due, which finishes a scrub another
+    process could not (a reader held the WAL, a lock was held), and raises
+    :class:`~tokenservice.db.ErasureNotFinal` if that is still not possible.
     """
     with db.transaction() as session:
         report = purge_session(session, now, grace_days, number=number, reason_days=reason_days)
-    if vacuum and report.anything and db.engine.dialect.name == "postgresql":
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM FULL escrow_keys, pass_codes")
+    if vacuum and not db.scrub():
+        raise ErasureNotFinal(
+            f"purged {report.records} escrow record(s), {report.codes} personal code(s), "
+            f"{report.reasons} sealed reason(s), but the erasure is not final yet: deleted "
+            "rows may still be in the database's files (see the log); run pas-service purge "
+            "again when the service is less busy"
+        )
     return report
 
 
