@@ -52,7 +52,7 @@ REASON = "Controle Nieuwstraat: twijfel of de pas bij deze persoon hoort"
 def wait_until(page: Any, expression: str, timeout_s: float = 30, what: str = "") -> None:
     """Poll with evaluate(): wait_for_function would need 'unsafe-eval', which our CSP forbids."""
     deadline = time.monotonic() + timeout_s
-    while not page.evaluate(f"() => Boolean({expression})"):
+    while not page.evaluate(f"async () => Boolean(await ({expression}))"):
         assert time.monotonic() < deadline, f"timed out waiting for {what or expression} on {page.url}"
         page.wait_for_timeout(150)
 
@@ -121,8 +121,16 @@ def take_photo(page: Any) -> None:
 
 def issue(page: Any, where: str) -> str:
     page.click("#intake-submit")
-    page.wait_for_selector("#intake-result, #intake-messages .flash-error, section.card.error",
-                           timeout=90_000)
+    # intake.js posts with fetch and keeps the form on an error: wait until the page shows
+    # the card, or the submit button is free again (the answer was not a card).
+    deadline = time.monotonic() + 90
+    page.wait_for_timeout(300)
+    while not page.evaluate(
+        "() => Boolean(document.querySelector('#intake-result, section.card.error'))"
+        " || !document.querySelector('#intake-submit')?.disabled"
+    ):
+        assert time.monotonic() < deadline, f"{where}: no answer to the intake"
+        page.wait_for_timeout(200)
     if not page.locator("#intake-result").count():
         messages = page.locator("#intake-messages").inner_text() if page.locator(
             "#intake-messages").count() else ""
@@ -434,6 +442,7 @@ def test_exploitant_on_a_phone(topology: Topology, browsers: Browsers, ledger: L
     topo = topology
     assert topo.nginx is not None and topo.gunicorn is not None
     number, renewed_qr, revoked_qr = ledger["number"], ledger["renewed_qr"], ledger["other_qr"]
+    assert ledger["revoked"] == ledger["other"]  # the handhaver journey revoked that card
     first_qr = ledger["first_qr"]
     back = tmp_path / "card-back.png"
     back.write_bytes(ledger["renewed_back"])
@@ -485,8 +494,9 @@ def test_exploitant_on_a_phone(topology: Topology, browsers: Browsers, ledger: L
     with browsers.open("exploitant-phone", phone=True, camera=camera) as phone:
         page = phone.pages[0]
         open_verifier(page, topo, "visit after the deploy")
-        wait_until(page, f"(async () => (await caches.keys()).includes('pas-app-{new_version}'))()",
-                   60, "the new app version to install")
+        # Installed and activated: the new shell cache is there and the old one is gone.
+        wait_until(page, f"caches.keys().then((k) => k.filter((n) => n.startsWith('pas-app-'))"
+                         f".join() === 'pas-app-{new_version}')", 60, "the new app version to activate")
         page.reload()
         wait_until(page, "document.documentElement.dataset.ready === 'true'", 45, "reload")
         wait_until(page, LISTS_OK, 45, "lists after the deploy")
