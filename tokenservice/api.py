@@ -10,9 +10,9 @@ module exactly.
 
 Under registration policy ``escrow`` issue and renew take ``escrow_consent`` (yes/no,
 required: consent is never assumed) and, with a yes, ``given_names``,
-``family_name``, ``id_document_number`` (and, at renewal, her ``personal_code`` to
-keep it); the response then carries her ``personal_code`` once, and the receipt PDF
-prints it. A handhaver asks for one sealed record (``POST /passes/<number>/escrow``)
+``family_name``, ``id_document_number``; renewal needs proof that she holds the pass
+(``old_card`` + ``photo_confirmed``, and/or ``personal_code``). Her personal code is
+printed on the receipt PDF and nowhere else. A handhaver asks for one sealed record (``POST /passes/<number>/escrow``)
 or all of them (``POST /escrow/export``) with a reason code and a reason; the access
 is in the audit log before the document leaves. With ``two_person = true`` the
 request waits for a second handhaver (``/escrow/requests``).
@@ -33,6 +33,7 @@ from verifier import FormatError, passnumber
 from . import accounts, escrow, spreekuur
 from .app import services
 from .checks import IntakeError
+from .continuity import RenewalProof
 from .issuance import CHOOSABLE_REASONS, Official, PassClosed, PassStatus, UnknownPass
 from .models import EscrowRequest
 from .photo import PhotoError
@@ -146,8 +147,8 @@ def _card_json(result: Result) -> dict[str, Any]:
         "receipt_pdf_b64": base64.b64encode(cards.receipt_pdf).decode("ascii"),
         "registration": result.registration,
     }
-    if result.personal_code is not None:
-        body["personal_code"] = result.personal_code
+    # Her personal code is printed on her receipt and nowhere else: not in this JSON,
+    # which desk software may log or keep (docs/privacy.md, "Her code is hers").
     return body
 
 
@@ -246,7 +247,8 @@ def renew_pass(number: str) -> Response:
         raise ApiError(404, "unknown_pass") from None
     if current.status == "revoked":
         raise ApiError(409, "pass_revoked")
-    return _intake("renew", spreekuur.renew, current.iss, number=canonical)
+    return _intake("renew", spreekuur.renew, current.iss, number=canonical,
+                   proof=RenewalProof.from_fields(request.form))
 
 
 @bp.post("/passes/<number>/revoke")

@@ -63,6 +63,10 @@ class Settings:
     secure_cookies: bool = True
     proxy_hops: int = 0
     public_url: str = ""
+    #: What a renewal needs to carry her number forward (tokenservice/continuity.py).
+    renewal_proof: str = "card_or_code"
+    #: Her personal code on the official's screen too (default: only on her receipt).
+    show_code_on_screen: bool = False
     issuers: dict[str, IssuerSettings] = field(default_factory=dict)
     default_iss: str | None = None
 
@@ -135,6 +139,14 @@ def _public_url(url: str) -> str:
     return str(url)
 
 
+def _renewal_proof(value: str) -> str:
+    from .continuity import REQUIREMENTS
+
+    if value not in REQUIREMENTS:
+        raise ConfigError(f"renewal_proof must be one of {', '.join(REQUIREMENTS)}")
+    return value
+
+
 def _policy(env: dict[str, str]) -> str:
     """``PAS_REGISTRATION_POLICY``: the default for issuers that do not set their own."""
     policy = env.get("PAS_REGISTRATION_POLICY") or "none"
@@ -174,6 +186,10 @@ def load(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
         "secure_cookies": env.get("PAS_INSECURE_COOKIES", "") != "1"
         and bool(file_settings.get("secure_cookies", True)),
         "public_url": _public_url(env.get("PAS_PUBLIC_URL") or file_settings.get("public_url") or ""),
+        "renewal_proof": _renewal_proof(env.get("PAS_RENEWAL_PROOF")
+                                        or file_settings.get("renewal_proof") or "card_or_code"),
+        "show_code_on_screen": env.get("PAS_SHOW_CODE_ON_SCREEN", "") == "1"
+        or bool(file_settings.get("show_code_on_screen", False)),
         "proxy_hops": _env_int(env, "PAS_PROXY_HOPS", int(file_settings.get("proxy_hops", 0))),
         "issuers": _issuer_settings(file_settings, _policy(env)),
         "default_iss": env.get("PAS_ISSUER") or file_settings.get("default_issuer"),

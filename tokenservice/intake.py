@@ -47,6 +47,7 @@ from . import card, photo, spreekuur, texts
 from .app import Services, services
 from .auth import current_official, login_required
 from .checks import ID_DOCUMENT_TYPES, NO_BSN_REASONS, IntakeError
+from .continuity import RenewalProof
 from .errors import Error
 from .issuance import IssuanceError, Official, PassClosed, PassStatus, UnknownPass
 from .photo import PhotoError
@@ -118,8 +119,17 @@ FIELD_MESSAGES = {
     "escrow_not_configured": _l("Verzegelen kan nu niet: de sleutel van het handhaversteam "
                                 "(keys/escrow.pub) ontbreekt. Kies nee, of vraag de beheerder."),
     "too_long": _l("Dit is te lang."),
-    "code_typo": _l("Deze code bevat een tikfout. Typ hem opnieuw, of laat het veld leeg: dan "
-                    "krijgt ze een nieuwe code."),
+    "code_typo": _l("Deze code bevat een tikfout. Typ hem opnieuw."),
+    "code_wrong": _l("Deze code hoort niet bij deze pas."),
+    "proof_needed": _l("Verlengen kan alleen als ze laat zien dat de pas van haar is: scan haar "
+                       "oude kaart en vergelijk de foto, of laat haar haar persoonlijke code "
+                       "typen. Kan dat niet, geef dan een nieuwe pas uit (een nieuw nummer)."),
+    "card_not_genuine": _l("Deze QR-code is geen echte pas van een bekende gemeente."),
+    "card_other_pass": _l("Deze kaart hoort bij een ander pasnummer."),
+    "card_superseded": _l("Dit is niet haar nieuwste kaart: die is al vervangen. Scan de "
+                          "nieuwste kaart, of gebruik haar code."),
+    "confirm_photo": _l("Vergelijk de foto uit de oude kaart met de persoon en vink aan dat "
+                        "zij het is."),
 }
 IDENTITY_LABELS = {
     "given_names": _l("Voornamen"),
@@ -245,10 +255,7 @@ def _official() -> Official:
 
 def trust_store(svc: Services) -> TrustStore:
     """The published trust list and this instance's current revocation lists."""
-    lists = [svc.passes.revocation_list(iss) for iss in _issuers(svc)]
-    return TrustStore.from_bytes(
-        bytes.fromhex(svc.keyring.anchor_hex), svc.keyring.trust_list_bytes, lists
-    )
+    return spreekuur.trust_store(svc)
 
 
 def _data_uri(media_type: str, data: bytes | None) -> str:
@@ -274,11 +281,12 @@ def _form_context(
     language: str | None = None, errors: Mapping[str, str] | None = None,
     photo_error: str | None = None, number: str | None = None,
     current: PassStatus | None = None, verdict: Any = None, retype: bool = False,
-    consent: str | None = None,
+    consent: str | None = None, old_card: str | None = None,
 ) -> dict[str, Any]:
     issuer = svc.settings.issuers.get(iss)
     policy = spreekuur.policy(svc, iss)
     return {
+        **(_proof_context(svc, policy, old_card) if mode == "renew" else {}),
         **_registration_context(svc, policy, consent),
         "mode": mode,
         "iss": iss,
@@ -304,6 +312,32 @@ def _form_context(
         "verdict_text": str(VERDICT_LABELS.get(verdict.status, "")) if verdict is not None else "",
         "max_upload_mb": svc.settings.max_upload_bytes // (1024 * 1024),
         "field_texts": {code: str(msg) for code, msg in FIELD_MESSAGES.items()},
+    }
+
+
+PROOF_RULES = {
+    "card_or_code": _l("Verlengen kan met haar oude kaart (u vergelijkt de foto uit de QR-code) "
+                       "of met haar persoonlijke code."),
+    "card": _l("Verlengen kan alleen met haar oude kaart: u vergelijkt de foto uit de QR-code."),
+    "code": _l("Verlengen kan alleen met haar persoonlijke code."),
+    "card_and_code": _l("Verlengen kan alleen met haar oude kaart én haar persoonlijke code."),
+}
+
+
+def _proof_context(svc: Services, policy: str, old_card: str | None) -> dict[str, Any]:
+    """The renewal's proof block: the signed photo from her old card, and the code field."""
+    photo_uri = ""
+    if old_card:
+        verdict = verify(old_card, trust_store(svc))
+        if verdict.photo is not None:
+            photo_uri = _data_uri(verdict.photo_type or "image/webp", verdict.photo)
+        else:
+            old_card = None  # not a readable card: ask for a scan again
+    return {
+        "old_card": old_card,
+        "old_photo": photo_uri,
+        "code_possible": policy == "escrow",
+        "proof_rule": str(PROOF_RULES[svc.settings.renewal_proof]),
     }
 
 
@@ -374,7 +408,10 @@ def _result_page(result: spreekuur.Result, *, mode: str) -> str:
         face_found=result.face_found,
         policy=spreekuur.policy(svc, issued.iss),
         registration=result.registration,
-        code_groups=result.personal_code.split("-") if result.personal_code else [],
+        # Her code is printed on her receipt; on this screen only if the municipality chose so.
+        code_groups=result.personal_code.split("-")
+        if result.personal_code and svc.settings.show_code_on_screen else [],
+        code_on_receipt=bool(result.personal_code),
         code_kept=result.code_kept,
         code_rejected=result.code_rejected,
         mijnpas_url=svc.settings.mijnpas_url or url_for("mijnpas.index", _external=True),
@@ -392,13 +429,15 @@ def _run(
     language = (form.get("language") or "").strip()
     checklist, problems = spreekuur.checklist_from_fields(form, absent_means=False)
     registration = spreekuur.registration_from_fields(form)
+    proof = RenewalProof.from_fields(form) if mode != "new" else None
     crop, crop_problems = spreekuur.crop_from_fields(form)
     upload = request.files.get("photo")
     photo_bytes = upload.read() if upload is not None else b""
     shown_category = category or (current.category if current is not None else None)
     consent = None if registration.consent is None else ("yes" if registration.consent else "no")
     keep: dict[str, Any] = {"iss": iss, "mode": mode, "token": token, "category": shown_category,
-            "language": language, "number": number, "current": current, "consent": consent}
+            "language": language, "number": number, "current": current, "consent": consent,
+            "old_card": proof.card_qr if proof else None}
     try:
         spreekuur.check_intake(
             svc, iss=iss, checklist=checklist,
@@ -420,6 +459,7 @@ def _run(
                 svc, number=number, checklist=checklist, category=category, language=language,
                 photo_bytes=photo_bytes, crop=crop, official=_official(),
                 request_token=_db_token(token, "renew"), registration=registration,
+                proof=proof,
             )
     except IntakeError as exc:
         # Name the fields, never repeat the values: the official types them again.
@@ -429,7 +469,7 @@ def _run(
     except PhotoError as exc:
         return _render_form(**_form_context(svc, **keep, photo_error=exc.code, retype=True))
     finally:
-        del photo_bytes, checklist, registration
+        del photo_bytes, checklist, registration, proof
     return _result_page(result, mode=mode)
 
 
@@ -534,9 +574,11 @@ def renew() -> Any:
                 else:
                     if current.status == "revoked":
                         error = _("Deze pas is definitief ingetrokken. Geef een nieuwe pas uit.")
+                    scanned = request.form.get("pass", "").strip() if verdict is not None else None
                     return _render_form(**_form_context(
                         svc, iss=current.iss, mode="renew", token=_new_token(), number=number,
                         current=current, category=current.category, verdict=verdict,
+                        old_card=scanned,
                     )) if error is None else (render_template(
                         "intake/renew_lookup.html", error=error, current=current,
                         current_text=status_text(current)), 200)

@@ -45,7 +45,7 @@ def _registration_fields(*, renewal: bool) -> dict[str, Any]:
             "description": "Her answer to the consent question (asked in her language). "
             "Required under registration policy escrow: consent is never assumed "
             "(400 choose_consent). With yes her identity record is sealed for the handhaver "
-            "team and the response carries her personal_code; with no nothing about her is "
+            "team and her personal code is printed on the receipt PDF; with no nothing about her is "
             "kept (at renewal an earlier record is erased). Ignored under policy none.",
         },
         "given_names": {"type": "string", "maxLength": IDENTITY_MAX_CHARS,
@@ -60,9 +60,21 @@ def _registration_fields(*, renewal: bool) -> dict[str, Any]:
     if renewal:
         props["personal_code"] = {
             "type": "string", "maxLength": CODE_MAX_CHARS,
-            "description": _IDENTITY + "her existing personal code, to keep it. Right: the "
-            "same code comes back; wrong: a new one is made (the old one stops working); a "
-            "typo (check character) is 400 code_typo.",
+            "description": "Proof that she holds the pass (renewal_proof): her personal "
+            "code. Right: under policy escrow with yes she keeps it. Wrong: 400 code_wrong "
+            "(code_typo for a typo) unless the old card proves it on its own.",
+        }
+        props["old_card"] = {
+            "type": "string", "maxLength": 4096,
+            "description": "Proof that she holds the pass: the QR text of her newest card "
+            "(PAS1:…). Counts only with photo_confirmed=yes: the official compared the photo "
+            "signed inside it with her. 400 card_not_genuine, card_other_pass, "
+            "card_superseded, confirm_photo. Without enough proof: 400 proof_needed "
+            "(field renewal_proof); nothing about the pass is changed — issue a new pass.",
+        }
+        props["photo_confirmed"] = {
+            "type": "string", "enum": ["yes", "no"],
+            "description": "yes: the photo from inside old_card is the person at the desk.",
         }
     return props
 
@@ -437,17 +449,10 @@ def document(categories: list[str] | None = None, policy: str = "none") -> dict[
                         "registration": {
                             "type": "string", "enum": ["none", "sealed", "unchanged", "failed"],
                             "description": "none: nothing about her is kept. sealed: her "
-                            "identity record is sealed (personal_code is present). unchanged: "
-                            "a repeated request_id; the first response carried the code, which "
-                            "cannot be shown again. failed: the pass is valid but sealing "
+                            "identity record is sealed (her code is on receipt_pdf_b64, nowhere "
+                            "else). unchanged: a repeated request_id; the first receipt carried "
+                            "the code, which cannot be shown again. failed: the pass is valid but sealing "
                             "failed (nothing new kept).",
-                        },
-                        "personal_code": {
-                            "type": "string", "pattern": "^[0-9A-Z]{4}(-[0-9A-Z]{4}){6}$",
-                            "description": "Her personal code (with registration=sealed): "
-                            "give it to her (it is on the receipt), then forget it. The server "
-                            "does not store it; it is never shown again. With her pass number "
-                            "it opens /mijn-pas.",
                         },
                     },
                 },
@@ -571,7 +576,8 @@ def document(categories: list[str] | None = None, policy: str = "none") -> dict[
                                     "description": "Field name → problem code "
                                     "(e.g. bsn_invalid, under_min_age, kvk_invalid, required, "
                                     "choose_consent, escrow_not_configured, too_long, "
-                                    "code_typo, choose_reason_code, reason_length).",
+                                    "code_typo, code_wrong, proof_needed, card_not_genuine, card_other_pass, "
+                                    "card_superseded, confirm_photo, choose_reason_code, reason_length).",
                                 },
                             },
                         }

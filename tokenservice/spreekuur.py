@@ -34,10 +34,11 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from verifier import passnumber
+from verifier import TrustStore, passnumber
 
-from . import card, checks, escrow, photo, texts
+from . import card, checks, continuity, escrow, photo, texts
 from .checks import Checklist, IntakeError
+from .continuity import RenewalProof
 from .errors import Error
 from .issuance import Issued, Official, PassStatus
 from .models import IssueRequest
@@ -284,25 +285,24 @@ def crop_from_fields(fields: Mapping[str, str]) -> tuple[CropBox | None, dict[st
 #: What the official types from her ID document when she consents; birth date and BSN
 #: come from the checklist. Which of them are kept is configured (``[escrow] fields``).
 IDENTITY_FORM_FIELDS: tuple[str, ...] = ("given_names", "family_name", "id_document_number")
-REGISTRATION_FIELDS: tuple[str, ...] = ("escrow_consent", *IDENTITY_FORM_FIELDS, "personal_code")
+REGISTRATION_FIELDS: tuple[str, ...] = ("escrow_consent", *IDENTITY_FORM_FIELDS)
 IDENTITY_MAX_CHARS = 200
-CODE_MAX_CHARS = 80
+CODE_MAX_CHARS = continuity.CODE_MAX_CHARS
 
 
 @dataclass(frozen=True)
 class Registration:
     """Her answer to the consent question and, only with a yes, what was typed.
 
-    ``consent`` None means the question was not answered. ``personal_code`` is the code
-    she may give at renewal to keep it. ``repr`` shows no value; like the checklist it
-    is used once and dropped.
+    ``consent`` None means the question was not answered. (Her personal code at renewal
+    is proof of holding the pass: :class:`continuity.RenewalProof`.) ``repr`` shows no
+    value; like the checklist it is used once and dropped.
     """
 
     consent: bool | None
     given_names: str | None = field(default=None, repr=False)
     family_name: str | None = field(default=None, repr=False)
     id_document_number: str | None = field(default=None, repr=False)
-    personal_code: str | None = field(default=None, repr=False)
     problems: dict[str, str] = field(default_factory=dict, compare=False)
 
     def __repr__(self) -> str:
@@ -338,7 +338,6 @@ def registration_from_fields(fields: Mapping[str, str]) -> Registration:
         given_names=text("given_names", IDENTITY_MAX_CHARS),
         family_name=text("family_name", IDENTITY_MAX_CHARS),
         id_document_number=text("id_document_number", IDENTITY_MAX_CHARS),
-        personal_code=text("personal_code", CODE_MAX_CHARS),
         problems=problems,
     )
 
@@ -370,9 +369,6 @@ def _registration_problems(
     for name in IDENTITY_FORM_FIELDS:
         if name in config.fields and not getattr(registration, name) and name not in problems:
             problems[name] = "required"
-    code = registration.personal_code
-    if renewal and code and escrow.normalize_code(code) is None:
-        problems["personal_code"] = "code_typo"
     return problems
 
 
@@ -410,7 +406,7 @@ def _is_replay(svc: Services, request_token: str | None) -> bool:
 
 def _seal(
     svc: Services, issued: Issued, identity: escrow.Identity | None,
-    registration: Registration | None, official: Official, *, renewal: bool, replay: bool,
+    official: Official, *, renewal: bool, replay: bool, proven_code: str | None = None,
 ) -> _Sealed:
     """Seal (or, without consent, erase an earlier record) once the pass exists.
 
@@ -422,7 +418,9 @@ def _seal(
     if replay and renewal:
         return _Sealed("unchanged" if consent else "none")
     config = escrow_config(svc) if consent else escrow.EscrowConfig()
-    typed = registration.personal_code if (renewal and consent and registration) else None
+    # Her code is kept only when it was proven at renewal (continuity.check); otherwise a
+    # yes makes a new one.
+    typed = proven_code if (renewal and consent) else None
     try:
         with svc.db.transaction() as session:
             code = escrow.seal_identity(
@@ -502,7 +500,7 @@ def issue(
         photo_type=portrait.thumbnail_type, official=official, request_token=request_token,
     )
     timings["sign"] = (time.perf_counter() - t0) * 1000 - sum(timings.values())
-    sealed = _seal(svc, issued, identity, registration, official, renewal=False, replay=False)
+    sealed = _seal(svc, issued, identity, official, renewal=False, replay=False)
     del identity, registration
     timings["seal"] = (time.perf_counter() - t0) * 1000 - sum(timings.values())
     return _finish(svc, issued, portrait, language, outputs, timings, t0, sealed)
@@ -521,13 +519,18 @@ def renew(
     request_token: str | None = None,
     outputs: Sequence[str] = ALL_OUTPUTS,
     registration: Registration | None = None,
+    proof: RenewalProof | None = None,
 ) -> Result:
-    """A new card under the same number after a new conversation.
+    """A new card under the same number after a new conversation, for the proven holder.
+
+    ``proof`` (:mod:`tokenservice.continuity`): her old card with the official's photo
+    check, and/or her personal code, as ``renewal_proof`` asks. Without enough proof it
+    raises :class:`IntakeError` (``renewal_proof: proof_needed`` and the failing proof's
+    field) before anything about the pass is read beyond the proof itself, or changed.
 
     Under policy ``escrow`` consent is asked again (it holds per pass period): a yes
-    seals the new record, keeping her personal code if she typed it correctly
-    (``registration.personal_code``) and making a new one otherwise; a no erases the
-    earlier record.
+    seals the new record, keeping her personal code if it was proven and making a new
+    one otherwise; a no erases the earlier record.
 
     ``category`` None keeps the pass's category. Raises ``verifier.FormatError``
     for a mistyped number, :class:`issuance.UnknownPass`, :class:`issuance.PassClosed`
@@ -538,10 +541,12 @@ def renew(
     number = passnumber.normalize(number)
     current = svc.passes.status(number)  # read only; raises UnknownPass
     _raise_if_closed(current)
-    _run_checks(svc, current.iss, checklist, {
+    problems = {
         **_check_choices(svc, current.iss, category, language),
         **_registration_problems(svc, current.iss, registration, renewal=True),
-    })
+    }
+    proven, proof_problems = _check_proof(svc, number, proof or RenewalProof())
+    _run_checks(svc, current.iss, checklist, {**problems, **proof_problems})
     identity = _identity(svc, current.iss, checklist, registration)
     del checklist
     timings = {"checks": (time.perf_counter() - t0) * 1000}
@@ -553,10 +558,30 @@ def renew(
         photo_type=portrait.thumbnail_type, official=official, request_token=request_token,
     )
     timings["sign"] = (time.perf_counter() - t0) * 1000 - sum(timings.values())
-    sealed = _seal(svc, issued, identity, registration, official, renewal=True, replay=replay)
+    sealed = _seal(svc, issued, identity, official, renewal=True, replay=replay,
+                   proven_code=proven.code)
     del identity, registration
     timings["seal"] = (time.perf_counter() - t0) * 1000 - sum(timings.values())
     return _finish(svc, issued, portrait, language, outputs, timings, t0, sealed)
+
+
+def trust_store(svc: Services) -> TrustStore:
+    """The published trust list and this instance's current revocation lists."""
+    lists = [svc.passes.revocation_list(iss) for iss in svc.keyring.issuers
+             if iss in svc.settings.issuers]
+    return TrustStore.from_bytes(
+        bytes.fromhex(svc.keyring.anchor_hex), svc.keyring.trust_list_bytes, lists
+    )
+
+
+def _check_proof(
+    svc: Services, number: str, proof: RenewalProof
+) -> tuple[continuity.Proven, dict[str, str]]:
+    config = escrow_config(svc) if proof.personal_code else None
+    return continuity.check(
+        proof, number=number, requirement=svc.settings.renewal_proof,
+        store=trust_store(svc), db=svc.db, config=config, now=svc.passes.now(),
+    )
 
 
 def _raise_if_closed(status: PassStatus) -> None:

@@ -101,8 +101,9 @@ def test_issue_renew_revoke_and_status(app, client) -> None:
     assert status.get_json() == {"number": number, "status": "valid", "reason": None,
                                  "expires": body["expires"]}
 
+    # Renewal needs proof that she holds the pass: here her card, photo compared.
     renewed = post_pass(client, intake, path=f"/api/v1/passes/{number}/renew", category=None,
-                        language="hu")
+                        language="hu", old_card=body["qr_text"], photo_confirmed="yes")
     assert renewed.status_code == 201, renewed.data[:500]
     new = renewed.get_json()
     assert new["number"] == number and new["serial"] != body["serial"]
@@ -225,7 +226,7 @@ def test_openapi_document_matches_the_routes(app, client) -> None:
     card = doc["components"]["schemas"]["Card"]
     assert set(card["required"]) == {"number", "serial", "qr_text", "expires", "card_pdf_b64",
                                      "card_png_b64", "receipt_pdf_b64", "registration"}
-    assert set(card["properties"]) == set(card["required"]) | {"personal_code"}
+    assert set(card["properties"]) == set(card["required"])  # her code: on the receipt only
     issue_schema = doc["paths"]["/passes"]["post"]["requestBody"]["content"][
         "multipart/form-data"]["schema"]
     issue_fields = issue_schema["properties"]
@@ -236,7 +237,8 @@ def test_openapi_document_matches_the_routes(app, client) -> None:
         assert name in issue_fields
     renew_fields = doc["paths"]["/passes/{number}/renew"]["post"]["requestBody"]["content"][
         "multipart/form-data"]["schema"]["properties"]
-    assert set(renew_fields) == (set(issue_fields) - {"iss"}) | {"personal_code"}
+    assert set(renew_fields) == (set(issue_fields) - {"iss"}) | {
+        "personal_code", "old_card", "photo_confirmed"}
     # Under policy none (this instance) consent is not asked, so not required.
     assert "escrow_consent" not in issue_schema["required"]
     reason = doc["components"]["schemas"]["EscrowReason"]["properties"]

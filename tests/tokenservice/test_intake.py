@@ -20,6 +20,7 @@ from PIL import Image
 
 from tokenservice import accounts, auth, spreekuur
 from tokenservice.checks import Checklist, IntakeError
+from tokenservice.continuity import RenewalProof
 from tokenservice.issuance import Official
 from tokenservice.models import Card, PassRecord
 from tokenservice.photo import PhotoError
@@ -309,7 +310,8 @@ def test_renewal_by_typed_number_and_by_qr_text(app, client) -> None:
     token = _TOKEN.search(body).group(1)
 
     renewed = post_intake(
-        client, good_fields(step="renew", number=number, category="inrichting"),
+        client, good_fields(step="renew", number=number, category="inrichting", old_card=old_qr,
+                            photo_confirmed="yes"),
         path="/intake/renew", tokens={"csrf_token": csrf, "request_token": token},
     )
     page = renewed.get_data(as_text=True)
@@ -407,6 +409,7 @@ def test_spreekuur_checks_before_anything_else(app) -> None:
 
     renewed = spreekuur.renew(svc, number=result.number.lower(), checklist=checklist(),
                               language="pl", photo_bytes=ASTRONAUT, official=INTAKE,
-                              outputs=spreekuur.API_OUTPUTS)
+                              outputs=spreekuur.API_OUTPUTS,
+                              proof=RenewalProof(card_qr=result.qr_text, photo_confirmed=True))
     assert renewed.number == result.number and renewed.issued.category.code == "inrichting"
     assert renewed.cards.sheet_pdf is None and renewed.cards.card_pdf

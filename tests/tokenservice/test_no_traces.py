@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import builtins
 import datetime as dt
+import html
 import io
 import logging
 import os
@@ -51,11 +52,26 @@ _CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
 _TOKEN = re.compile(r'name="request_token" value="([^"]+)"')
 _PNG_URI = re.compile(r"data:image/png;base64,([A-Za-z0-9+/=]+)")
 _JPEG_URI = re.compile(r"data:image/jpeg;base64,([A-Za-z0-9+/=]+)")
+_RECEIPT = re.compile(r'download="pas-[^"]+-bon\.pdf" href="data:application/pdf;base64,([^"]+)"')
 _CODE = re.compile(r'<p id="personal-code"[^>]*>(.*?)</p>', re.S)
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 
 
 # --- markers and the encodings to look for ---------------------------------------------
+
+
+def _receipt_code(pdf: bytes) -> str:
+    """Her personal code as printed on her receipt."""
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils not installed (CI installs it)")
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode()
+    found = re.search(r"\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){6}\b", text)
+    assert found, "no personal code on the receipt"
+    return found.group(0)
 
 
 def _valid_bsn() -> str:
@@ -266,7 +282,10 @@ def test_issuing_leaves_no_trace(app, client, instance, policy, caplog, capfd, m
                          headers=bearer)
     # 3. A renewal through the API with the same person (who keeps her code, if any).
     number = api.get_json()["number"]
-    kept = {"personal_code": api.get_json()["personal_code"]} if policy == "escrow" else {}
+    # Proof that she holds it: her card (photo compared) and, under escrow, her code from her receipt.
+    kept: dict[str, str] = {"old_card": api.get_json()["qr_text"], "photo_confirmed": "yes"}
+    if policy == "escrow":
+        kept["personal_code"] = _receipt_code(base64.b64decode(api.get_json()["receipt_pdf_b64"]))
     renew = post_multipart(client, f"/api/v1/passes/{number}/renew",
                            {**checklist, **kept, "photo": FileStorage(io.BytesIO(photo_bytes), "marker.png", content_type="image/png")},
                            headers=bearer)
@@ -293,9 +312,11 @@ def test_issuing_leaves_no_trace(app, client, instance, policy, caplog, capfd, m
     # Her personal codes: in the response that shows it to her, nowhere else.
     codes: list[str] = []
     if policy == "escrow":
-        web_code = re.sub(r"<[^>]+>", "", _CODE.search(web_page).group(1)).strip()
-        codes = [web_code, api.get_json()["personal_code"]]
-        assert renew.get_json()["personal_code"] == codes[1]
+        assert _CODE.search(web_page) is None  # on her receipt only, not on the screen
+        web_code = _receipt_code(base64.b64decode(html.unescape(_RECEIPT.search(web_page).group(1))))
+        codes = [web_code, kept["personal_code"]]
+        assert "personal_code" not in api.get_json() and "personal_code" not in renew.get_json()
+        assert _receipt_code(base64.b64decode(renew.get_json()["receipt_pdf_b64"])) == codes[1]
         assert all(escrow.normalize_code(c) for c in codes)
         with app.extensions["pas"].db.transaction() as s:
             assert escrow.count_records(s) == 2
@@ -346,5 +367,6 @@ def test_issuing_leaves_no_trace(app, client, instance, policy, caplog, capfd, m
     assert hits(photo_bytes, {marker.encode()})
     assert hits(base64.b64encode(b"..." + bsn.encode() + b"..."), text_needles)
     assert hits(web.get_data(), _byte_needles(portrait.print_jpeg))  # the card, inline
-    if codes:
-        assert all(group in web_page for group in codes[0].split("-"))  # shown to her, once
+    if codes:  # printed on her receipt, not on the official's screen
+        visible = re.sub(r'data:[^"]+', "", web_page)
+        assert not any(group in visible for group in codes[0].split("-"))
