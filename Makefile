@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: run test lint bench fuzz vectors translations screenshots clean
+.PHONY: run test rehearsal lint bench fuzz vectors translations screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -24,7 +24,14 @@ run: $(STAMP)
 	$(BIN)/pas-service --instance instance serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n 2 --ignore=tests/rehearsal $(PYTEST_ARGS)
+
+# The production rehearsal (docs/deployment.md, "What the rehearsal proves"): PostgreSQL,
+# pas-service init, gunicorn, nginx with TLS from a throwaway CA, every role in Chromium.
+# Needs nginx, openssl, certutil (libnss3-tools), chromium, poppler-utils and PostgreSQL.
+# Screenshots: REHEARSAL_SHOTS=DIR. Code from a commit instead of the tree: PAS_REHEARSAL_FROM=HEAD.
+rehearsal: $(STAMP)
+	PAS_REHEARSAL_SHOTS=$(REHEARSAL_SHOTS) $(BIN)/python -m pytest -v -p no:xdist tests/rehearsal $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check verifier keys tokenservice tests bench scripts fuzz

@@ -27,6 +27,7 @@ and hand each other what a real day would (the ledger):
 from __future__ import annotations
 
 import re
+import secrets
 import shutil
 import subprocess
 import time
@@ -37,7 +38,7 @@ import pytest
 
 from tests.support.browser import write_y4m
 from tests.support.nginx import require
-from tests.support.topology import ESCROW_ISS, Topology, _bin
+from tests.support.topology import ESCROW_ISS, Topology, _bin, official_from
 
 if TYPE_CHECKING:
     from tests.rehearsal.conftest import Browsers, Ledger, Shots
@@ -79,8 +80,28 @@ def submit(page: Any, selector: str, where: str) -> Any:
     return nav.value
 
 
+def enrol(page: Any, topo: Topology, username: str) -> None:
+    """First use of a one-time enrolment link: own password and TOTP, then logged in."""
+    official = topo.officials[username]
+    assert official.enrol_link
+    link = official.enrol_link
+    page.goto(link if link.startswith("http") else topo.base + link)
+    ok(page, f"{username}: enrolment link")
+    official.password = secrets.token_urlsafe(18)
+    page.fill("input[name=password]", official.password)
+    page.fill("input[name=repeat]", official.password)
+    official.totp_secret = (page.text_content("code.totp-secret") or "").replace(" ", "")
+    page.fill("input[name=code]", official.code())
+    submit(page, "main button[type=submit]", f"{username}: enrolment")
+    official.enrol_link = None
+    assert "/login" not in page.url and "/enrol/" not in page.url, page.url
+
+
 def login(page: Any, topo: Topology, username: str) -> None:
     official = topo.officials[username]
+    if official.enrol_link:
+        enrol(page, topo, username)
+        return
     page.goto(topo.base + "/login")
     ok(page, f"{username}: login page")
     page.fill("input[name=username]", username)
@@ -137,7 +158,7 @@ def issue(page: Any, where: str) -> str:
         pytest.fail(f"{where}: no card: {page_problem(page) or ' '.join(messages.split())}")
     number = page.get_attribute("#intake-result", "data-number")
     assert number
-    return number
+    return str(number)
 
 
 def qr_text(image: Path) -> str:
@@ -159,7 +180,7 @@ def download(page: Any, selector: str, folder: Path) -> Path:
     with page.expect_download() as info:
         page.click(selector)
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / info.value.suggested_filename
+    target: Path = folder / info.value.suggested_filename
     info.value.save_as(target)
     return target
 
@@ -175,7 +196,7 @@ def receipt_code(receipt: str) -> str:
     """Her personal code as her receipt prints it (groups of four, with dashes)."""
     found = re.findall(r"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){6}", re.sub(r"\s+", "", receipt))
     assert len(found) == 1, f"no personal code on her receipt:\n{receipt}"
-    return found[0]
+    return str(found[0])
 
 
 def normal(code: str) -> str:
@@ -541,11 +562,13 @@ def test_beheer(topology: Topology, browsers: Browsers, ledger: Ledger, face_cam
         page.fill("#username", "spreekuur2")
         page.select_option("#role", "intake")
         submit(page, "form[action$='/beheer/accounts'] button[type=submit]", "new account")
-        password = (page.text_content(".secret-value code") or "").strip()
-        assert password, page.locator("main").inner_text()
-        from tests.support.topology import Official
-
-        topo.officials["spreekuur2"] = Official("spreekuur2", "intake", password)
+        # A password to hand over, or a one-time enrolment link (as `pas-service user add`).
+        handed = page.locator("main").inner_text()
+        if page.locator(".secret-value code").count():
+            handed = "password (give it in person): " + page.text_content(".secret-value code").strip()
+        for href in page.locator("main a[href*='/enrol/']").all():
+            handed += " " + (href.get_attribute("href") or "")
+        topo.officials["spreekuur2"] = official_from("spreekuur2", "intake", handed)
 
         page.goto(topo.base + f"/beheer/reports?iss={ESCROW_ISS}")
         ok(page, "report")
@@ -565,7 +588,7 @@ def test_beheer(topology: Topology, browsers: Browsers, ledger: Ledger, face_cam
 # --- 6. faults -----------------------------------------------------------------------------
 
 
-def test_faults(topology: Topology, browsers: Browsers, ledger: Ledger, face_camera: Path,
+def test_faults_gunicorn_killed_and_nginx_restarted(topology: Topology, browsers: Browsers, ledger: Ledger, face_camera: Path,
                 shots: Shots) -> None:
     topo = topology
     assert topo.nginx is not None and topo.gunicorn is not None
@@ -618,7 +641,12 @@ def test_faults(topology: Topology, browsers: Browsers, ledger: Ledger, face_cam
     assert topo.sql(snapshot)[: len(committed)] == committed
     assert len(topo.sql(snapshot)) == len(committed) + 1
 
-    # A browser that refuses cookies: a clear page that says why, not a riddle.
+
+def test_fault_a_browser_that_refuses_cookies(topology: Topology, browsers: Browsers,
+                                              ledger: Ledger, shots: Shots) -> None:
+    """A clear page that says why (cookies), not a riddle: reloading will not help her."""
+    topo = topology
+    ledger["number"]  # the official's password is known once the intake journey logged in
     with browsers.open("office-no-cookies", block_cookies=True) as office:
         page = office.pages[0]
         page.goto(topo.base + "/login")
@@ -631,6 +659,26 @@ def test_faults(topology: Topology, browsers: Browsers, ledger: Ledger, face_cam
         assert "Traceback" not in page.content() and text
         assert "/login/totp" not in page.url and "/login/enroll" not in page.url
         assert "cookie" in text.lower(), f"a browser without cookies sees: {text!r}"
+
+
+def test_fault_a_phone_that_refuses_cookies_on_mijn_pas(topology: Topology, browsers: Browsers,
+                                                        ledger: Ledger, shots: Shots) -> None:
+    """The worker's privacy browser refuses cookies: she is told so, in her language."""
+    topo = topology
+    number, code = ledger["number"], ledger["code"]
+    with browsers.open("worker-phone-no-cookies", phone=True, locale="es-ES",
+                       block_cookies=True) as phone:
+        page = phone.pages[0]
+        page.goto(topo.base + "/mijn-pas/?lang=es")
+        ok(page, "/mijn-pas without cookies")
+        page.fill("#number", number)
+        page.fill("#code", code)
+        with page.expect_navigation():
+            page.click("main form button[type=submit]")
+        shots(page, "fault-no-cookies-mijn-pas", full_page=True)
+        text = " ".join(page.locator("body").inner_text().split())
+        assert "Traceback" not in page.content() and text
+        assert "cookie" in text.lower(), f"her phone without cookies sees: {text!r}"
 
 
 def test_no_tracebacks_in_the_service_log(topology: Topology) -> None:

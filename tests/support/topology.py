@@ -101,9 +101,10 @@ def _swap(text: str, old: str, new: str, *, regex: bool = False) -> str:
 class Official:
     username: str
     role: str
-    password: str
+    password: str | None  # None until they chose one through their enrolment link
     totp_secret: str | None = None  # learnt from the enrolment page at first login
     last_step: int = -1
+    enrol_link: str | None = None  # a one-time link instead of a password, where beheer hands one out
 
     def code(self) -> str:
         """A TOTP code for a time step not used yet (the service refuses a replayed step).
@@ -122,6 +123,17 @@ class Official:
                 self.last_step = step
                 return str(totp.at(step * totp.interval))
             time.sleep(1)
+
+
+def official_from(username: str, role: str, text: str) -> Official:
+    """An account as `pas-service user add` or the beheer page hands it over: a password
+    to give in person, or a one-time enrolment link where they choose their own."""
+    link = re.findall(r"(?:https?://\S+)?/enrol/[A-Za-z0-9_\-.~%]+", text)
+    if link:
+        return Official(username, role, None, enrol_link=link[0])
+    password = re.findall(r"password \(give it in person[^)]*\): (\S+)", text)
+    assert len(password) == 1, f"no password and no enrolment link for {username} in:\n{text}"
+    return Official(username, role, password[0])
 
 
 class Gunicorn:
@@ -363,15 +375,14 @@ class Topology:
             (keys_dir / "issuers" / key.name).chmod(0o600)
         for username, role in OFFICIALS.items():
             out = self.pas_service("user", "add", username, "--role", role).stdout
-            (password,) = re.findall(r"password \(give it in person[^)]*\): (\S+)", out)
-            self.officials[username] = Official(username, role, password)
+            self.officials[username] = official_from(username, role, out)
 
     # --- a new release ------------------------------------------------------------------
 
     def app_version(self) -> str:
         text = (self.release / "verifier" / "webapp" / "sw.js").read_text()
         (version,) = re.findall(r'^const VERSION = "([^"]*)";$', text, flags=re.M)
-        return version
+        return str(version)
 
     def deploy_app_change(self, marker: str) -> str:
         """A new version of the verifier app: a changed asset, sw.js stamped, service restarted.
