@@ -20,7 +20,9 @@ policy — which buckets, what limits — lives in those views; this module is t
   SQLite's write lock, so refused requests do not queue behind issuance.
 * Windows are aligned to their length (a one-hour window runs from the full hour), so
   rows written by one request cannot be paired by their times; rows expire at the end of
-  their window and are deleted (:func:`cleanup`, also run now and then by ``take``).
+  their window and are deleted (:func:`cleanup`: each process runs it at its first take
+  and then at most once a minute; a service nobody uses keeps expired rows until the next
+  attempt).
 
 :class:`DeviceMark` is the "this device succeeded before" cookie: a signed, timestamped
 HMAC of the subject (a normalised pass number, a username) under the app secret. It
@@ -37,7 +39,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -49,8 +50,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from .db import Database
 from .models import RateLimitCounter
 
-#: Delete expired rows on every this-many-th successful take (per process).
-CLEANUP_EVERY: Final = 100
+#: Each process deletes expired rows at its first take after this many seconds.
+CLEANUP_SECONDS: Final = 60
 _TABLE: sa.Table = RateLimitCounter.__table__  # type: ignore[assignment]
 
 
@@ -88,7 +89,7 @@ class Limiter:
     def __init__(self, db: Database, secret: str | bytes) -> None:
         self._db = db
         self._key = _derive(secret, b"keys")
-        self._takes = itertools.count(1)
+        self._next_cleanup = 0
 
     def bucket(self, kind: str, value: str, *, limit: int, window: int) -> Bucket:
         mac = hmac.new(self._key, f"{kind}\x00{value}".encode(), hashlib.sha256).digest()
@@ -128,7 +129,8 @@ class Limiter:
                     taken.append((bucket.key, int(row.window_start)))
         except _Refused:
             return None
-        if next(self._takes) % CLEANUP_EVERY == 0:
+        if now >= self._next_cleanup:  # its own transaction: no lock-order tangle with the takes
+            self._next_cleanup = now + CLEANUP_SECONDS
             with self._db.transaction() as session:
                 cleanup(session, now)
         return Ticket(tuple(taken))

@@ -945,8 +945,9 @@ def show() -> Any:
                      error=t(lang, "limited"))
     view = None
     if attempt.check:
-        svc = _svc()
-        with svc.db.transaction() as session:
+        # It only reads: the Argon2id check must not hold SQLite's write lock (issuing a
+        # pass would wait behind every check).
+        with _svc().db.read() as connection, Session(bind=connection) as session:
             view = escrow.worker_view(session, number=number, code=code, now=_now(),
                                       config=_config())
     if view is None:
