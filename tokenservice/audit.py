@@ -6,8 +6,10 @@ edited, removed or reordered entry breaks the chain (``pas-service audit verify`
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -28,6 +30,17 @@ def _digest(prev: bytes, at: int, actor: str, role: str, action: str, number: st
     return h.digest()
 
 
+_TZ = ZoneInfo("Europe/Amsterdam")
+
+
+def day_of(at: int) -> int:
+    """Local midnight of ``at``: events about a pass keep the day, not the second. An issue
+    time to the second beside an official's name could be matched against the appointment
+    list of the spreekuur; the day is all she (and oversight) needs."""
+    moment = dt.datetime.fromtimestamp(at, _TZ)
+    return int(dt.datetime.combine(moment.date(), dt.time(), _TZ).timestamp())
+
+
 def append(
     session: Session,
     *,
@@ -38,7 +51,12 @@ def append(
     pass_number: str | None = None,
     reason_code: str | None = None,
 ) -> AuditEvent:
-    """Add an event to the chain inside the caller's transaction."""
+    """Add an event to the chain inside the caller's transaction.
+
+    An event about a pass number is stored at day precision (:func:`day_of`).
+    """
+    if pass_number is not None:
+        at = day_of(at)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_ID})
     last = session.scalar(sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))

@@ -43,7 +43,7 @@ from wtforms.validators import Length
 from verifier import passnumber
 from verifier.errors import FormatError
 
-from . import escrow, limiter, retention, texts
+from . import audit, escrow, limiter, retention, texts
 from .issuance import IssuanceError, Official
 
 bp = Blueprint("mijnpas", __name__, url_prefix="/mijn-pas")
@@ -193,6 +193,7 @@ _T: Final[dict[str, dict[str, str]]] = {
         "act_escrow_exported": "Je verzegelde gegevens zaten in een zoekactie in alle passen",
         "act_escrow_erased": "Persoonsgegevens gewist",
         "act_escrow_purged": "Persoonsgegevens verwijderd (bewaartermijn voorbij)",
+        "act_worker_viewed": "Deze pagina geopend met je nummer en code",
         "act_other": "Anders",
         "reason_inspection": "Controle",
         "reason_trafficking_signal": "Signaal van mensenhandel",
@@ -274,6 +275,7 @@ _T: Final[dict[str, dict[str, str]]] = {
         "act_escrow_exported": "Your sealed data were part of a search among all passes",
         "act_escrow_erased": "Personal data erased",
         "act_escrow_purged": "Personal data deleted (retention period over)",
+        "act_worker_viewed": "This page opened with your number and code",
         "act_other": "Other",
         "reason_inspection": "Inspection",
         "reason_trafficking_signal": "Signal of human trafficking",
@@ -355,6 +357,7 @@ _T: Final[dict[str, dict[str, str]]] = {
         "act_escrow_exported": "Sus datos sellados formaron parte de una búsqueda entre todas las tarjetas",
         "act_escrow_erased": "Datos personales borrados",
         "act_escrow_purged": "Datos personales eliminados (fin del plazo de conservación)",
+        "act_worker_viewed": "Esta página abierta con tu número y código",
         "act_other": "Otro",
         "reason_inspection": "Control",
         "reason_trafficking_signal": "Indicio de trata de personas",
@@ -436,6 +439,7 @@ _T: Final[dict[str, dict[str, str]]] = {
         "act_escrow_exported": "Os seus dados selados fizeram parte de uma pesquisa em todos os cartões",
         "act_escrow_erased": "Dados pessoais apagados",
         "act_escrow_purged": "Dados pessoais eliminados (fim do prazo de conservação)",
+        "act_worker_viewed": "Esta página aberta com o seu número e código",
         "act_other": "Outro",
         "reason_inspection": "Fiscalização",
         "reason_trafficking_signal": "Indício de tráfico de seres humanos",
@@ -517,6 +521,7 @@ _T: Final[dict[str, dict[str, str]]] = {
         "act_escrow_exported": "Datele sigilate au făcut parte dintr-o căutare în toate cardurile",
         "act_escrow_erased": "Date personale șterse",
         "act_escrow_purged": "Date personale eliminate (termenul de păstrare a expirat)",
+        "act_worker_viewed": "Această pagină deschisă cu numărul și codul tău",
         "act_other": "Altceva",
         "reason_inspection": "Control",
         "reason_trafficking_signal": "Semnal de trafic de persoane",
@@ -598,6 +603,7 @@ _T: Final[dict[str, dict[str, str]]] = {
         "act_escrow_exported": "Запечатаните данни са били част от търсене сред всички карти",
         "act_escrow_erased": "Личните данни са изтрити",
         "act_escrow_purged": "Личните данни са премахнати (срокът за съхранение е изтекъл)",
+        "act_worker_viewed": "Тази страница е отворена с вашия номер и код",
         "act_other": "Друго",
         "reason_inspection": "Проверка",
         "reason_trafficking_signal": "Сигнал за трафик на хора",
@@ -679,6 +685,7 @@ _T: Final[dict[str, dict[str, str]]] = {
         "act_escrow_exported": "A lepecsételt adatai részei voltak egy minden kártyára kiterjedő keresésnek",
         "act_escrow_erased": "Személyes adatok törölve",
         "act_escrow_purged": "Személyes adatok törölve (lejárt a megőrzési idő)",
+        "act_worker_viewed": "Ezt az oldalt megnyitották a számoddal és a kódoddal",
         "act_other": "Egyéb",
         "reason_inspection": "Ellenőrzés",
         "reason_trafficking_signal": "Emberkereskedelemre utaló jelzés",
@@ -760,6 +767,7 @@ _T: Final[dict[str, dict[str, str]]] = {
         "act_escrow_exported": "Twoje zapieczętowane dane były częścią wyszukiwania we wszystkich kartach",
         "act_escrow_erased": "Usunięcie danych osobowych",
         "act_escrow_purged": "Usunięcie danych osobowych (koniec okresu przechowywania)",
+        "act_worker_viewed": "Ta strona otwarta Twoim numerem i kodem",
         "act_other": "Inne",
         "reason_inspection": "Kontrola",
         "reason_trafficking_signal": "Sygnał handlu ludźmi",
@@ -829,11 +837,6 @@ def _date(ts: int | None, lang: str) -> str:
     if ts is None:
         return ""
     return texts.date_long(dt.datetime.fromtimestamp(ts, _TZ).date(), lang)
-
-
-def _datetime(ts: int, lang: str) -> str:
-    moment = dt.datetime.fromtimestamp(ts, _TZ)
-    return f"{texts.date_long(moment.date(), lang)} {moment:%H:%M}"
 
 
 def _lang() -> str:
@@ -906,7 +909,7 @@ def _view_context(view: escrow.WorkerView, lang: str) -> dict[str, Any]:
             pass
     entries = [
         {
-            "when": _datetime(e.at, lang),
+            "when": _date(e.at, lang),  # day precision: enough for her, no appointment match
             "who": _label(lang, "role", e.role),
             "what": _label(lang, "act", e.action),
             "why": _label(lang, "reason", e.reason_code),
@@ -954,6 +957,11 @@ def show() -> Any:
         return _page("mijnpas/index.html", lang, 200, form=LookupForm(lang=lang),
                      error=t(lang, "wrong"))
     erase_form = EraseForm(number=view.number, lang=lang)
+    # Every opening is on her log, the one she sees: if someone else used her code (an
+    # official who kept it, a partner who took it), the next time she looks she knows.
+    with _svc().db.transaction() as session:
+        audit.append(session, at=_now(), actor="worker", role="worker", action="worker_viewed",
+                     pass_number=view.number)
     page = make_response(_page("mijnpas/view.html", lang, form=erase_form,
                                **_view_context(view, lang)))
     return _succeeded(attempt, page)
