@@ -66,17 +66,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _db(args: argparse.Namespace) -> tuple[config.Settings, Database]:
     settings = config.load(instance_dir=_instance(args))
-    return settings, Database(settings.database_url)
+    db = Database(settings.database_url)
+    accounts.prepare_totp(db, settings.instance_dir)
+    return settings, db
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
-    _, db = _db(args)
+    from . import audit
+
+    settings, db = _db(args)
+    now = int(time.time())
     with db.transaction() as session:
-        new = accounts.create(session, username=args.username, role=args.role, password=None,
-                              now=int(time.time()))
-    print(f"account {new.username} ({new.role}) created")
-    print(f"password (give it in person, then let them change it): {new.password}")
-    print("the TOTP second factor is enrolled at first login by scanning a QR code")
+        account, token = accounts.create_pending(session, username=args.username, role=args.role,
+                                                 by=None, now=now)
+        audit.append(session, at=now, actor="cli", role="cli", action="account_add",
+                     reason_code=f"account:{account.id}:{account.role}")
+    base = settings.public_url.rstrip("/") if settings.public_url else "https://<this service>"
+    print(f"account {args.username} ({args.role}) created; no password is set yet")
+    print(f"one-time enrolment link (valid {accounts.ENROLMENT_HOURS} hours, give it to that "
+          f"person only, in person or by a safe channel): {base}/enrol/{token}")
+    print("with it they choose their own password and set up their TOTP second factor")
     return 0
 
 
@@ -107,7 +116,10 @@ def cmd_demo_code(args: argparse.Namespace) -> int:
         account = accounts.find(session, args.username)
         if account is None:
             raise accounts.AccountError(f"no account {args.username}")
-        print(pyotp.TOTP(account.totp_secret).now())
+        secret = accounts.totp_secret_of(account, accounts.key_for(session))
+        if secret is None:
+            raise accounts.AccountError(f"{args.username} has no second factor set up")
+        print(pyotp.TOTP(secret).now())
     return 0
 
 

@@ -96,6 +96,11 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     )
 
     _purge_at_start(settings, db)
+    # TOTP secrets are sealed with instance/totp.key; rows from before migration 0005 are
+    # sealed here, once (docs/adr/0013).
+    from .accounts import prepare_totp
+
+    prepare_totp(db, settings.instance_dir)
     if settings.proxy_hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -4,8 +4,7 @@ Views elsewhere use only :func:`login_required` and :func:`current_official`.
 The session holds the account id, username and role after both factors passed.
 
 The flow: ``/login`` checks username and password and keeps only a short-lived
-"password passed" marker in the session; ``/login/totp`` (or ``/login/enroll`` for an
-account without a second factor yet) checks the code. Only then is the session
+"password passed" marker in the session; ``/login/totp`` checks the code. Only then is the session
 emptied and filled anew. The answer to a wrong username, a wrong password, a disabled,
 a locked or a rate-limited account is one and the same.
 
@@ -17,6 +16,12 @@ logged in as that user before carries a signed mark (an HMAC of the username) an
 exempt from both; it has its own, per-username failure limit. Only a wrong second factor
 (or a wrong old password when changing it) locks the account itself: that takes the
 password, not just the name.
+
+Enrolment (docs/adr/0012): a new account, or one beheer reset, has no usable password and
+no second factor until its official opens the one-time link beheer handed over
+(``/enrol/<token>``) and sets both there; nobody else ever sees either. Only the link
+token's SHA-256 is stored; the second factor shown on that page lives, sealed with the
+instance's TOTP key, in that browser's session cookie until it is confirmed.
 
 Sessions are Flask's signed cookies. Each request of a logged-in official re-checks the
 idle time, the session's age, and that the account still exists, is not disabled and
@@ -36,6 +41,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+import pyotp
 import segno
 from flask import (
     Blueprint,
@@ -166,7 +172,8 @@ def _password_fingerprint(account: Account) -> str:
     password, a TOTP reset or a logout ends other sessions and copies of this cookie),
     without putting any of them in the readable cookie."""
     key = str(current_app.config["SECRET_KEY"]).encode()
-    material = f"{account.password_hash}\x00{account.totp_secret}\x00{account.session_epoch}".encode()
+    sealed = (account.totp_sealed or b"").hex()
+    material = f"{account.password_hash}\x00{sealed}\x00{account.session_epoch}".encode()
     return hmac.new(key, material, hashlib.sha256).hexdigest()[:32]
 
 
@@ -423,8 +430,11 @@ def login() -> Any:
         return render_template("auth/login.html", form=form)
     limiter.for_app().refund(*admitted)
     _logout()
+    if not enrolled:  # only said after the right password: no account enumeration
+        flash(_not_enrolled(), "error")
+        return render_template("auth/login.html", form=form)
     session["pending_login"] = {"account_id": account_id, "at": now, "next": next_url}
-    return redirect(url_for("auth.totp" if enrolled else "auth.enroll"))
+    return redirect(url_for("auth.totp"))
 
 
 def _count_failure(s: Any, account: Account, now: int) -> None:
@@ -435,13 +445,20 @@ def _count_failure(s: Any, account: Account, now: int) -> None:
         audit.append(s, at=now, actor=account.username, role=account.role, action="account_locked")
 
 
-def _second_factor(enroll: bool) -> Any:
+def _not_enrolled() -> str:
+    return str(_("Dit account is nog niet ingeschreven: het wachtwoord en de tweede factor "
+                 "stelt u in met de inschrijflink die u van beheer kreeg. Is die verlopen of "
+                 "kwijt, vraag beheer dan om een nieuwe."))
+
+
+@bp.route("/login/totp", methods=["GET", "POST"])
+def totp() -> Any:
     pending = _pending()
     if pending is None:
         flash(_("Log eerst in met uw wachtwoord."), "info")
         return redirect(url_for("auth.login"))
     form = CodeForm()
-    template = "auth/enroll.html" if enroll else "auth/totp.html"
+    template = "auth/totp.html"
     now = _now()
     with _db().transaction() as s:
         account = accounts.find_for_update(s, account_id=pending["account_id"])
@@ -449,14 +466,11 @@ def _second_factor(enroll: bool) -> Any:
             _logout()
             flash(_failed(), "error")
             return redirect(url_for("auth.login"))
-        if account.totp_enrolled == enroll:
-            return redirect(url_for("auth.totp" if account.totp_enrolled else "auth.enroll"))
+        if not account.totp_enrolled:  # reset by beheer since the password step
+            _logout()
+            flash(_not_enrolled(), "error")
+            return redirect(url_for("auth.login"))
         context: dict[str, Any] = {"form": form}
-        if enroll:
-            uri = accounts.totp_uri(account, issuer_name=_("Pas-service"))
-            context["qr"] = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
-            secret = account.totp_secret
-            context["secret"] = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
         if not form.validate_on_submit():
             if request.method == "POST":
                 flash(_("Die code klopt niet. Probeer de volgende code uit de app."), "error")
@@ -470,21 +484,97 @@ def _second_factor(enroll: bool) -> Any:
             flash(_("Die code klopt niet. Probeer de volgende code uit de app."), "error")
             return render_template(template, **context)
         accounts.record_successful_login(account)
-        if enroll:
-            account.totp_enrolled = True
-            audit.append(s, at=now, actor=account.username, role=account.role, action="totp_enrolled")
         s.flush()
     return _mark_device(_start_session(account, pending.get("next")), account.username)
 
 
-@bp.route("/login/totp", methods=["GET", "POST"])
-def totp() -> Any:
-    return _second_factor(enroll=False)
+# --- Enrolment through a one-time link (docs/adr/0012) ------------------------------------
 
 
-@bp.route("/login/enroll", methods=["GET", "POST"])
-def enroll() -> Any:
-    return _second_factor(enroll=True)
+class EnrolForm(FlaskForm):
+    password = PasswordField(
+        _l("Kies een wachtwoord"),
+        validators=[
+            DataRequired(),
+            Length(
+                min=accounts.MIN_PASSWORD_LENGTH, max=1024,
+                message=_l("Minstens %(n)s tekens.", n=accounts.MIN_PASSWORD_LENGTH),
+            ),
+        ],
+    )
+    repeat = PasswordField(
+        _l("Wachtwoord nogmaals"),
+        validators=[DataRequired(), EqualTo("password", message=_l("De twee wachtwoorden verschillen."))],
+    )
+    code = StringField(
+        _l("Code uit de app"),
+        validators=[DataRequired(), Regexp(r"^\s*[0-9]{3}\s?[0-9]{3}\s*$", message=_l("Zes cijfers."))],
+    )
+
+
+def _link_gone() -> tuple[str, int]:
+    from .app import _error_page
+
+    response: tuple[str, int] = _error_page(404, "enrolment_link", _(
+        "Deze inschrijflink is niet (meer) geldig: hij is al gebruikt, verlopen of onbekend. "
+        "Vraag beheer om een nieuwe link. Had u hem zelf nog niet gebruikt, meld dat dan ook: "
+        "dan heeft iemand anders hem gebruikt."))
+    return response
+
+
+def _pending_secret(link_id: int, key: accounts.TotpKey) -> str:
+    """The second factor this browser was shown for this link (new if there is none)."""
+    held = session.get("enrol")
+    if isinstance(held, dict) and held.get("link") == link_id and isinstance(held.get("sealed"), str):
+        try:
+            secret = key.open(bytes.fromhex(held["sealed"]), f"enrol:{link_id}")
+        except ValueError:
+            secret = None
+        if secret:
+            return secret
+    secret = pyotp.random_base32()
+    session["enrol"] = {"link": link_id, "sealed": key.seal(secret, f"enrol:{link_id}").hex()}
+    return secret
+
+
+@bp.route("/enrol/<token>", methods=["GET", "POST"])
+def enrol(token: str) -> Any:
+    """The official's own password and second factor, through the link beheer handed over."""
+    now = _now()
+    key = accounts.key_for(_db().engine)
+    with _db().transaction() as s:
+        link = accounts.find_link(s, token, now)
+        if link is None:
+            return _link_gone()
+        link_id = link.id
+        account = accounts.link_account(s, link)
+        username, role = account.username, account.role
+    secret = _pending_secret(link_id, key)
+    form = EnrolForm()
+    uri = accounts.totp_uri(username, secret, issuer_name=_("Pas-service"))
+    context: dict[str, Any] = {
+        "form": form, "username": username, "role": role,
+        "qr": segno.make(uri, error="m").svg_data_uri(scale=5, border=2),
+        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        "min_length": accounts.MIN_PASSWORD_LENGTH,
+    }
+    if not form.validate_on_submit():
+        return render_template("auth/enrol.html", **context), 400 if request.method == "POST" else 200
+    password_hash = accounts.hash_password(form.password.data or "")  # slow: outside the transaction
+    with _db().transaction() as s:
+        if accounts.find_link(s, token, now) is None:
+            return _link_gone()
+        enrolled = accounts.complete_enrolment(s, token, password_hash=password_hash, secret=secret,
+                                               code=form.code.data or "", now=now, key=key)
+        if enrolled is not None:
+            audit.append(s, at=now, actor=enrolled.username, role=enrolled.role,
+                         action="account_enrolled", reason_code=f"account:{enrolled.id}")
+    if enrolled is None:
+        form.code.errors = [_("Die code klopt niet. Probeer de volgende code uit de app.")]
+        return render_template("auth/enrol.html", **context), 400
+    session.pop("enrol", None)
+    flash(_("Uw account is ingesteld. Welkom!"), "info")
+    return _mark_device(_start_session(enrolled, None), enrolled.username)
 
 
 @bp.post("/logout")

@@ -1,11 +1,15 @@
 """Beheer: the municipality's administrator pages.
 
-Accounts of officials (add, disable/enable, reset TOTP enrolment, unlock, new
-password, API tokens), the status of the keys (read-only: the trust list is signed
+Accounts of officials (add, disable/enable, reset, unlock, API tokens), the status of the keys (read-only: the trust list is signed
 offline) and the reports for the council (aggregates only, small counts shown as
 "<5"). Every route needs role ``beheer``; every change is a CSRF-protected POST and
 goes into the audit log with the acting official, no pass number, and
 ``account:<id>`` as reason code so the log says which account was changed.
+
+Beheer never sees an official's password or second factor (docs/adr/0012): adding an
+account, or resetting one, gives a one-time enrolment link to hand over; the official
+sets both through it. The account remembers which beheer account set it up, and the
+two-person rule of escrow refuses pairs one beheer person could hold.
 """
 
 from __future__ import annotations
@@ -14,11 +18,9 @@ import csv
 import datetime as dt
 import io
 import re
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
-import pyotp
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -41,7 +43,7 @@ from . import accounts, audit, reports
 from .app import services
 from .auth import current_official, login_required
 from .issuance import Official
-from .models import Account, ApiToken, RevocationListRecord, Role
+from .models import Account, ApiToken, EnrolmentLink, RevocationListRecord, Role
 
 bp = Blueprint("beheer", __name__, url_prefix="/beheer")
 
@@ -50,6 +52,8 @@ DAY = 86400
 #: Warn when the trust list expires within this many days.
 TRUST_LIST_WARN_DAYS = 7
 _USERNAME = re.compile(r"[a-z][a-z0-9._-]{1,63}")
+#: Account ids are INTEGER keys; larger ones cannot exist and must not reach the database.
+MAX_ID = 2**31 - 1
 #: Change categories or renew the trust list: offline, with the anchor key (docs/keys.md).
 SIGN_COMMAND = "pas-keys trust-list sign --config trust.json --out trust-list.cose"
 MEASURE_LABELS = {"issued": _l("uitgegeven"), "renewed": _l("verlengd"), "revoked": _l("ingetrokken")}
@@ -151,19 +155,52 @@ class AccountView:
     enrolled: bool
     locked: bool
     disabled: bool
+    #: Who last created or reset it ("" for the command line), and when.
+    provisioned_by: str | None = None
+    provisioned_at: int | None = None
+    #: Until when its open enrolment link works (None: no open link).
+    link_expires: int | None = None
 
 
-def _view(account: Account, now: int) -> AccountView:
+def _view(account: Account, now: int, session: Session | None = None) -> AccountView:
+    by: str | None = None
+    link_expires = None
+    if session is not None:
+        if account.provisioned_by is not None:
+            boss = session.get(Account, account.provisioned_by)
+            by = boss.username if boss is not None else "?"
+        elif account.provisioned_at is not None:
+            by = ""
+        link_expires = session.scalar(
+            sa.select(sa.func.max(EnrolmentLink.expires_at))
+            .where(EnrolmentLink.account_id == account.id, EnrolmentLink.used_at.is_(None),
+                   EnrolmentLink.expires_at > now)
+        )
     return AccountView(
         id=account.id, username=account.username, role=account.role,
         enrolled=account.totp_enrolled, locked=accounts.is_locked(account, now),
-        disabled=account.disabled,
+        disabled=account.disabled, provisioned_by=by, provisioned_at=account.provisioned_at,
+        link_expires=link_expires,
     )
 
 
 def _account_list(session: Session, now: int) -> list[AccountView]:
     rows = session.scalars(sa.select(Account).order_by(Account.username))
     return [_view(a, now) for a in rows]
+
+
+def _me(session: Session) -> Account:
+    me = accounts.find(session, _official().username)
+    if me is None:  # pragma: no cover - the session check logged out already
+        abort(403)
+    return me
+
+
+def _link_url(token: str) -> str:
+    base = services().settings.public_url
+    if base:
+        return f"{base.rstrip('/')}/enrol/{token}"
+    return url_for("auth.enrol", token=token, _external=True)
 
 
 @bp.get("/accounts", endpoint="accounts")
@@ -190,15 +227,15 @@ def account_add() -> Any:
             errors["username"] = _("Er is al een account met deze naam.")
         if not errors:
             try:
-                new = accounts.create(session, username=username, role=role, password=None, now=now)
+                account, token = accounts.create_pending(session, username=username, role=role,
+                                                         by=_me(session), now=now)
             except accounts.AccountError as exc:
                 errors["username"] = exc.diagnostics()
             else:
-                account = accounts.find(session, username)
-                assert account is not None
                 _audit(session, "account_add", account, f":{role}")
-                return render_template("beheer/account_created.html", account=_view(account, now),
-                                       password=new.password)
+                return render_template("beheer/account_created.html",
+                                       account=_view(account, now, session),
+                                       link=_link_url(token), hours=accounts.ENROLMENT_HOURS)
         listed = _account_list(session, now)
     return render_template("beheer/accounts.html", accounts=listed, roles=list(Role),
                            form={"username": username, "role": role}, errors=errors), 400
@@ -206,6 +243,8 @@ def account_add() -> Any:
 
 def _get_account(session: Session, account_id: int) -> Account:
     """The account; for a change, its row locked against a concurrent login's bookkeeping."""
+    if not 1 <= account_id <= MAX_ID:
+        abort(404)
     if request.method == "POST":
         account = accounts.find_for_update(session, account_id=account_id)
     else:
@@ -226,10 +265,11 @@ def _active_tokens(session: Session, account_id: int) -> int:
 def account_detail(account_id: int) -> str:
     with services().db.transaction() as session:
         account = _get_account(session, account_id)
-        view = _view(account, _now())
+        view = _view(account, _now(), session)
         tokens = _active_tokens(session, account_id)
     return render_template("beheer/account.html", account=view, tokens=tokens,
-                           is_self=view.username == _official().username)
+                           is_self=view.username == _official().username,
+                           separation_days=accounts.SEPARATION_DAYS)
 
 
 def _back(account_id: int) -> Any:
@@ -262,17 +302,21 @@ def account_enable(account_id: int) -> Any:
     return _back(account_id)
 
 
-@bp.post("/accounts/<int:account_id>/reset-totp")
-def account_reset_totp(account_id: int) -> Any:
+@bp.post("/accounts/<int:account_id>/reset")
+def account_reset(account_id: int) -> Any:
+    """New password and second factor, set by the official through a one-time link."""
+    now = _now()
     with services().db.transaction() as session:
         account = _get_account(session, account_id)
-        account.totp_secret = pyotp.random_base32()
-        account.totp_enrolled = False
-        account.totp_last_step = 0
-        _audit(session, "account_totp_reset", account)
-    flash(_("De tweede factor van %(name)s is gewist; bij de volgende aanmelding scant "
-            "%(name)s een nieuwe QR-code.", name=account.username))
-    return _back(account_id)
+        if account.username == _official().username:
+            flash(_("Je eigen account stel je niet opnieuw in; vraag een andere beheerder, of "
+                    "wijzig je wachtwoord zelf."), "error")
+            return _back(account_id)
+        token = accounts.reset(session, account, by=_me(session), now=now)
+        _audit(session, "account_reset", account)
+        view = _view(account, now, session)
+    return render_template("beheer/account_created.html", account=view, link=_link_url(token),
+                           hours=accounts.ENROLMENT_HOURS, reset=True)
 
 
 @bp.post("/accounts/<int:account_id>/unlock")
@@ -284,19 +328,6 @@ def account_unlock(account_id: int) -> Any:
         _audit(session, "account_unlock", account)
     flash(_("Account %(name)s is ontgrendeld.", name=account.username))
     return _back(account_id)
-
-
-@bp.post("/accounts/<int:account_id>/password")
-def account_password(account_id: int) -> Any:
-    now = _now()
-    with services().db.transaction() as session:
-        account = _get_account(session, account_id)
-        password = secrets.token_urlsafe(15)
-        accounts.change_password(account, password)  # ends the account's open sessions
-        _audit(session, "account_password_reset", account)
-        view = _view(account, now)
-    return render_template("beheer/account_created.html", account=view, password=password,
-                           reset=True)
 
 
 @bp.post("/accounts/<int:account_id>/tokens")

@@ -783,6 +783,14 @@ def approve(
         raise BadRequest(f"request {request_id} is {request.status}, not pending")
     if request.requested_by == official.username:
         raise Forbidden("a second handhaver must approve, not the one who asked")
+    from . import accounts  # separation of duties: docs/adr/0012
+
+    if accounts.could_be_one_person(session, request.requested_by, official.username, now):
+        raise Forbidden(
+            "refused: your account and the requester's were created or reset by the same beheer "
+            f"account (or one it set up) in the last {accounts.SEPARATION_DAYS} days, so one "
+            "person could hold both; another handhaver must approve"
+        )
     if now - request.requested_at > config.approval_hours * 3600:
         request.status = "expired"
         session.flush()

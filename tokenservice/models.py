@@ -104,7 +104,11 @@ class Account(Base):
     username: Mapped[str] = mapped_column(sa.String(64), unique=True)
     role: Mapped[str] = mapped_column(sa.String(16))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
-    totp_secret: Mapped[str] = mapped_column(sa.String(64))
+    #: Legacy: the TOTP secret in the clear, as migrations 0001-0004 stored it. Emptied (and
+    #: sealed into ``totp_sealed``) at start-up; nothing writes it any more (docs/adr/0013).
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64), default=None)
+    #: The TOTP secret sealed with instance/totp.key (tokenservice.accounts.TotpKey).
+    totp_sealed: Mapped[bytes | None] = mapped_column(sa.LargeBinary, default=None)
     totp_enrolled: Mapped[bool] = mapped_column(default=False)
     totp_last_step: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     #: Bumped at logout: every copy of that account's session cookie stops working.
@@ -113,6 +117,28 @@ class Account(Base):
     locked_until: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[int] = mapped_column(sa.BigInteger)
+    #: Separation of duties (docs/adr/0012): the beheer account that last created this
+    #: account or reset its credentials (None: the command line or the demo set-up), and when.
+    provisioned_by: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"), default=None)
+    provisioned_at: Mapped[int | None] = mapped_column(sa.BigInteger, default=None)
+
+
+class EnrolmentLink(Base):
+    """A one-time link with which an official sets their own password and second factor.
+
+    Only the SHA-256 of the link's token is kept; a link is used once, before ``expires_at``.
+    """
+
+    __tablename__ = "enrolment_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
+    token_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32), unique=True)
+    #: The beheer account that made the link (None: the command line).
+    created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"), default=None)
+    created_at: Mapped[int] = mapped_column(sa.BigInteger)
+    expires_at: Mapped[int] = mapped_column(sa.BigInteger)
+    used_at: Mapped[int | None] = mapped_column(sa.BigInteger, default=None)
 
 
 class ApiToken(Base):

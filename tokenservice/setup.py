@@ -142,6 +142,7 @@ def _demo_accounts(settings: config.Settings) -> list[DemoAccount]:
     db = Database(settings.database_url)
     result: list[DemoAccount] = []
     try:
+        accounts.prepare_totp(db, settings.instance_dir)
         with db.transaction() as session:
             for username, role in DEMO_ACCOUNTS:
                 if accounts.find(session, username) is not None:

@@ -199,13 +199,13 @@ def test_logout_also_ends_a_copy_of_the_session_cookie(app, client, instance, cl
     assert not logged_in(client)
 
 
-def test_totp_reset_by_beheer_ends_the_open_session(app, client, instance, clock) -> None:
+def test_reset_by_beheer_ends_the_open_session_and_the_old_password(app, client, instance, clock) -> None:
     login(client, instance, clock, "intake")
     with db(app).transaction() as s:
-        account = accounts.find(s, "intake")
-        account.totp_secret, account.totp_enrolled = pyotp.random_base32(), False
+        accounts.reset(s, accounts.find(s, "intake"), by=accounts.find(s, "beheer"), now=clock.now)
     assert urlsplit(client.get("/account/password").location).path == "/login"
-    assert urlsplit(post_password(client, "intake", instance.accounts["intake"][0]).location).path == "/login/enroll"
+    refused = post_password(client, "intake", instance.accounts["intake"][0])
+    assert refused.status_code == 200 and not logged_in(client)
 
 
 def test_lock_lifted_by_beheer_starts_a_fresh_count(app, client, instance, clock) -> None:
@@ -224,32 +224,23 @@ def test_lock_lifted_by_beheer_starts_a_fresh_count(app, client, instance, clock
     assert post_password(client, "intake", password).status_code == 302
 
 
-def test_new_account_enrolls_by_qr_code_and_a_first_code(app, client, clock) -> None:
+def test_an_account_without_a_second_factor_is_not_enrolled_at_login(app, client, clock) -> None:
+    """The second factor is set through the enrolment link only (docs/adr/0012): whoever
+    knows the password of a not-enrolled account does not get to choose it."""
     with db(app).transaction() as s:
         new = accounts.create(s, username="nieuw", role="intake", password="een lang wachtwoord",
                               now=clock.now, enrolled=False)
     first = post_password(client, "nieuw", new.password)
-    assert urlsplit(first.location).path == "/login/enroll"
-    assert urlsplit(client.get("/login/totp").location).path == "/login/enroll"
-    page = client.get("/login/enroll").get_data(as_text=True)
-    assert re.search(r'<img src="data:image/svg\+xml[^"]+"', page)
-    assert new.totp_secret[:4] in page  # the secret in text, for typing it in
-
-    assert post_code(client, "000000", "/login/enroll").status_code == 200 and not logged_in(client)
-    post_code(client, code_at(new.totp_secret, clock.now), "/login/enroll")
-    assert logged_in(client)
+    assert first.status_code == 200 and "inschrijflink" in html.unescape(first.get_data(as_text=True))
+    assert urlsplit(client.get("/login/totp").location).path == "/login"
+    assert client.get("/login/enroll").status_code == 404
+    assert not logged_in(client)
     with db(app).transaction() as s:
-        assert accounts.find(s, "nieuw").totp_enrolled
-        assert s.scalar(sa.select(AuditEvent.action).where(AuditEvent.actor == "nieuw")) == "totp_enrolled"
-    # Enrolled: the next login asks for the code, and the enrolment page is gone.
-    client.post("/logout", data={"csrf_token": csrf_token(client, "/account/password")})
-    assert urlsplit(post_password(client, "nieuw", new.password).location).path == "/login/totp"
-    assert urlsplit(client.get("/login/enroll").location).path == "/login/totp"
+        assert not accounts.find(s, "nieuw").totp_enrolled
 
 
 def test_code_step_without_the_password_step_goes_back_to_login(client, instance, clock) -> None:
     assert urlsplit(client.get("/login/totp").location).path == "/login"
-    assert urlsplit(client.get("/login/enroll").location).path == "/login"
     post_password(client, "intake", instance.accounts["intake"][0])
     token = csrf_token(client, "/login/totp")
     clock.advance(auth.PENDING_SECONDS + 1)

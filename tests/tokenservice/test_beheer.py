@@ -39,7 +39,7 @@ def login(client, username: str, password: str, secret: str) -> None:
     first = client.post("/login", data={"csrf_token": csrf_token(client, "/login"),
                                         "username": username, "password": password})
     assert first.status_code == 302, first.status_code
-    step = urlsplit(first.location).path  # /login/totp, or /login/enroll for a new account
+    step = urlsplit(first.location).path  # /login/totp
     code = pyotp.TOTP(secret).now()
     done = client.post(step, data={"csrf_token": csrf_token(client, step), "code": code})
     assert done.status_code == 302 and urlsplit(done.location).path not in ("/login", step)
@@ -127,24 +127,30 @@ def test_overview_links_to_every_page_and_the_list_shows_no_secrets(beheer, inst
     assert "$argon2" not in page
 
 
-def test_added_account_gets_a_one_time_password_that_logs_in(app, beheer) -> None:
+def test_added_account_gets_a_one_time_enrolment_link_not_a_password(app, beheer) -> None:
+    from tests.tokenservice.test_separation_of_duties import PASSWORD, enrol
+
     response = post(beheer, "/beheer/accounts", {"username": "nieuwe.collega", "role": "beheer"})
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
-    password = html.unescape(_SECRET.search(response.get_data(as_text=True)).group(1))
+    link = html.unescape(_SECRET.search(response.get_data(as_text=True)).group(1))
+    assert urlsplit(link).path.startswith("/enrol/")
     new = account(app, "nieuwe.collega")
     assert new.role == "beheer" and not new.totp_enrolled and not new.disabled
-    assert accounts.password_matches(new.password_hash, password)
+    assert new.password_hash == accounts.PENDING_HASH and new.totp_sealed is None
+    assert new.provisioned_by == account(app, "beheer").id
 
     [event] = events(app, "account_add")
     assert (event.actor, event.role, event.pass_number) == ("beheer", "beheer", None)
     assert event.reason_code == f"account:{new.id}:beheer"
-    assert password not in (event.reason_code or "")
+    assert urlsplit(link).path.rsplit("/", 1)[1] not in (event.reason_code or "")
 
-    # The new official logs in with it, enrols TOTP on the way, and reaches the pages.
+    # The new official opens the link, sets a password and the second factor, and is in.
     other = app.test_client()
-    login(other, "nieuwe.collega", password, new.totp_secret)
+    done, _secret = enrol(other, urlsplit(link).path)
+    assert done.status_code == 302
     assert other.get("/beheer/").status_code == 200
+    assert accounts.password_matches(account(app, "nieuwe.collega").password_hash, PASSWORD)
 
 
 def test_account_add_refuses_bad_input_and_missing_csrf_token(app, beheer) -> None:
@@ -205,14 +211,21 @@ def test_disabled_account_gets_no_token_and_own_account_cannot_be_disabled(app, 
     assert not events(app, "token_create")
 
 
-def test_reset_totp_unlock_new_password_and_token_revoke(app, beheer) -> None:
+def test_reset_unlock_and_token_revoke(app, beheer) -> None:
     before = account(app, "handhaver")
     assert before.totp_enrolled
-    assert post(beheer, f"/beheer/accounts/{before.id}/reset-totp").status_code == 303
+    response = post(beheer, f"/beheer/accounts/{before.id}/reset")
+    assert response.status_code == 200
+    assert "/enrol/" in html.unescape(_SECRET.search(response.get_data(as_text=True)).group(1))
     after = account(app, "handhaver")
-    assert not after.totp_enrolled and after.totp_secret != before.totp_secret
-    [event] = events(app, "account_totp_reset")
+    assert not after.totp_enrolled and after.totp_sealed is None
+    assert after.password_hash == accounts.PENDING_HASH
+    [event] = events(app, "account_reset")
     assert event.reason_code == f"account:{before.id}" and event.pass_number is None
+    # Not your own account: that would lock you out.
+    me = account(app, "beheer")
+    refused = post(beheer, f"/beheer/accounts/{me.id}/reset")
+    assert refused.status_code == 303 and account(app, "beheer").totp_enrolled
 
     intake = account(app, "intake")
     with db(app).transaction() as s:
@@ -223,19 +236,14 @@ def test_reset_totp_unlock_new_password_and_token_revoke(app, beheer) -> None:
     unlocked = account(app, "intake")
     assert (unlocked.failed_logins, unlocked.locked_until) == (0, 0)
 
-    response = post(beheer, f"/beheer/accounts/{intake.id}/password")
-    password = html.unescape(_SECRET.search(response.get_data(as_text=True)).group(1))
-    assert accounts.password_matches(account(app, "intake").password_hash, password)
-
     tokens = [html.unescape(_SECRET.search(post(beheer, f"/beheer/accounts/{intake.id}/tokens")
                                            .get_data(as_text=True)).group(1)) for _ in range(2)]
     post(beheer, f"/beheer/accounts/{intake.id}/tokens/revoke")
     with db(app).transaction() as s:
         assert all(accounts.account_for_token(s, t) is None for t in tokens)
     assert not account(app, "intake").disabled
-    actions = {e.action for e in events(app, "account_unlock") + events(app, "account_password_reset")
-               + events(app, "token_revoke")}
-    assert actions == {"account_unlock", "account_password_reset", "token_revoke"}
+    actions = {e.action for e in events(app, "account_unlock") + events(app, "token_revoke")}
+    assert actions == {"account_unlock", "token_revoke"}
 
     assert beheer.get("/beheer/accounts/9999").status_code == 404
     assert post(beheer, "/beheer/accounts/9999/disable").status_code == 404

@@ -30,7 +30,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.tokenservice.test_beheer import csrf_token, login_as
-from tests.tokenservice.test_escrow_flow import REASON, api_issue, handhaver_request, token_for
+from tests.tokenservice.test_escrow_flow import api_issue, handhaver_request, token_for
 from tokenservice import _cli, accounts, audit, escrow
 from tokenservice.issuance import Official
 from tokenservice.models import Account, AuditEvent, EscrowRequest
@@ -39,7 +39,7 @@ from tokenservice.setup import init_instance
 _SECRET = re.compile(r'<p class="secret-value"><code>([^<]+)</code></p>')
 _LINK = re.compile(r"(?:https?://[^/\s\"<]+)?(/enrol/[A-Za-z0-9_-]+)")
 _TOTP = re.compile(r'<code class="totp-secret">([^<]+)</code>')
-PASSWORD = "een eigen lang wachtwoord"  # noqa: S105 - a test value
+PASSWORD = "een eigen lang wachtwoord"
 
 
 @pytest.fixture
@@ -137,7 +137,7 @@ def ask_and_approve(app, requester, approver) -> tuple[int, str]:  # type: ignor
     asked = handhaver_request(requester, number).get_data(as_text=True)
     assert 'id="escrow-pending"' in asked, asked[-2000:]
     with db(app).transaction() as s:
-        (request_id,) = [r.id for r in escrow.list_requests(s, status="pending")]
+        request_id = max(r.id for r in escrow.list_requests(s, status="pending"))
     token = csrf_token(approver, "/handhaving/requests")
     page = approver.post(f"/handhaving/requests/{request_id}/approve", data={"csrf_token": token})
     assert page.status_code == 200
@@ -209,24 +209,24 @@ def test_the_rule_in_escrow_approve_follows_the_chain_and_the_window(app) -> Non
     with db(app).transaction() as s:
         boss = accounts.find(s, "beheer")
         b2, _ = accounts.create_pending(s, username="b2", role="beheer", by=boss, now=now)
-        x, _ = accounts.create_pending(s, username="x", role="handhaver", by=b2, now=now)
-        y, _ = accounts.create_pending(s, username="y", role="handhaver", by=boss, now=now)
+        x, _ = accounts.create_pending(s, username="hx", role="handhaver", by=b2, now=now)
+        y, _ = accounts.create_pending(s, username="hy", role="handhaver", by=boss, now=now)
         for a in (b2, x, y):
             a.totp_enrolled = True
-        assert accounts.could_be_one_person(s, "x", "y", now)
-        assert accounts.could_be_one_person(s, "y", "x", now)
-        assert not accounts.could_be_one_person(s, "x", "handhaver", now)
+        assert accounts.could_be_one_person(s, "hx", "hy", now)
+        assert accounts.could_be_one_person(s, "hy", "hx", now)
+        assert not accounts.could_be_one_person(s, "hx", "handhaver", now)
         # b2 set up long ago: the chain stops there.
         b2.provisioned_at = now - 31 * 86400
-        assert not accounts.could_be_one_person(s, "x", "y", now)
+        assert not accounts.could_be_one_person(s, "hx", "hy", now)
         b2.provisioned_at = now
-        request = EscrowRequest(kind="export", requested_by="x", requested_at=now,
+        request = EscrowRequest(kind="export", requested_by="hx", requested_at=now,
                                 reason_code="inspection", status="pending")
         s.add(request)
         s.flush()
         with pytest.raises(escrow.Forbidden, match="same beheer account"):
             escrow.approve(s, config, request_id=request.id,
-                           official=Official(username="y", role="handhaver"), now=now)
+                           official=Official(username="hy", role="handhaver"), now=now)
         assert request.status == "pending"
 
 
@@ -341,7 +341,7 @@ def test_cli_user_add_prints_a_link_not_a_password(app, instance, capsys, monkey
                       "--role", "handhaver"]) == 0
     out = capsys.readouterr().out
     link = _LINK.search(out)
-    assert link and "password" not in out.lower()
+    assert link and not re.search(r"password\s*[:=]", out, re.I)
     done, _secret = enrol(app.test_client(), link.group(1))
     assert done.status_code == 302
     with db(app).transaction() as s:

@@ -329,7 +329,7 @@ def test_beheer_pages_in_english(client, instance) -> None:  # type: ignore[no-u
         "/beheer/": ["Administration", "Overview", "Keys and categories", "Reports",
                      "Active accounts"],
         "/beheer/accounts": ["Username", "Role", "Second factor", "Add account", "Manage"],
-        "/beheer/accounts/1": ["All accounts", "Disable", "Reset second factor",
+        "/beheer/accounts/1": ["All accounts", "Disable", "Created or reset",
                                "Create API token"],
         "/beheer/keys": ["Read-only.", "Sequence number (seq)", "Revocation list", "signing now"],
         "/beheer/reports": ["Passes per quarter and category", "Quarter", "Issued", "Renewed",
