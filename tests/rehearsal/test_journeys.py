@@ -52,8 +52,16 @@ REASON = "Controle Nieuwstraat: twijfel of de pas bij deze persoon hoort"
 
 def wait_until(page: Any, expression: str, timeout_s: float = 30, what: str = "") -> None:
     """Poll with evaluate(): wait_for_function would need 'unsafe-eval', which our CSP forbids."""
+    from playwright.sync_api import Error as PlaywrightError
+
     deadline = time.monotonic() + timeout_s
-    while not page.evaluate(f"async () => Boolean(await ({expression}))"):
+    while True:
+        try:
+            if page.evaluate(f"async () => Boolean(await ({expression}))"):
+                return
+        except PlaywrightError as exc:  # the page navigated meanwhile (e.g. a new app version)
+            if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
+                raise
         assert time.monotonic() < deadline, f"timed out waiting for {what or expression} on {page.url}"
         page.wait_for_timeout(150)
 
@@ -270,12 +278,23 @@ def verdict(page: Any, where: str, timeout_s: float = 60) -> dict[str, str]:
 
 
 def next_pass(page: Any) -> None:
+    """'Volgende pas'. The fake camera keeps showing the card, so the scanner may read it
+    again at once (as it would with the card still in front of a real phone)."""
     page.click("#next")
-    wait_until(page, "document.querySelector('#verdict').hidden", 10, "the verdict to close")
 
 
 def paste(page: Any, text: str) -> None:
-    page.click("#paste-open")
+    """The paste field: close whatever verdict is up (a camera read may pop up in between)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(10):
+        if page.evaluate("() => !document.querySelector('#verdict').hidden"):
+            page.click("#next")
+        try:
+            page.click("#paste-open", timeout=2_000)
+            break
+        except PlaywrightTimeout:
+            continue
     page.fill("#paste-text", text)
     page.click("#paste-check")
 
@@ -539,11 +558,12 @@ def test_exploitant_on_a_phone(topology: Topology, browsers: Browsers, ledger: L
         page.reload()
         wait_until(page, "document.documentElement.dataset.ready === 'true'", 45, "reload after restart")
         wait_until(page, LISTS_OK, 45, "lists after the gunicorn restart")
-        paste(page, renewed_qr)
-        assert verdict(page, "after the gunicorn restart")["status"] == "VALID"
-        next_pass(page)
+        shown = verdict(page, "camera, after the gunicorn restart", 90)
+        assert (shown["status"], shown["number"]) == ("VALID", number), shown
         paste(page, revoked_qr)
         assert verdict(page, "revoked, after the restart")["status"] == "REVOKED"
+        paste(page, renewed_qr)
+        assert verdict(page, "pasted, after the restart")["status"] == "VALID"
 
 
 # --- 5. beheer -----------------------------------------------------------------------------
