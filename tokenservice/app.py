@@ -63,10 +63,17 @@ def _locale() -> str:
     return str(lang) if lang in LANGUAGES else "nl"
 
 
+class _App(Flask):
+    def log_exception(self, exc_info: Any) -> None:
+        """Name the route, not the URL: paths of the API and /mijn-pas hold pass numbers."""
+        rule = request.url_rule.rule if request.url_rule is not None else "(no route)"
+        self.logger.error("Exception on %s [%s]", rule, request.method, exc_info=exc_info)
+
+
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     """Build the app from ``settings`` (default: environment + instance folder)."""
     settings = settings or config_mod.load(**overrides)
-    app = Flask(__name__, instance_path=str(settings.instance_dir), instance_relative_config=True)
+    app = _App(__name__, instance_path=str(settings.instance_dir), instance_relative_config=True)
     secret = settings.secret_key
     if not secret:
         if not settings.debug and not settings.demo:
