@@ -24,6 +24,8 @@ import logging
 import os
 import re
 import secrets
+import sqlite3
+import time
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
@@ -214,20 +216,40 @@ def prepare_totp(db: Any, instance_dir: Path) -> TotpKey:
     return key
 
 
-def _scrub_accounts(db: Any) -> None:
+def _scrub_accounts(db: Any, wait: float = 10.0) -> None:
     """Remove overwritten plain secrets from the files: SQLite zeroes freed cells
-    (secure_delete) and the WAL is truncated; PostgreSQL rewrites the table."""
+    (secure_delete) and the WAL is checkpointed and truncated; PostgreSQL rewrites the table.
+    Waits up to ``wait`` seconds for other connections; reports if that was not enough."""
     engine = db.engine
+    problem: str | None = None
     try:
         if engine.dialect.name == "sqlite":
-            with engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            deadline = time.monotonic() + wait
+            raw = engine.raw_connection()  # outside any transaction (BEGIN IMMEDIATE would block it)
+            try:
+                cursor = raw.cursor()
+                while True:
+                    busy, log_frames, done = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                    if busy == 0 and log_frames == done:
+                        break
+                    if time.monotonic() >= deadline:
+                        problem = f"checkpoint busy ({busy}, {log_frames}, {done})"
+                        break
+                    time.sleep(0.05)
+                cursor.close()
+            finally:
+                raw.close()
         elif engine.dialect.name == "postgresql":
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql(f"SET lock_timeout = {int(wait * 1000)}")
                 conn.exec_driver_sql("VACUUM FULL accounts")
     except sa.exc.DBAPIError as exc:
-        log.error("old TOTP secrets may still be in the database files (%s); run "
-                  "`pas-service purge`", type(exc.orig).__name__)
+        problem = type(exc.orig).__name__
+    except sqlite3.Error as exc:
+        problem = type(exc).__name__
+    if problem:
+        log.error("old TOTP secrets may still be in the database files (%s); restart the "
+                  "service when it is quiet to seal and scrub again", problem)
 
 
 def _check_new(session: Session, username: str, role: str) -> str:

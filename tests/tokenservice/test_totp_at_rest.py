@@ -82,6 +82,9 @@ def test_plaintext_rows_from_before_0005_are_sealed_at_start_up_once(instance) -
             plain, sealed = conn.execute(sa.text(
                 "SELECT totp_secret, totp_sealed FROM accounts WHERE username = 'beheer'")).one()
         assert plain is None and sealed and secret.encode() not in bytes(sealed)
+        if instance.database_url.startswith("sqlite"):  # gone from the files (WAL too), not just the rows
+            files = Path(instance.database_url.removeprefix("sqlite:///")).parent.glob("pas.db*")
+            assert [p.name for p in files if secret.encode() in p.read_bytes()] == []
         login(app.test_client(), "beheer", password, secret)
         app.extensions["pas"].db.dispose()
         again = create_app(instance.settings())  # idempotent: nothing left to seal
