@@ -3,7 +3,7 @@
 SQLite in the instance folder is the embedded default (WAL, foreign keys on);
 PostgreSQL is used through ``PAS_DATABASE_URL``.
 
-Erasure is final (docs/adr/0011): a transaction that deletes or overwrites rows of the
+Erasure is final (docs/adr/0014): a transaction that deletes or overwrites rows of the
 :data:`PERSONAL_TABLES` is followed, once committed, by :meth:`Database.scrub`, which
 removes the old bytes from every file the database writes: on SQLite every connection
 zeroes what it deletes (``secure_delete``) and the scrub truncates the write-ahead log
@@ -188,7 +188,7 @@ class Database:
             if self.engine.dialect.name == "sqlite":
                 problem = self._truncate_wal(started + wait)
             elif self.engine.dialect.name == "postgresql":
-                problem = self._vacuum(sorted(wanted), wait)
+                problem = self._vacuum(sorted(wanted), started + wait)
             else:  # pragma: no cover - only the two are supported
                 problem = f"no scrub for {self.engine.dialect.name}"
         except sa.exc.DBAPIError as exc:
@@ -239,11 +239,30 @@ class Database:
         finally:
             raw.close()
 
-    def _vacuum(self, tables: list[str], wait: float) -> str | None:
-        """``VACUUM FULL`` (outside any transaction) with a bounded wait for locks."""
-        timeout_ms = max(int(wait * 1000), 1)
-        quoted = ", ".join(f'"{name}"' for name in tables)
+    def _vacuum(self, tables: list[str], deadline: float) -> str | None:
+        """``VACUUM FULL`` (outside any transaction) once no snapshot can see the deleted rows.
+
+        ``VACUUM FULL`` keeps, without an error, dead rows that a transaction still open in
+        this database could see; so first wait until every other session's snapshot is
+        newer than a transaction id taken after the deletion committed. Locks are waited
+        for until ``deadline`` too (``lock_timeout``).
+        """
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            mark = conn.exec_driver_sql("SELECT pg_current_xact_id()::xid::text").scalar_one()
+            while True:
+                older = conn.exec_driver_sql(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND pid <> pg_backend_pid() AND (age(backend_xmin) > age(%(m)s::xid)"
+                    " OR age(backend_xid) > age(%(m)s::xid))", {"m": mark},
+                ).scalar_one()
+                if not older:
+                    break
+                if time.monotonic() >= deadline:
+                    return (f"{older} other session(s) still hold a snapshot from before the "
+                            "deletion")
+                time.sleep(0.05)
+            timeout_ms = max(int((deadline - time.monotonic()) * 1000), 1)
+            quoted = ", ".join(f'"{name}"' for name in tables)
             conn.exec_driver_sql(f"SET lock_timeout = {timeout_ms}")
             try:
                 conn.exec_driver_sql(f"VACUUM FULL {quoted}")

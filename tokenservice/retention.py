@@ -14,7 +14,7 @@ this module's business. Every purge of a pass is written to the audit log as
 and beheer can see it happened. Running it twice does nothing the second time:
 safe for cron, a systemd timer and start-up.
 
-Deletion is final in the database's own files (docs/adr/0011, :meth:`Database.scrub`);
+Deletion is final in the database's own files (docs/adr/0014, :meth:`Database.scrub`);
 what it means for copies (backups, PostgreSQL's WAL) is in docs/privacy.md, §5.
 """
 

@@ -9,7 +9,7 @@ data key, the code's salt and verifier, a sealed request reason) from the databa
 it goes, erase it through the real /mijn-pas route or purge it through ``pas-service purge``,
 and then look for every 16-byte window of those bytes in every file of the instance folder
 (the SQLite database, its ``-wal`` and ``-shm`` files, anything else) — and, on PostgreSQL,
-in the tables' relation files under the data directory (docs/adr/0011).
+in the tables' relation files under the data directory (docs/adr/0014).
 """
 
 from __future__ import annotations
@@ -255,6 +255,50 @@ def test_purged_expired_record_is_gone_from_every_file_on_sqlite(  # type: ignor
     assert _stored(web, kept) == stays
     wal = instance.path / "pas.db-wal"
     assert not wal.exists() or wal.stat().st_size == 0
+
+
+@SQLITE_ONLY
+def test_renewal_without_consent_or_with_new_data_leaves_no_old_record_on_sqlite(  # type: ignore[no-untyped-def]
+    web, instance, holder,
+) -> None:
+    """Renewing replaces (new data) or erases (no consent) her record: the old one goes too."""
+    number, code, _identity = holder
+    svc = web.extensions["pas"]
+    config = escrow.config_for(svc.settings)
+    first = {k: v for k, v in _stored(web, number).items() if not k.startswith("pass_codes.")}
+    with svc.db.transaction() as s:
+        assert escrow.seal_identity(s, config, pass_number=number, identity=_marker_identity(),
+                                    consent=True, policy="escrow", now=int(time.time()),
+                                    official=INTAKE, personal_code=code) == code
+    second = _stored(web, number)
+    assert _found(_instance_files(instance), first) == []
+    with svc.db.transaction() as s:
+        assert escrow.seal_identity(s, config, pass_number=number, identity=_marker_identity(),
+                                    consent=False, policy="escrow", now=int(time.time()),
+                                    official=INTAKE) is None
+    erased = {k: v for k, v in second.items() if not k.startswith("pass_codes.")}
+    assert _found(_instance_files(instance), erased) == []
+
+
+@SQLITE_ONLY
+def test_wrong_code_or_a_failed_transaction_changes_nothing(  # type: ignore[no-untyped-def]
+    web, client, instance, holder,
+) -> None:
+    number, code, _identity = holder
+    svc = web.extensions["pas"]
+    stored = _stored(web, number)
+    data = {"csrf_token": _token(client), "number": number, "code": escrow.new_code(),
+            "lang": "en", "erase": "y"}
+    assert mijnpas.t("en", "wrong") in client.post("/mijn-pas/wissen", data=data).get_data(
+        as_text=True)
+    assert _stored(web, number) == stored
+    with pytest.raises(RuntimeError), svc.db.transaction() as s:
+        assert escrow.erase(s, number, code, int(time.time()))
+        raise RuntimeError("the request fails after the delete")
+    assert _stored(web, number) == stored  # rolled back whole: nothing erased, nothing scrubbed
+    assert not svc.db.scrub_pending
+    with pytest.raises(ValueError, match="not a personal table"):
+        svc.db.scrub(["passes"])
 
 
 @SQLITE_ONLY
