@@ -149,6 +149,16 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError) -> Any:
+        # No session cookie at all: the browser refuses cookies, and reloading cannot help.
+        no_cookie = app.config["SESSION_COOKIE_NAME"] not in request.cookies
+        if request.path.startswith("/mijn-pas"):
+            from . import mijnpas
+
+            return mijnpas.form_refused(no_cookie=no_cookie)
+        if no_cookie:
+            return _error_page(400, "cookies", gettext(
+                "Uw browser weigert cookies. Inloggen en formulieren hebben één cookie nodig "
+                "(de sessie); sta cookies toe voor deze site en probeer het opnieuw."))
         return _error_page(400, "csrf", gettext("Het formulier is verlopen; laad de pagina opnieuw."))
 
     @app.errorhandler(413)

@@ -152,6 +152,8 @@ _T: Final[dict[str, dict[str, str]]] = {
         "show": "Bekijken",
         "wrong": "Het pasnummer of de code klopt niet. Controleer beide en probeer het opnieuw.",
         "limited": "Te veel pogingen. Probeer het over een uur opnieuw.",
+        "cookies": "Je browser weigert cookies. Deze pagina heeft één cookie nodig om het formulier te beveiligen; die bewaart niets over jou. Sta cookies toe voor deze site en probeer het opnieuw.",
+        "expired": "Het formulier is verlopen. Open de pagina opnieuw en probeer het nog eens.",
         "pass_heading": "Je pas",
         "status": "Status",
         "status_valid": "Geldig",
@@ -180,6 +182,7 @@ _T: Final[dict[str, dict[str, str]]] = {
         "role_handhaver": "Handhaver",
         "role_beheer": "Beheerder",
         "role_worker": "Jijzelf",
+        "role_code_holder": "Iemand met je nummer en code",
         "role_system": "Automatisch",
         "act_issue": "Pas uitgegeven",
         "act_renew": "Pas verlengd",
@@ -193,7 +196,7 @@ _T: Final[dict[str, dict[str, str]]] = {
         "act_escrow_exported": "Je verzegelde gegevens zaten in een zoekactie in alle passen",
         "act_escrow_erased": "Persoonsgegevens gewist",
         "act_escrow_purged": "Persoonsgegevens verwijderd (bewaartermijn voorbij)",
-        "act_worker_viewed": "Deze pagina geopend met je nummer en code",
+        "act_worker_viewed": "Deze pagina geopend",
         "act_other": "Anders",
         "reason_inspection": "Controle",
         "reason_trafficking_signal": "Signaal van mensenhandel",
@@ -234,6 +237,8 @@ _T: Final[dict[str, dict[str, str]]] = {
         "show": "Show",
         "wrong": "The pass number or the code is not right. Check both and try again.",
         "limited": "Too many attempts. Please try again in an hour.",
+        "cookies": "Your browser refuses cookies. This page needs one cookie to protect the form; it stores nothing about you. Allow cookies for this site and try again.",
+        "expired": "The form has expired. Open the page again and try once more.",
         "pass_heading": "Your pass",
         "status": "Status",
         "status_valid": "Valid",
@@ -262,6 +267,7 @@ _T: Final[dict[str, dict[str, str]]] = {
         "role_handhaver": "Enforcement officer",
         "role_beheer": "Administrator",
         "role_worker": "You",
+        "role_code_holder": "Someone with your number and code",
         "role_system": "Automatic",
         "act_issue": "Pass issued",
         "act_renew": "Pass renewed",
@@ -275,7 +281,7 @@ _T: Final[dict[str, dict[str, str]]] = {
         "act_escrow_exported": "Your sealed data were part of a search among all passes",
         "act_escrow_erased": "Personal data erased",
         "act_escrow_purged": "Personal data deleted (retention period over)",
-        "act_worker_viewed": "This page opened with your number and code",
+        "act_worker_viewed": "Opened this page",
         "act_other": "Other",
         "reason_inspection": "Inspection",
         "reason_trafficking_signal": "Signal of human trafficking",
@@ -316,6 +322,8 @@ _T: Final[dict[str, dict[str, str]]] = {
         "show": "Ver",
         "wrong": "El número de tarjeta o el código no es correcto. Compruebe ambos e inténtelo de nuevo.",
         "limited": "Demasiados intentos. Inténtelo de nuevo dentro de una hora.",
+        "cookies": "Tu navegador rechaza las cookies. Esta página necesita una cookie para proteger el formulario; no guarda nada sobre ti. Permite las cookies para este sitio e inténtalo de nuevo.",
+        "expired": "El formulario ha caducado. Abre la página de nuevo e inténtalo otra vez.",
         "pass_heading": "Su tarjeta",
         "status": "Estado",
         "status_valid": "Válida",
@@ -344,6 +352,7 @@ _T: Final[dict[str, dict[str, str]]] = {
         "role_handhaver": "Inspector",
         "role_beheer": "Administrador",
         "role_worker": "Usted",
+        "role_code_holder": "Alguien con tu número y código",
         "role_system": "Automático",
         "act_issue": "Tarjeta expedida",
         "act_renew": "Tarjeta renovada",
@@ -357,7 +366,7 @@ _T: Final[dict[str, dict[str, str]]] = {
         "act_escrow_exported": "Sus datos sellados formaron parte de una búsqueda entre todas las tarjetas",
         "act_escrow_erased": "Datos personales borrados",
         "act_escrow_purged": "Datos personales eliminados (fin del plazo de conservación)",
-        "act_worker_viewed": "Esta página abierta con tu número y código",
+        "act_worker_viewed": "Abrió esta página",
         "act_other": "Otro",
         "reason_inspection": "Control",
         "reason_trafficking_signal": "Indicio de trata de personas",
@@ -398,6 +407,8 @@ _T: Final[dict[str, dict[str, str]]] = {
         "show": "Ver",
         "wrong": "O número do cartão ou o código não está correto. Verifique os dois e tente novamente.",
         "limited": "Demasiadas tentativas. Tente novamente dentro de uma hora.",
+        "cookies": "O seu navegador recusa cookies. Esta página precisa de um cookie para proteger o formulário; não guarda nada sobre si. Permita cookies para este site e tente novamente.",
+        "expired": "O formulário expirou. Abra a página novamente e tente outra vez.",
         "pass_heading": "O seu cartão",
         "status": "Estado",
         "status_valid": "Válido",
@@ -426,6 +437,7 @@ _T: Final[dict[str, dict[str, str]]] = {
         "role_handhaver": "Fiscal",
         "role_beheer": "Administrador",
         "role_worker": "Você",
+        "role_code_holder": "Alguém com o seu número e código",
         "role_system": "Automático",
         "act_issue": "Cartão emitido",
         "act_renew": "Cartão renovado",
@@ -439,7 +451,7 @@ _T: Final[dict[str, dict[str, str]]] = {
         "act_escrow_exported": "Os seus dados selados fizeram parte de uma pesquisa em todos os cartões",
         "act_escrow_erased": "Dados pessoais apagados",
         "act_escrow_purged": "Dados pessoais eliminados (fim do prazo de conservação)",
-        "act_worker_viewed": "Esta página aberta com o seu número e código",
+        "act_worker_viewed": "Abriu esta página",
         "act_other": "Outro",
         "reason_inspection": "Fiscalização",
         "reason_trafficking_signal": "Indício de tráfico de seres humanos",
@@ -480,6 +492,8 @@ _T: Final[dict[str, dict[str, str]]] = {
         "show": "Afișează",
         "wrong": "Numărul cardului sau codul nu este corect. Verificați-le pe amândouă și încercați din nou.",
         "limited": "Prea multe încercări. Încercați din nou peste o oră.",
+        "cookies": "Browserul tău refuză cookie-urile (cookies). Această pagină are nevoie de un cookie ca să protejeze formularul; nu păstrează nimic despre tine. Permite cookie-urile pentru acest site și încearcă din nou.",
+        "expired": "Formularul a expirat. Deschide pagina din nou și încearcă încă o dată.",
         "pass_heading": "Cardul dumneavoastră",
         "status": "Stare",
         "status_valid": "Valabil",
@@ -508,6 +522,7 @@ _T: Final[dict[str, dict[str, str]]] = {
         "role_handhaver": "Inspector",
         "role_beheer": "Administrator",
         "role_worker": "Dumneavoastră",
+        "role_code_holder": "Cineva cu numărul și codul tău",
         "role_system": "Automat",
         "act_issue": "Card emis",
         "act_renew": "Card reînnoit",
@@ -521,7 +536,7 @@ _T: Final[dict[str, dict[str, str]]] = {
         "act_escrow_exported": "Datele sigilate au făcut parte dintr-o căutare în toate cardurile",
         "act_escrow_erased": "Date personale șterse",
         "act_escrow_purged": "Date personale eliminate (termenul de păstrare a expirat)",
-        "act_worker_viewed": "Această pagină deschisă cu numărul și codul tău",
+        "act_worker_viewed": "A deschis această pagină",
         "act_other": "Altceva",
         "reason_inspection": "Control",
         "reason_trafficking_signal": "Semnal de trafic de persoane",
@@ -562,6 +577,8 @@ _T: Final[dict[str, dict[str, str]]] = {
         "show": "Покажи",
         "wrong": "Номерът на картата или кодът не е верен. Проверете ги и опитайте отново.",
         "limited": "Твърде много опити. Опитайте отново след един час.",
+        "cookies": "Браузърът ви отказва бисквитки (cookies). Тази страница се нуждае от една бисквитка, за да защити формуляра; тя не пази нищо за вас. Разрешете бисквитките за този сайт и опитайте отново.",
+        "expired": "Формулярът е изтекъл. Отворете страницата отново и опитайте пак.",
         "pass_heading": "Вашата карта",
         "status": "Състояние",
         "status_valid": "Валидна",
@@ -590,6 +607,7 @@ _T: Final[dict[str, dict[str, str]]] = {
         "role_handhaver": "Инспектор",
         "role_beheer": "Администратор",
         "role_worker": "Вие",
+        "role_code_holder": "Някой с вашия номер и код",
         "role_system": "Автоматично",
         "act_issue": "Картата е издадена",
         "act_renew": "Картата е подновена",
@@ -603,7 +621,7 @@ _T: Final[dict[str, dict[str, str]]] = {
         "act_escrow_exported": "Запечатаните данни са били част от търсене сред всички карти",
         "act_escrow_erased": "Личните данни са изтрити",
         "act_escrow_purged": "Личните данни са премахнати (срокът за съхранение е изтекъл)",
-        "act_worker_viewed": "Тази страница е отворена с вашия номер и код",
+        "act_worker_viewed": "Отвори тази страница",
         "act_other": "Друго",
         "reason_inspection": "Проверка",
         "reason_trafficking_signal": "Сигнал за трафик на хора",
@@ -644,6 +662,8 @@ _T: Final[dict[str, dict[str, str]]] = {
         "show": "Megtekintés",
         "wrong": "A kártyaszám vagy a kód nem helyes. Ellenőrizze mindkettőt, és próbálja újra.",
         "limited": "Túl sok próbálkozás. Próbálja újra egy óra múlva.",
+        "cookies": "A böngésződ elutasítja a sütiket (cookies). Az oldalnak egy sütire van szüksége az űrlap védelméhez; semmit nem tárol rólad. Engedélyezd a sütiket ennél az oldalnál, és próbáld újra.",
+        "expired": "Az űrlap lejárt. Nyisd meg újra az oldalt, és próbáld újra.",
         "pass_heading": "Az Ön kártyája",
         "status": "Állapot",
         "status_valid": "Érvényes",
@@ -672,6 +692,7 @@ _T: Final[dict[str, dict[str, str]]] = {
         "role_handhaver": "Ellenőr",
         "role_beheer": "Rendszergazda",
         "role_worker": "Ön",
+        "role_code_holder": "Valaki a számoddal és a kódoddal",
         "role_system": "Automatikus",
         "act_issue": "Kártya kiállítva",
         "act_renew": "Kártya megújítva",
@@ -685,7 +706,7 @@ _T: Final[dict[str, dict[str, str]]] = {
         "act_escrow_exported": "A lepecsételt adatai részei voltak egy minden kártyára kiterjedő keresésnek",
         "act_escrow_erased": "Személyes adatok törölve",
         "act_escrow_purged": "Személyes adatok törölve (lejárt a megőrzési idő)",
-        "act_worker_viewed": "Ezt az oldalt megnyitották a számoddal és a kódoddal",
+        "act_worker_viewed": "Megnyitotta ezt az oldalt",
         "act_other": "Egyéb",
         "reason_inspection": "Ellenőrzés",
         "reason_trafficking_signal": "Emberkereskedelemre utaló jelzés",
@@ -726,6 +747,8 @@ _T: Final[dict[str, dict[str, str]]] = {
         "show": "Pokaż",
         "wrong": "Numer karty lub kod jest nieprawidłowy. Sprawdź oba i spróbuj ponownie.",
         "limited": "Zbyt wiele prób. Spróbuj ponownie za godzinę.",
+        "cookies": "Twoja przeglądarka odrzuca pliki cookie (cookies). Ta strona potrzebuje jednego pliku cookie, aby chronić formularz; nie zapisuje niczego o Tobie. Zezwól na pliki cookie dla tej strony i spróbuj ponownie.",
+        "expired": "Formularz wygasł. Otwórz stronę ponownie i spróbuj jeszcze raz.",
         "pass_heading": "Twoja karta",
         "status": "Stan",
         "status_valid": "Ważna",
@@ -754,6 +777,7 @@ _T: Final[dict[str, dict[str, str]]] = {
         "role_handhaver": "Kontroler",
         "role_beheer": "Administrator",
         "role_worker": "Ty",
+        "role_code_holder": "Ktoś z Twoim numerem i kodem",
         "role_system": "Automatycznie",
         "act_issue": "Wydanie karty",
         "act_renew": "Odnowienie karty",
@@ -767,7 +791,7 @@ _T: Final[dict[str, dict[str, str]]] = {
         "act_escrow_exported": "Twoje zapieczętowane dane były częścią wyszukiwania we wszystkich kartach",
         "act_escrow_erased": "Usunięcie danych osobowych",
         "act_escrow_purged": "Usunięcie danych osobowych (koniec okresu przechowywania)",
-        "act_worker_viewed": "Ta strona otwarta Twoim numerem i kodem",
+        "act_worker_viewed": "Otworzył(a) tę stronę",
         "act_other": "Inne",
         "reason_inspection": "Kontrola",
         "reason_trafficking_signal": "Sygnał handlu ludźmi",
@@ -929,6 +953,13 @@ def _view_context(view: escrow.WorkerView, lang: str) -> dict[str, Any]:
     }
 
 
+def form_refused(*, no_cookie: bool) -> Any:
+    """A refused form (CSRF), in her language: a browser without cookies is told so."""
+    lang = _lang()
+    return _page("mijnpas/index.html", lang, 400, form=LookupForm(lang=lang),
+                 error=t(lang, "cookies" if no_cookie else "expired"))
+
+
 @bp.get("/")
 def index() -> Any:
     lang = _lang()
@@ -960,8 +991,9 @@ def show() -> Any:
     # Every opening is on her log, the one she sees: if someone else used her code (an
     # official who kept it, a partner who took it), the next time she looks she knows.
     with _svc().db.transaction() as session:
-        audit.append(session, at=_now(), actor="worker", role="worker", action="worker_viewed",
-                     pass_number=view.number)
+        # "Someone with your number and code": it may be her, or whoever has her receipt.
+        audit.append(session, at=_now(), actor="worker", role="code_holder",
+                     action="worker_viewed", pass_number=view.number)
     page = make_response(_page("mijnpas/view.html", lang, form=erase_form,
                                **_view_context(view, lang)))
     return _succeeded(attempt, page)

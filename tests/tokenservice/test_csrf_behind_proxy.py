@@ -73,3 +73,22 @@ def test_the_token_is_still_needed(client, instance) -> None:
 
 def test_pages_still_send_no_referer(client) -> None:
     assert client.get("/login").headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_a_browser_that_refuses_cookies_is_told_so(production, instance) -> None:  # type: ignore[no-untyped-def]
+    # Reloading cannot help such a browser: the page must name cookies, in her language on
+    # /mijn-pas (the rehearsal checks the same in real Chromium with cookies blocked).
+    from werkzeug.test import Client
+
+    no_cookies = production.test_client(use_cookies=False)
+    assert isinstance(no_cookies, Client)
+    token = csrf_token(no_cookies)
+    office = no_cookies.post("/login", data={"csrf_token": token, "username": "intake",
+                                             "password": "x"}, headers=SAME_ORIGIN)
+    assert office.status_code == 400 and "cookies" in office.get_data(as_text=True)
+    token = csrf_token(no_cookies, "/mijn-pas/?lang=es")
+    worker = no_cookies.post("/mijn-pas/?lang=es", data={"csrf_token": token, "lang": "es",
+                                                         "number": "x", "code": "y"},
+                             headers=SAME_ORIGIN)
+    page = worker.get_data(as_text=True)
+    assert worker.status_code == 400 and "Tu navegador rechaza las cookies" in page

@@ -15,7 +15,10 @@ import re
 import sqlalchemy as sa
 
 from tests.tokenservice.test_escrow_flow import api_issue, mijnpas_page, token_for
-from tests.tokenservice.test_renewal_proof import app, receipt_code  # noqa: F401 - app: fixture
+from tests.tokenservice.test_renewal_proof import (  # noqa: F401 - escrow_app: the app fixture
+    escrow_app,
+    receipt_code,
+)
 from tokenservice import audit, mijnpas
 from tokenservice.models import AuditEvent, PassRecord
 
@@ -32,7 +35,7 @@ def test_every_opening_of_her_page_is_on_her_log(app, client) -> None:  # type: 
     assert third.count(seen) == 2
     with app.extensions["pas"].db.transaction() as s:
         viewed = s.scalars(sa.select(AuditEvent).where(AuditEvent.action == "worker_viewed")).all()
-        assert [(e.role, e.actor, e.pass_number) for e in viewed] == [("worker", "worker", number)] * 3
+        assert [(e.role, e.actor, e.pass_number) for e in viewed] == [("code_holder", "worker", number)] * 3
     # A wrong code opens nothing and logs nothing about her.
     mijnpas_page(client, number, code[:-4] + "AAAA")
     with app.extensions["pas"].db.transaction() as s:

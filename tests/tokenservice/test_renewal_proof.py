@@ -36,8 +36,8 @@ from tokenservice.models import Card, EscrowKey, EscrowRecord, PassRecord
 _CODE = re.compile(r"\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){6}\b")
 
 
-@pytest.fixture
-def app(instance):  # type: ignore[no-untyped-def]
+@pytest.fixture(name="app")
+def escrow_app(instance):  # type: ignore[no-untyped-def]
     """The demo of `pas-service init --demo`: policy escrow with a 2-of-3 team key."""
     from tokenservice.app import create_app
     from tokenservice.setup import init_instance
