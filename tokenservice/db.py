@@ -170,6 +170,9 @@ class Database:
     def scrub(self, tables: Iterable[str] = PERSONAL_TABLES, *, wait: float | None = None) -> bool:
         """Make committed deletions from ``tables`` final in every file the database writes.
 
+        ``tables`` defaults to the personal tables; other tables of the schema may be named
+        too (on SQLite the scrub covers the whole file anyway).
+
         SQLite: checkpoint the WAL into the database file (where ``secure_delete`` has
         zeroed the deleted rows) and truncate it to zero bytes. PostgreSQL: ``VACUUM FULL``
         the tables, which rewrites them without the dead rows. Waits up to ``wait``
@@ -180,9 +183,9 @@ class Database:
         """
         wait = self.scrub_timeout if wait is None else wait
         wanted = frozenset(tables) | self.scrub_pending
-        unknown = wanted - PERSONAL_TABLES
+        unknown = wanted - PERSONAL_TABLES - set(Base.metadata.tables)
         if unknown:
-            raise ValueError(f"not a personal table: {sorted(unknown)}")
+            raise ValueError(f"not a table of this database: {sorted(unknown)}")
         started = time.monotonic()
         try:
             if self.engine.dialect.name == "sqlite":
