@@ -37,7 +37,8 @@ def root() -> Response:
 @bp.get("/config.json")
 def config() -> Response:
     body = json.dumps(
-        make_config(anchor_hex=services().keyring.anchor_hex, lists_url="../.well-known/pas/")
+        make_config(anchor_hex=services().keyring.anchor_hex, lists_url="../.well-known/pas/",
+                    demo=services().settings.demo)
     )
     response = Response(body, mimetype="application/json")
     response.headers["Cache-Control"] = "no-cache"

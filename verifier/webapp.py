@@ -125,9 +125,13 @@ def _check_lists_url(lists_url: str) -> str:
 
 
 def make_config(
-    *, anchor_hex: str, lists_url: str, max_list_age_days: int = DEFAULT_MAX_LIST_AGE_DAYS
+    *, anchor_hex: str, lists_url: str, max_list_age_days: int = DEFAULT_MAX_LIST_AGE_DAYS,
+    demo: bool = False,
 ) -> dict[str, object]:
-    """The content of config.json; raises ValueError for a bad anchor or URL."""
+    """The content of config.json; raises ValueError for a bad anchor or URL.
+
+    ``demo``: the anchor is a demo anchor; the app then marks every screen and verdict DEMO.
+    """
     try:
         anchor = parse_anchor(anchor_hex)
     except TrustError as exc:
@@ -136,11 +140,14 @@ def make_config(
         raise ValueError("max_list_age_days must be a whole number of days")
     if not 0 <= max_list_age_days <= 365:
         raise ValueError("max_list_age_days must be between 0 and 365")
-    return {
+    config: dict[str, object] = {
         "anchor_hex": anchor.hex(),
         "lists_url": _check_lists_url(lists_url),
         "max_list_age_days": max_list_age_days,
     }
+    if demo:
+        config["demo"] = True
+    return config
 
 
 def export_app(

@@ -823,7 +823,7 @@ EXPECTED = {
     "green": ("VALID", "GELDIG", True),
     "assen": ("VALID", "GELDIG", True),
     "expired": ("EXPIRED", "Verlopen", True),
-    "revoked": ("REVOKED", "Ingetrokken", True),
+    "revoked": ("REVOKED", "Kaart geldt niet meer", True),
     "tampered": ("BAD_SIGNATURE", "Vervalst of beschadigd", False),
     "unknown-issuer": ("UNKNOWN_ISSUER", "Onbekende uitgever", False),
     "not-yet-valid": ("NOT_YET_VALID", "Nog niet geldig", True),
@@ -898,7 +898,7 @@ def test_app_in_chromium_paste_lists_and_speed(site: Site, tmp_path: Path) -> No
         assert "VALID" in page.inner_text(".verdict-head")
         _next(page)
         page.click("#lang")
-        assert page.inner_text("#paste-open") == "Code plakken"
+        assert page.inner_text("#paste-open") == "QR-tekst invoeren"
 
         # The about panel says what the app does not do.
         page.click("#about-open")
@@ -1135,3 +1135,38 @@ def _camera_checks(
             e for e in watch.errors if "Content Security Policy" in e or "pageerror" in e
         ], watch.errors
         context.close()
+
+
+def test_a_typed_pass_number_and_a_demo_anchor_are_said_for_what_they_are(site: Site, tmp_path: Path) -> None:
+    """Issue 15: a printed number typed into the QR field is not "forged" (nothing about it
+    can be checked offline), a replaced card does not read as wrongdoing, and lists from a
+    demo anchor are unmistakable: a banner and DEMO on every verdict."""
+    sync_playwright = _playwright()
+    demo = site.root / "verify-demo"
+    if not demo.exists():
+        shutil.copytree(site.root / "verify", demo)
+        config = json.loads((demo / "config.json").read_text())
+        (demo / "config.json").write_text(json.dumps({**config, "demo": True}))
+    with sync_playwright() as p:
+        ctx = _context(p, tmp_path / "profile")
+        try:
+            page = ctx.new_page()
+            page.goto(site.url)
+            _wait_ready(page)
+            assert not page.is_visible("#demo-banner")
+            assert _paste(page, " dm-7k3m9qxd-4 ") == "NUMBER_ONLY"
+            assert "Alleen een pasnummer" in page.inner_text("#verdict")
+            assert page.get_attribute("#verdict", "data-tone") == "unchecked"
+            _next(page)
+            assert _paste(page, site.passes["revoked"]) == "REVOKED"
+            assert "nieuwere kaart" in page.inner_text("#verdict-explain")
+            _next(page)
+            page.goto(site.url.replace("/verify/", "/verify-demo/"))
+            _wait_ready(page)
+            assert page.is_visible("#demo-banner")
+            assert _paste(page, site.passes["valid"]) == "VALID"
+            assert page.inner_text("#verdict-title").endswith("DEMO")
+            assert "niet echt" in page.inner_text("#verdict-warnings")
+            page.screenshot(path=str(tmp_path / "demo-verdict.png"))
+        finally:
+            ctx.close()

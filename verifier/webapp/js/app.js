@@ -49,6 +49,7 @@ async function loadConfig() {
     anchorHex: /^[0-9a-f]{64}$/.test(anchorHex) ? anchorHex : null,
     listsUrl: new URL(listsUrl, response.url || document.baseURI).href,
     maxListAgeDays: days,
+    demo: raw.demo === true,
   };
 }
 
@@ -129,6 +130,7 @@ async function main() {
 async function loadLists() {
   try {
     state.config = await loadConfig();
+    $('demo-banner').hidden = !state.config.demo;
   } catch {
     state.config = { anchorHex: null, listsUrl: null, maxListAgeDays: DEFAULT_MAX_LIST_AGE_DAYS };
   }
@@ -243,6 +245,9 @@ async function check(text) {
     let shown;
     if (!state.config?.anchorHex) {
       shown = { display: 'CONFIG', verdict: null, now };
+    } else if (looksLikePassNumber(text)) {
+      // Typed off the card: nothing about it can be checked, and "forged" would be wrong.
+      shown = { display: 'NUMBER_ONLY', verdict: null, now };
     } else if (!state.lists?.store) {
       shown = { display: 'NO_LISTS', verdict: null, now };
     } else {
@@ -258,9 +263,15 @@ async function check(text) {
   }
 }
 
+/** A pass number as printed (loosely typed: lower case, spaces, no hyphens). */
+function looksLikePassNumber(text) {
+  const compact = String(text).replace(/\s+/g, '').toUpperCase();
+  return !compact.startsWith('PAS1:') && /^[A-Z]{2,4}-?[0-9A-Z]{8}-?[0-9A-Z]$/.test(compact);
+}
+
 function tone(display) {
   if (display === Status.VALID) return 'valid';
-  if (['CLOCK', 'STALE', 'NO_LISTS', 'CONFIG'].includes(display)) return 'unchecked';
+  if (['CLOCK', 'STALE', 'NO_LISTS', 'CONFIG', 'NUMBER_ONLY'].includes(display)) return 'unchecked';
   return 'invalid';
 }
 
@@ -338,7 +349,15 @@ function renderVerdict(shown) {
     }
     warnings.append(li);
   }
-  warnings.hidden = notes.length === 0;
+  if (state.config?.demo) {
+    // Lists from a demo anchor: never a plain GELDIG that could pass for a real one.
+    $('verdict-title').textContent += ' · DEMO';
+    const li = document.createElement('li');
+    li.dataset.warning = 'DEMO';
+    li.textContent = t('demo.verdict');
+    warnings.prepend(li);
+  }
+  warnings.hidden = warnings.childElementCount === 0;
 }
 
 function clearVerdict() {
