@@ -31,6 +31,7 @@ import dataclasses
 import hashlib
 import io
 import json
+import struct
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -203,6 +204,44 @@ ASSEN_REVOCATIONS = RevocationList.build(
 REVOCATIONS = (GRONINGEN_REVOCATIONS, ASSEN_REVOCATIONS)
 
 
+def signed_as(payload: bytes, signer: nacl.signing.SigningKey, kid: bytes) -> bytes:
+    """COSE_Sign1 bytes signed by ``signer`` but labelled with ``kid`` (maybe not its own)."""
+    protected = _cbor.encode({1: -8, 4: kid})
+    signature = signer.sign(sig_structure(protected, payload)).signature
+    return Sign1(protected, kid, payload, signature).to_bytes()
+
+
+def edited_payload(signed: bytes, edit: Any) -> bytes:
+    """The payload of a signed list, decoded, changed in place by ``edit`` and re-encoded."""
+    payload = _cbor.decode(Sign1.from_bytes(signed).payload)
+    edit(payload)
+    return _cbor.encode(payload)
+
+
+# Lists for the acceptance rules of §9 (boundaries and refusals).
+ANCHOR_KID = kid_for(bytes(ANCHOR.verify_key))
+TRUST_LIST_ENDING_NOW = TrustList(seq=40, iat=NOW - 30 * DAY, exp=NOW, issuers=ISSUERS).sign(ANCHOR)
+GRONINGEN_REVOCATIONS_ENDING_NOW = RevocationList.build(
+    iss="GM0014",
+    seq=7,
+    iat=NOW - 7 * DAY,
+    exp=NOW,
+    serials=[serial(label) for label in REVOKED_LABELS],
+).sign(GRONINGEN_NEW)
+# Same iss and seq as GRONINGEN_REVOCATIONS, other contents: the issuer contradicts itself.
+GRONINGEN_REVOCATIONS_EQUIVOCAL = RevocationList.build(
+    iss="GM0014",
+    seq=9,
+    iat=NOW - 3600,
+    exp=NOW + 7 * DAY,
+    serials=[serial(label) for label in REVOKED_LABELS if label != "revoked"],
+).sign(GRONINGEN_NEW)
+# The same list (same payload) signed by Groningen's other, rotated-out key.
+GRONINGEN_REVOCATIONS_BY_OLD_KEY = Sign1.sign(
+    Sign1.from_bytes(GRONINGEN_REVOCATIONS).payload, GRONINGEN_OLD
+).to_bytes()
+
+
 def make_pass(
     label: str,
     *,
@@ -303,6 +342,8 @@ def case(
     revocations: Sequence[bytes] = REVOCATIONS,
     warnings: Sequence[str] = (),
     pass_: Pass | None = None,
+    min_seq: int | None = None,
+    min_revocation_seqs: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {
         "name": name,
@@ -311,10 +352,13 @@ def case(
         "anchor_pub_hex": bytes(ANCHOR.verify_key).hex(),
         "trust_list_b64": _b64(trust_list),
         "revocations_b64": [_b64(r) for r in revocations],
-        "now": now,
-        "expect": expect,
-        "warnings": list(warnings),
     }
+    # The rollback floors: the highest seqs this verifier accepted before (§9).
+    if min_seq is not None:
+        out["min_seq"] = min_seq
+    if min_revocation_seqs is not None:
+        out["min_revocation_seqs"] = min_revocation_seqs
+    out.update({"now": now, "expect": expect, "warnings": list(warnings)})
     if pass_ is not None:
         out["number"] = pass_.number
     return out
@@ -518,6 +562,17 @@ def build_cases() -> list[dict[str, Any]]:
         )
     )
 
+    p = make_pass("valid-longest-number", prefix="GRON")
+    add(
+        case(
+            "valid-pass-number-4-letter-prefix",
+            groningen(p),
+            "VALID",
+            "pn of 15 characters, the longest form (prefix of 4 letters)",
+            pass_=p,
+        )
+    )
+
     # MALFORMED ------------------------------------------------------------------
     b45 = good_qr[len(QR_PREFIX) :]
     cose = good.to_bytes()
@@ -591,15 +646,18 @@ def build_cases() -> list[dict[str, Any]]:
     )
     add(
         case(
-            "malformed-kid-in-unprotected-header",
-            with_protected(
-                {1: -8},
-                payload,
-                GRONINGEN_NEW,
-                unprotected={4: kid_for(bytes(GRONINGEN_NEW.verify_key))},
-            ),
+            "malformed-protected-header-without-kid",
+            with_protected({1: -8}, payload, GRONINGEN_NEW),
             "MALFORMED",
-            "validly signed, but kid sits in the unprotected header (the unprotected header must be empty)",
+            "validly signed, protected header {1: -8} without a kid",
+        )
+    )
+    add(
+        case(
+            "malformed-unprotected-header-not-empty",
+            with_protected({1: -8, 4: good.kid}, payload, GRONINGEN_NEW, unprotected={4: good.kid}),
+            "MALFORMED",
+            "validly signed, the kid repeated in the unprotected header (it must be empty)",
         )
     )
     add(
@@ -728,6 +786,238 @@ def build_cases() -> list[dict[str, Any]]:
             "4297 characters, one over the limit",
         )
     )
+
+    # MALFORMED, one rule each (§4–§6): what a lenient decoder would let through.
+    kid = good.kid
+    sig = good.signature
+    add(
+        case(
+            "malformed-trailing-line-break",
+            good_qr + "\r\n",
+            "MALFORMED",
+            "a trailing CR LF (length still fine for base45): a reader must not trim the scanned text",
+        )
+    )
+    add(
+        case(
+            "malformed-double-tag-18",
+            qr(b"\xd2" + cose),
+            "MALFORMED",
+            "tag 18 around the tagged COSE_Sign1: tag 18 only as the outermost item",
+        )
+    )
+    add(
+        case(
+            "malformed-cose-array-of-five",
+            qr(_cbor.encode(_cbor.Tag(18, [good.protected, {}, payload, sig, b""]))),
+            "MALFORMED",
+            "an empty fifth item after the signature: exactly four items",
+        )
+    )
+    add(
+        case(
+            "malformed-protected-header-not-wrapped",
+            qr(_cbor.encode(_cbor.Tag(18, [{1: -8, 4: kid}, {}, payload, sig]))),
+            "MALFORMED",
+            "the protected header as a bare map, not a byte string (its encoding is what was signed)",
+        )
+    )
+    add(
+        case(
+            "malformed-kid-7-bytes",
+            with_protected({1: -8, 4: kid[:7]}, payload, GRONINGEN_NEW),
+            "MALFORMED",
+            "validly signed, kid of 7 bytes (a prefix of the real kid)",
+        )
+    )
+    add(
+        case(
+            "malformed-kid-not-a-byte-string",
+            with_protected({1: -8, 4: kid.hex()[:8]}, payload, GRONINGEN_NEW),
+            "MALFORMED",
+            "validly signed, kid as text of 8 characters",
+        )
+    )
+    detached = b"\xd2\x84" + _cbor.encode(good.protected) + b"\xa0" + b"\xf6" + _cbor.encode(sig)
+    add(
+        case(
+            "malformed-detached-payload",
+            qr(detached),
+            "MALFORMED",
+            "payload null (COSE's detached content, a simple value): the payload must be a byte string",
+        )
+    )
+    long_head = (
+        b"\xd2\x84"
+        + _cbor.encode(good.protected)
+        + b"\xa0"
+        + b"\x5a"
+        + len(payload).to_bytes(4, "big")
+        + payload
+        + _cbor.encode(sig)
+    )
+    add(
+        case(
+            "malformed-payload-length-not-shortest",
+            qr(long_head),
+            "MALFORMED",
+            "the payload's length in 4 bytes (5a 00000264) instead of 2: signature still valid",
+        )
+    )
+    add(
+        case(
+            "malformed-payload-indefinite-length-map",
+            signed_payload(b"\xbf" + payload[1:] + b"\xff", GRONINGEN_NEW),
+            "MALFORMED",
+            "validly signed, the claims map with indefinite length (bf ... ff)",
+        )
+    )
+    photo_item = _cbor.encode(PHOTO_AVIF)
+    assert payload.count(photo_item) == 1
+    add(
+        case(
+            "malformed-photo-indefinite-length",
+            signed_payload(
+                payload.replace(photo_item, b"\x5f" + photo_item + b"\xff"), GRONINGEN_NEW
+            ),
+            "MALFORMED",
+            "validly signed, ph as an indefinite-length byte string of one chunk",
+        )
+    )
+    iat_item = b"\x06" + _cbor.encode(claims[6])
+    assert payload.count(iat_item) == 1
+    as_float = struct.pack(">f", float(claims[6]))
+    assert struct.unpack(">f", as_float)[0] == claims[6]
+    add(
+        case(
+            "malformed-payload-float",
+            signed_payload(payload.replace(iat_item, b"\x06\xfa" + as_float), GRONINGEN_NEW),
+            "MALFORMED",
+            "validly signed, iat as a single-precision float of exactly the same value",
+        )
+    )
+    add(
+        case(
+            "malformed-payload-inner-tag",
+            signed_payload(payload.replace(iat_item, b"\x06\xc1" + iat_item[1:]), GRONINGEN_NEW),
+            "MALFORMED",
+            "validly signed, iat wrapped in tag 1 (epoch time): no tags inside",
+        )
+    )
+    add(
+        case(
+            "malformed-payload-reserved-additional-info",
+            signed_payload(b"\xbc" + payload[1:], GRONINGEN_NEW),
+            "MALFORMED",
+            "validly signed, the claims map head bc: additional information 28 is reserved",
+        )
+    )
+    add(
+        case(
+            "malformed-payload-trailing-byte",
+            signed_payload(payload + b"\x00", GRONINGEN_NEW),
+            "MALFORMED",
+            "validly signed, one byte after the claims map",
+        )
+    )
+    pairs = sorted((_cbor.encode(k), _cbor.encode(v)) for k, v in claims.items())
+    keys = [k for k, _ in pairs]
+    i, j = keys.index(_cbor.encode("pn")), keys.index(_cbor.encode("pt"))
+    pairs[i], pairs[j] = pairs[j], pairs[i]
+    add(
+        case(
+            "malformed-payload-keys-out-of-order",
+            signed_payload(
+                b"\xa9" + b"".join(k + v for k, v in pairs),
+                GRONINGEN_NEW,
+            ),
+            "MALFORMED",
+            "validly signed, 'pt' before 'pn': keys must be in bytewise order of their encodings",
+        )
+    )
+    add(
+        case(
+            "malformed-claim-key-text-1",
+            signed_claims(
+                {**{k: v for k, v in claims.items() if k != 1}, "1": claims[1]}, GRONINGEN_NEW
+            ),
+            "MALFORMED",
+            'iss under the text key "1" instead of the integer 1',
+        )
+    )
+    pt_item = _cbor.encode("image/avif")
+    assert payload.count(pt_item) == 1
+    add(
+        case(
+            "malformed-text-overlong-utf-8",
+            signed_payload(payload.replace(pt_item, b"\x6bimage\xc0\xafavif"), GRONINGEN_NEW),
+            "MALFORMED",
+            "validly signed, pt with '/' as the overlong UTF-8 c0 af (reads image/avif if decoded leniently)",
+        )
+    )
+    add(
+        case(
+            "malformed-photo-empty",
+            signed_claims({**claims, "ph": b""}, GRONINGEN_NEW),
+            "MALFORMED",
+            "ph of 0 bytes",
+        )
+    )
+    add(
+        case(
+            "malformed-serial-text-not-bytes",
+            signed_claims({**claims, 7: claims[7].hex()[:16]}, GRONINGEN_NEW),
+            "MALFORMED",
+            "cti as text of 16 characters instead of 16 bytes",
+        )
+    )
+    add(
+        case(
+            "malformed-iat-negative",
+            signed_claims({**claims, 6: -1}, GRONINGEN_NEW),
+            "MALFORMED",
+            "iat -1: times are unsigned integers",
+        )
+    )
+    add(
+        case(
+            "malformed-category-upper-case",
+            signed_claims({**claims, "cat": "Raam"}, GRONINGEN_NEW),
+            "MALFORMED",
+            "cat 'Raam': categories are lower case",
+        )
+    )
+    add(
+        case(
+            "malformed-category-17-characters",
+            signed_claims({**claims, "cat": "r" * 17}, GRONINGEN_NEW),
+            "MALFORMED",
+            "cat of 17 characters: at most 16",
+        )
+    )
+    _, body, check = p.number.split("-")
+    zero_body = "70K3M9QX"
+    forms = [
+        ("lower-case", p.number.lower(), "the valid number in lower case"),
+        ("without-hyphens", p.number.replace("-", ""), "the valid number without hyphens"),
+        ("prefix-5-letters", f"GRONI-{body}-{check}", "prefix of 5 letters (2 to 4)"),
+        ("prefix-1-letter", f"G-{body}-{check}", "prefix of 1 letter (2 to 4)"),
+        (
+            "letter-o-for-zero",
+            f"GR-{zero_body.replace('0', 'O')}-{passnumber.check_character(zero_body)}",
+            "O typed for 0: a typing aid for people, never valid inside a pass",
+        ),
+    ]
+    for label, pn, note in forms:
+        assert not passnumber.is_valid(pn)
+        add(
+            case(
+                f"malformed-pass-number-{label}",
+                signed_claims({**claims, "pn": pn}, GRONINGEN_NEW),
+                "MALFORMED",
+                note + " (the check character matches the body)",
+            )
+        )
 
     # UNKNOWN_ISSUER ---------------------------------------------------------------
     p = make_pass("stranger")
@@ -925,6 +1215,159 @@ def build_cases() -> list[dict[str, Any]]:
             warnings=["REVOCATIONS_EXPIRED"],
             pass_=p,
         )
+    )
+
+    # LISTS (§9): boundaries, several lists at once, floors and refusals ----------------
+    p = make_pass("valid")
+    add(
+        case(
+            "valid-trust-list-exp-equals-now",
+            good_qr,
+            "VALID",
+            "the trust list's exp == now: expired (exp is exclusive, as everywhere)",
+            trust_list=TRUST_LIST_ENDING_NOW,
+            warnings=["TRUST_LIST_EXPIRED"],
+            pass_=p,
+        )
+    )
+    add(
+        case(
+            "valid-revocations-exp-equals-now",
+            good_qr,
+            "VALID",
+            "Groningen's revocation list has exp == now: expired",
+            revocations=[GRONINGEN_REVOCATIONS_ENDING_NOW, ASSEN_REVOCATIONS],
+            warnings=["REVOCATIONS_EXPIRED"],
+            pass_=p,
+        )
+    )
+    add(
+        case(
+            "valid-trust-list-seq-equal-to-floor",
+            good_qr,
+            "VALID",
+            "trust list seq 42 with 42 accepted before: equal is not a rollback",
+            min_seq=42,
+            pass_=p,
+        )
+    )
+    p = make_pass("revoked")
+    add(
+        case(
+            "revoked-revocations-seq-equal-to-floor",
+            groningen(p),
+            "REVOKED",
+            "Groningen's list seq 9 with 9 accepted before: equal is not a rollback",
+            min_revocation_seqs={"GM0014": 9},
+            pass_=p,
+        )
+    )
+    add(
+        case(
+            "revoked-by-list-signed-with-retired-key",
+            groningen(p),
+            "REVOKED",
+            "the list is signed by Groningen's old key, whose window ended: any key listed for the iss may sign",
+            revocations=[GRONINGEN_REVOCATIONS_BY_OLD_KEY, ASSEN_REVOCATIONS],
+            pass_=p,
+        )
+    )
+    add(
+        case(
+            "revoked-same-list-from-both-keys",
+            groningen(p),
+            "REVOKED",
+            "one seq, the same payload signed by each of Groningen's keys: not a contradiction",
+            revocations=[
+                GRONINGEN_REVOCATIONS,
+                GRONINGEN_REVOCATIONS_BY_OLD_KEY,
+                ASSEN_REVOCATIONS,
+            ],
+            pass_=p,
+        )
+    )
+    p = make_pass("other-0")
+    add(
+        case(
+            "revoked-lower-seq-in-the-same-call-is-superseded",
+            groningen(p),
+            "REVOKED",
+            "Groningen's seq 9 then seq 8 in one call: a set, the highest seq is used, seq 8 is ignored",
+            revocations=[GRONINGEN_REVOCATIONS, EXPIRED_GRONINGEN_REVOCATIONS, ASSEN_REVOCATIONS],
+            pass_=p,
+        )
+    )
+
+    # REFUSED: the lists must not be accepted; qr_text is a pass that would be VALID.
+    def refused(name: str, note: str, **kwargs: Any) -> None:
+        add(case(f"refused-{name}", good_qr, "REFUSED", note, **kwargs))
+
+    refused(
+        "trust-list-not-signed-by-anchor",
+        "the trust list carries the anchor's kid but is signed by another key",
+        trust_list=signed_as(Sign1.from_bytes(TRUST_LIST).payload, STRANGER, ANCHOR_KID),
+    )
+    refused(
+        "trust-list-kid-not-the-anchors",
+        "signed by the anchor, but labelled with Groningen's kid: the kid must be the anchor's",
+        trust_list=signed_as(
+            Sign1.from_bytes(TRUST_LIST).payload, ANCHOR, kid_for(bytes(GRONINGEN_NEW.verify_key))
+        ),
+    )
+    refused(
+        "trust-list-rollback",
+        "trust list seq 42 with 43 accepted before",
+        min_seq=43,
+    )
+
+    def wrong_entry_kid(tl: dict[str, Any]) -> None:
+        tl["issuers"][0]["kid"] = tl["issuers"][1]["kid"][:4] + tl["issuers"][0]["kid"][4:]
+
+    refused(
+        "trust-list-entry-kid-not-its-key",
+        "validly signed, an entry whose kid is not SHA-256(pub)[:8]",
+        trust_list=Sign1.sign(edited_payload(TRUST_LIST, wrong_entry_kid), ANCHOR).to_bytes(),
+    )
+    groningen_payload = Sign1.from_bytes(GRONINGEN_REVOCATIONS).payload
+    refused(
+        "revocations-rollback",
+        "Groningen's list seq 9 with 10 accepted before",
+        min_revocation_seqs={"GM0014": 10},
+    )
+    refused(
+        "revocations-equivocation",
+        "two lists of Groningen with seq 9 and different serials: the issuer contradicts itself",
+        revocations=[GRONINGEN_REVOCATIONS, GRONINGEN_REVOCATIONS_EQUIVOCAL, ASSEN_REVOCATIONS],
+    )
+    refused(
+        "revocations-kid-of-the-other-key",
+        "signed by Groningen's current key, labelled with the kid of its old key",
+        revocations=[
+            signed_as(groningen_payload, GRONINGEN_NEW, kid_for(bytes(GRONINGEN_OLD.verify_key))),
+            ASSEN_REVOCATIONS,
+        ],
+    )
+    refused(
+        "revocations-signed-by-another-issuer",
+        "Groningen's list signed by Assen's key",
+        revocations=[Sign1.sign(groningen_payload, ASSEN).to_bytes(), ASSEN_REVOCATIONS],
+    )
+    refused(
+        "revocations-signed-by-unlisted-key",
+        "Groningen's list signed by a key in no trust-list entry",
+        revocations=[Sign1.sign(groningen_payload, STRANGER).to_bytes(), ASSEN_REVOCATIONS],
+    )
+
+    def descending(rl: dict[str, Any]) -> None:
+        rl["serials"].reverse()
+
+    refused(
+        "revocations-serials-not-ascending",
+        "validly signed, Groningen's serials in descending order",
+        revocations=[
+            Sign1.sign(edited_payload(GRONINGEN_REVOCATIONS, descending), GRONINGEN_NEW).to_bytes(),
+            ASSEN_REVOCATIONS,
+        ],
     )
     return cases
 

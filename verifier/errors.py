@@ -22,6 +22,7 @@ class FormatError(Error):
 class TrustError(Error):
     """A trust list or revocation list that cannot be accepted.
 
-    Raised for a bad anchor signature, an unknown signer, a rollback to a lower
-    ``seq`` or an issuer mismatch.
+    Raised for a bad anchor signature, a kid that is not the signer's, an unknown
+    signer, a rollback to a lower ``seq``, two different lists of one issuer under
+    one ``seq`` (equivocation) or an issuer mismatch.
     """

@@ -9,7 +9,7 @@ import nacl.exceptions
 import nacl.signing
 
 from .errors import Error, FormatError, TrustError
-from .format import PUBLIC_KEY_BYTES, IssuerEntry, RevocationList, Sign1, TrustList
+from .format import PUBLIC_KEY_BYTES, IssuerEntry, RevocationList, Sign1, TrustList, kid_for
 
 
 def _verify_key(public_key: bytes) -> nacl.signing.VerifyKey:
@@ -71,7 +71,16 @@ class TrustStore:
             by_kid.setdefault(entry.kid, []).append(_Issuer(entry, _verify_key(entry.public_key)))
         self._by_kid = {kid: tuple(v) for kid, v in by_kid.items()}
         self._revocations: dict[str, _Revocations] = {}
+        # The lists form a set: order does not matter, the highest seq per iss is used
+        # and lower ones are superseded. Two different lists under one (iss, seq) are
+        # the issuer contradicting itself: refuse rather than pick one (§9).
+        seen: dict[tuple[str, int], RevocationList] = {}
         for rl in revocations:
+            if seen.setdefault((rl.iss, rl.seq), rl) != rl:
+                raise TrustError(
+                    f"two different revocation lists of {rl.iss} with seq {rl.seq} "
+                    "(the issuer equivocates)"
+                )
             known = self._revocations.get(rl.iss)
             if known is not None and known.list.seq >= rl.seq:
                 continue
@@ -91,12 +100,19 @@ class TrustStore:
 
         ``anchor_pub`` is the pinned 32-byte anchor key (raw or hex). ``min_seq`` and
         ``min_revocation_seqs`` are the highest seqs this verifier has accepted
-        before; anything lower is a rollback. Raises TrustError or FormatError.
+        before; anything lower is a rollback. The revocation lists are a set: the
+        highest seq per iss is used, and two different lists with one iss and seq are
+        refused. Raises TrustError or FormatError.
         """
         anchor = parse_anchor(anchor_pub)
         envelope, tl = TrustList.open(trust_list)
         if not envelope.verify_with(_verify_key(anchor)):
             raise TrustError("trust list is not signed by the pinned trust anchor")
+        if envelope.kid != kid_for(anchor):
+            # Harmless in itself, but the kid names the signer in every PAS1 envelope (§9).
+            raise TrustError(
+                "trust list is signed by the trust anchor but labelled with another kid"
+            )
         if tl.seq < min_seq:
             raise TrustError(
                 f"trust list seq {tl.seq} is lower than {min_seq} seen before (rollback)"
@@ -110,7 +126,11 @@ class TrustStore:
         return cls(anchor_public_key=anchor, trust_list=tl, revocations=lists)
 
     def check_revocation_list(self, data: bytes) -> RevocationList:
-        """Verify a signed revocation list against this store's issuer keys."""
+        """Verify a signed revocation list against this store's issuer keys.
+
+        The kid must be that of a key listed for the list's iss (any of them, whatever
+        its nbf/exp) and the signature must verify under that very key.
+        """
         envelope, rl = RevocationList.open(data)
         signers = [i for i in self._by_kid.get(envelope.kid, ()) if i.entry.iss == rl.iss]
         if not signers:
@@ -120,7 +140,11 @@ class TrustStore:
         return rl
 
     def with_revocations(self, revocations: Iterable[bytes]) -> TrustStore:
-        """A new store with newer revocation lists added; lower seqs are refused."""
+        """A new store with newer revocation lists added.
+
+        A list with a lower seq than the one held for its iss is refused (rollback), and
+        so is one with the same seq but other contents than the held one (equivocation).
+        """
         lists = []
         for data in revocations:
             rl = self.check_revocation_list(data)

@@ -5,14 +5,18 @@ from __future__ import annotations
 import pytest
 from pas_support import DAY, NOW, World, cose_of, pub, qr, serial
 
-from verifier import FormatError, Notice, Status, TrustError, TrustStore, verify
+from verifier import FormatError, Notice, Status, TrustError, TrustStore, _cbor, verify
 from verifier.format import (
     DEFAULT_CATEGORIES,
     MAX_LIST_BYTES,
+    MAX_SERIALS,
     Category,
     IssuerEntry,
     RevocationList,
+    Sign1,
     TrustList,
+    kid_for,
+    sig_structure,
     to_json,
 )
 from verifier.trust import parse_anchor
@@ -147,7 +151,80 @@ def test_of_two_revocation_lists_for_one_issuer_the_newer_wins_in_any_order(
         assert not store.is_revoked("GM0014", serial("a"))
 
 
-# --- who may sign a revocation list --------------------------------------------------
+def test_two_different_revocation_lists_with_one_seq_are_refused_in_any_order(
+    world: World,
+) -> None:
+    # The issuer contradicts itself: neither keeping the first nor the last is safe.
+    a = world.revocations([serial("a")], seq=3)
+    b = world.revocations([serial("b")], seq=3)
+    for order in ([a, b], [b, a], [world.revocations(seq=4), a, b]):
+        with pytest.raises(TrustError, match="equivocates"):
+            world.store(revocations=order)
+
+
+def test_with_revocations_refuses_another_list_under_the_held_seq(world: World) -> None:
+    store = world.store(revocations=[world.revocations([serial("a")], seq=3)])
+    with pytest.raises(TrustError, match="equivocates"):
+        store.with_revocations([world.revocations([serial("b")], seq=3)])
+    assert store.is_revoked("GM0014", serial("a"))  # the held list stays
+
+
+def test_the_same_list_twice_or_from_another_key_of_the_issuer_is_not_a_contradiction(
+    world: World,
+) -> None:
+    entries = [world.entry(world.stranger, exp=NOW - DAY), world.entry(), world.assen_entry()]
+    rl = world.revocations([serial("a")], seq=3)
+    payload = Sign1.from_bytes(rl).payload
+    by_other_key = Sign1.sign(payload, world.stranger).to_bytes()
+    store = world.store(entries=entries, revocations=[rl, rl, by_other_key])
+    assert store.is_revoked("GM0014", serial("a"))
+    assert store.with_revocations([by_other_key]).revocations("GM0014").seq == 3  # type: ignore[union-attr]
+
+
+# --- who may sign a list --------------------------------------------------------------
+
+
+def _signed_as(payload: bytes, signer: object, kid: bytes) -> bytes:
+    protected = _cbor.encode({1: -8, 4: kid})
+    signature = signer.sign(sig_structure(protected, payload)).signature  # type: ignore[attr-defined]
+    return Sign1(protected, kid, payload, signature).to_bytes()
+
+
+def test_a_trust_list_must_carry_the_anchors_kid(world: World) -> None:
+    payload = Sign1.from_bytes(world.trust_list()).payload
+    for kid in (world.kid(world.groningen), b"\0" * 8):
+        with pytest.raises(TrustError, match="kid"):
+            TrustStore.from_bytes(anchor(world), _signed_as(payload, world.anchor, kid))
+    right = _signed_as(payload, world.anchor, kid_for(anchor(world)))
+    assert TrustStore.from_bytes(anchor(world), right).trust_list.seq == 1
+
+
+def test_a_revocation_list_must_carry_the_kid_of_the_key_that_signed_it(world: World) -> None:
+    # Both keys are listed for GM0014; signed by one, labelled with the other: refused.
+    entries = [world.entry(world.stranger, exp=NOW - DAY), world.entry(), world.assen_entry()]
+    payload = Sign1.from_bytes(world.revocations([serial("a")])).payload
+    mislabelled = _signed_as(payload, world.groningen, world.kid(world.stranger))
+    with pytest.raises(TrustError, match="signature"):
+        world.store(entries=entries, revocations=[mislabelled])
+
+
+def test_the_serial_cap_is_reachable_under_the_byte_cap() -> None:
+    serials = [i.to_bytes(16, "big") for i in range(MAX_SERIALS)]
+    rl = RevocationList(
+        iss="GM0014", seq=2**64 - 1, iat=2**64 - 2, exp=2**64 - 1, serials=tuple(serials)
+    )
+    payload = rl.to_payload()
+    # envelope: tag, array, protected (14), unprotected, 5-byte payload head, signature (66)
+    assert 1 + 1 + 14 + 1 + 5 + len(payload) + 66 <= MAX_LIST_BYTES
+    assert RevocationList.from_payload(payload) == rl
+    with pytest.raises(FormatError, match="at most"):
+        RevocationList.from_payload(
+            payload.replace(
+                b"\x67serials\x9a\x00\x03\x0d\x40", b"\x67serials\x9a\x00\x03\x0d\x41", 1
+            )
+            + b"\x50"
+            + (MAX_SERIALS).to_bytes(16, "big")
+        )
 
 
 def test_a_revocation_list_signed_by_another_issuers_key_is_refused(world: World) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pas_support import VECTORS, make_vectors
 
-from verifier import Notice, Status, TrustStore, verify
+from verifier import Error, Notice, Status, TrustStore, verify
 
 PAS1 = VECTORS / "pas1.json"
 CASES: list[dict[str, Any]] = json.loads(PAS1.read_text(encoding="utf-8"))
@@ -23,7 +23,9 @@ REQUIRED = {
     "now",
     "expect",
 }
-OPTIONAL = {"note", "warnings", "number"}
+OPTIONAL = {"note", "warnings", "number", "min_seq", "min_revocation_seqs"}
+#: Not a verdict: accepting the case's lists (with its floors) must fail.
+REFUSED = "REFUSED"
 
 
 def test_regenerating_the_vectors_gives_the_checked_in_file_byte_for_byte() -> None:
@@ -43,13 +45,15 @@ def test_cases_have_the_documented_fields_and_unique_names() -> None:
     assert len(names) == len(set(names))
     for case in CASES:
         assert REQUIRED <= set(case) <= REQUIRED | OPTIONAL, case["name"]
-        assert case["expect"] in {s.value for s in Status}
+        assert case["expect"] in {s.value for s in Status} | {REFUSED}
+        if case["expect"] == REFUSED:
+            assert "number" not in case and not case.get("warnings"), case["name"]
         assert set(case.get("warnings", [])) <= {n.value for n in Notice}
         assert isinstance(case["now"], int)
 
 
 def test_the_vectors_cover_every_status_and_every_warning() -> None:
-    assert {c["expect"] for c in CASES} == {s.value for s in Status}
+    assert {c["expect"] for c in CASES} == {s.value for s in Status} | {REFUSED}
     warnings = {w for c in CASES for w in c.get("warnings", [])}
     assert warnings == {n.value for n in Notice}
 
@@ -59,11 +63,17 @@ def store_for(case: dict[str, Any]) -> TrustStore:
         bytes.fromhex(case["anchor_pub_hex"]),
         base64.b64decode(case["trust_list_b64"]),
         [base64.b64decode(r) for r in case["revocations_b64"]],
+        min_seq=case.get("min_seq", 0),
+        min_revocation_seqs=case.get("min_revocation_seqs", {}),
     )
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_vector(case: dict[str, Any]) -> None:
+    if case["expect"] == REFUSED:
+        with pytest.raises(Error):
+            store_for(case)
+        return
     verdict = verify(case["qr_text"], store_for(case), now=case["now"])
     assert verdict.status == case["expect"], verdict.reason
     if "warnings" in case:
@@ -79,3 +89,37 @@ def test_the_worked_example_in_the_token_format_doc_matches_the_vectors() -> Non
     assert first["name"] == "valid-window-pass"
     assert shown == make_vectors().explain(first["qr_text"])
     assert first["qr_text"][:80] in doc
+
+
+def test_a_refused_case_would_otherwise_give_a_verdict_a_harness_cannot_mistake() -> None:
+    # qr_text of a REFUSED case is the valid pass, so a verifier that accepts the lists
+    # gets VALID (or another status), never REFUSED.
+    valid = CASES[0]
+    for case in CASES:
+        if case["expect"] == REFUSED:
+            assert case["qr_text"] == valid["qr_text"], case["name"]
+
+
+def test_each_new_malformed_rule_is_the_only_one_broken() -> None:
+    """The MALFORMED cases fail for the reason their name gives (a sample of the reasons)."""
+    reasons = {
+        "malformed-payload-float": "floats",
+        "malformed-payload-inner-tag": "tag 1",
+        "malformed-payload-indefinite-length-map": "indefinite",
+        "malformed-photo-indefinite-length": "indefinite",
+        "malformed-payload-reserved-additional-info": "reserved",
+        "malformed-payload-keys-out-of-order": "order",
+        "malformed-text-overlong-utf-8": "UTF-8",
+        "malformed-payload-length-not-shortest": "non-shortest",
+        "malformed-double-tag-18": "tag 18",
+        "malformed-unprotected-header-not-empty": "unprotected",
+        "malformed-protected-header-without-kid": "exactly alg and kid",
+        "malformed-kid-7-bytes": "kid must be 8 bytes",
+        "malformed-detached-payload": "simple values",
+        "malformed-payload-trailing-byte": "trailing",
+    }
+    by_name = {c["name"]: c for c in CASES}
+    for name, reason in reasons.items():
+        case = by_name[name]
+        verdict = verify(case["qr_text"], store_for(case), now=case["now"])
+        assert verdict.status is Status.MALFORMED and reason in verdict.reason, (name, verdict)

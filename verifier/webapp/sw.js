@@ -13,7 +13,7 @@
 // Nothing about a check ever reaches this worker: a check makes no request.
 // SHELL and VERSION are written by `python -m verifier.webapp stamp`.
 
-const VERSION = "7f29021aff37bec7";
+const VERSION = "87e8b0e2a293ee7e";
 const SHELL = [
   "app.css",
   "config.json",

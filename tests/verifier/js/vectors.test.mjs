@@ -9,16 +9,34 @@ import * as cbor from '../../../verifier/webapp/js/cbor.js';
 import { useBackend } from '../../../verifier/webapp/js/ed25519.js';
 import { FormatError } from '../../../verifier/webapp/js/errors.js';
 import { Sign1, sigStructure } from '../../../verifier/webapp/js/format.js';
-import { TrustStore } from '../../../verifier/webapp/js/trust.js';
+import { TrustError, TrustStore } from '../../../verifier/webapp/js/trust.js';
 import { Status, verify } from '../../../verifier/webapp/js/verify.js';
 import { VECTORS, b64, hex, pas1, readJson, toHex } from './_helpers.mjs';
 
 const CASES = pas1();
+/** Not a verdict: accepting the case's lists (with its floors) must fail. */
+const REFUSED = 'REFUSED';
+
+function storeOf(c) {
+  return TrustStore.fromBytes(c.anchor_pub_hex, b64(c.trust_list_b64), c.revocations_b64.map(b64), {
+    minSeq: c.min_seq ?? 0,
+    minRevocationSeqs: c.min_revocation_seqs ?? {},
+  });
+}
 
 async function runAll() {
   const failures = [];
   for (const c of CASES) {
-    const store = await TrustStore.fromBytes(c.anchor_pub_hex, b64(c.trust_list_b64), c.revocations_b64.map(b64));
+    if (c.expect === REFUSED) {
+      try {
+        await storeOf(c);
+        failures.push({ name: c.name, got: 'accepted', want: REFUSED });
+      } catch (err) {
+        if (!(err instanceof TrustError || err instanceof FormatError)) failures.push({ name: c.name, got: String(err) });
+      }
+      continue;
+    }
+    const store = await storeOf(c);
     const v = await verify(c.qr_text, store, c.now);
     const got = { status: v.status, warnings: [...v.warnings], number: v.number };
     const want = { status: c.expect, warnings: c.warnings, number: c.number ?? null };
@@ -27,9 +45,9 @@ async function runAll() {
   return failures;
 }
 
-test('the vectors cover every status', () => {
+test('the vectors cover every status, and list refusals', () => {
   const seen = new Set(CASES.map((c) => c.expect));
-  assert.deepEqual([...seen].sort(), Object.values(Status).sort());
+  assert.deepEqual([...seen].sort(), [...Object.values(Status), REFUSED].sort());
 });
 
 for (const name of ['webcrypto', 'noble']) {

@@ -14,7 +14,8 @@ export const MAX_PHOTO_BYTES = 2000;
 export const MAX_LIST_BYTES = 4_000_000;
 export const MAX_ISSUERS = 2000;
 export const MAX_CATEGORIES = 16;
-export const MAX_SERIALS = 250_000;
+/** 17 bytes a serial: 200,000 fit under MAX_LIST_BYTES with room for the envelope. */
+export const MAX_SERIALS = 200_000;
 
 export const QR_PREFIX = 'PAS1:';
 export const COSE_SIGN1_TAG = 18;

@@ -4,7 +4,8 @@
 // because of a check.
 
 import { TrustError } from './errors.js';
-import { TrustStore } from './trust.js';
+import { openRevocationList } from './format.js';
+import { TrustStore, sameRevocationList } from './trust.js';
 
 const DB_NAME = 'pas-verifier';
 const DB_STORE = 'lists';
@@ -226,6 +227,12 @@ export class Lists {
           error = 'rollback';
           continue;
         }
+        if (this._contradicts(rl)) {
+          // Same seq as the cached list, other contents: the issuer equivocates. Keep
+          // the cached one, as TrustStore.withRevocations would (token-format.md §9).
+          error = error ?? 'failed';
+          continue;
+        }
         floors.rev[iss] = Math.max(floors.rev[iss] ?? 0, Number(rl.seq));
         entries.push([REV_PREFIX + iss, { bytes, seq: Number(rl.seq), exp: Number(rl.exp), checkedAt }]);
       } catch {
@@ -236,6 +243,19 @@ export class Lists {
     await this._put(entries);
     await this._rebuild();
     this.lastError = error;
+  }
+
+  /** Whether the cached revocation list of rl.iss has rl's seq but other contents. */
+  _contradicts(rl) {
+    const rec = this.records.get(REV_PREFIX + rl.iss);
+    if (!rec) return false;
+    let cached;
+    try {
+      cached = openRevocationList(rec.bytes)[1];
+    } catch {
+      return false; // an unreadable cache entry is replaced, not compared
+    }
+    return cached.seq === rl.seq && !sameRevocationList(cached, rl);
   }
 
   /** Seconds since the lists were last confirmed from the server, or null. */

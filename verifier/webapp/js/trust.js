@@ -3,7 +3,15 @@
 
 import { backend } from './ed25519.js';
 import { FormatError, TrustError } from './errors.js';
-import { PUBLIC_KEY_BYTES, fromHex, openRevocationList, openTrustList, toHex } from './format.js';
+import {
+  PUBLIC_KEY_BYTES,
+  bytesEqual,
+  fromHex,
+  kidFor,
+  openRevocationList,
+  openTrustList,
+  toHex,
+} from './format.js';
 
 /** A 32-byte anchor key from raw bytes or 64 hex characters (whitespace allowed). */
 export function parseAnchor(value) {
@@ -23,6 +31,17 @@ async function verifyEnvelope(ed, key, envelope) {
   return ed.verify(key, envelope.signature, envelope.toBeSigned());
 }
 
+/**
+ * Whether two decoded revocation lists have the same contents (for one iss and seq:
+ * the same payload, since the encoding is deterministic and the schema closed).
+ */
+export function sameRevocationList(a, b) {
+  if (a.iss !== b.iss || a.seq !== b.seq || a.iat !== b.iat || a.exp !== b.exp) return false;
+  if (a.serials.length !== b.serials.length) return false;
+  for (let i = 0; i < a.serials.length; i++) if (!bytesEqual(a.serials[i], b.serials[i])) return false;
+  return true;
+}
+
 export class TrustStore {
   /** Use TrustStore.fromBytes; the constructor takes already verified parts. */
   constructor({ anchorPublicKey, trustList, issuers, ed, revocations = [] }) {
@@ -37,7 +56,17 @@ export class TrustStore {
       this._byKid.get(kid).push(issuer);
     }
     this._revocations = new Map(); // iss -> {list, serials: Set(hex)}
+    // The lists form a set: order does not matter, the highest seq per iss is used and
+    // lower ones are superseded. Two different lists under one (iss, seq) are the issuer
+    // contradicting itself: refuse rather than pick one (docs/token-format.md §9).
+    const seen = new Map(); // `${iss}/${seq}` -> list
     for (const rl of revocations) {
+      const id = `${rl.iss}/${rl.seq}`;
+      const other = seen.get(id);
+      if (other === undefined) seen.set(id, rl);
+      else if (!sameRevocationList(other, rl)) {
+        throw new TrustError(`two different revocation lists of ${rl.iss} with seq ${rl.seq} (the issuer equivocates)`);
+      }
       const known = this._revocations.get(rl.iss);
       if (known !== undefined && known.list.seq >= rl.seq) continue;
       this._revocations.set(rl.iss, { list: rl, serials: new Set(rl.serials.map(toHex)) });
@@ -47,7 +76,9 @@ export class TrustStore {
   /**
    * Verify a signed trust list and revocation lists into a store.
    * `minSeq` and `minRevocationSeqs` ({iss: seq}) are the highest seqs accepted
-   * before; anything lower is a rollback. Throws TrustError or FormatError.
+   * before; anything lower is a rollback. The revocation lists are a set: the highest
+   * seq per iss is used, and two different lists with one iss and seq are refused.
+   * Throws TrustError or FormatError.
    */
   static async fromBytes(anchorPub, trustList, revocations = [], { minSeq = 0, minRevocationSeqs = {} } = {}) {
     const anchor = parseAnchor(anchorPub);
@@ -55,6 +86,10 @@ export class TrustStore {
     const [envelope, tl] = await openTrustList(trustList);
     if (!(await verifyEnvelope(ed, await ed.importKey(anchor), envelope))) {
       throw new TrustError('trust list is not signed by the pinned trust anchor');
+    }
+    if (!bytesEqual(envelope.kid, await kidFor(anchor))) {
+      // Harmless in itself, but the kid names the signer in every PAS1 envelope (§9).
+      throw new TrustError('trust list is signed by the trust anchor but labelled with another kid');
     }
     if (tl.seq < minSeq) throw new TrustError(`trust list seq ${tl.seq} is lower than ${minSeq} seen before (rollback)`);
     const issuers = [];
@@ -69,7 +104,11 @@ export class TrustStore {
     return new TrustStore({ anchorPublicKey: anchor, trustList: tl, issuers, ed, revocations: lists });
   }
 
-  /** Verify a signed revocation list against this store's issuer keys; returns the list. */
+  /**
+   * Verify a signed revocation list against this store's issuer keys; returns the list.
+   * The kid must be that of a key listed for the list's iss (any of them, whatever its
+   * nbf/exp) and the signature must verify under that very key.
+   */
   async checkRevocationList(data) {
     const [envelope, rl] = openRevocationList(data);
     const signers = (this._byKid.get(toHex(envelope.kid)) ?? []).filter((i) => i.entry.iss === rl.iss);
@@ -80,7 +119,11 @@ export class TrustStore {
     throw new TrustError(`revocation list for ${rl.iss} has a bad signature`);
   }
 
-  /** A new store with newer revocation lists added; lower seqs are refused. */
+  /**
+   * A new store with newer revocation lists added. A list with a lower seq than the one
+   * held for its iss is refused (rollback), and so is one with the same seq but other
+   * contents than the held one (equivocation).
+   */
   async withRevocations(revocations) {
     const lists = [];
     for (const data of revocations) {
