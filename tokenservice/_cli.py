@@ -132,43 +132,82 @@ def _keyring_or_none(settings: config.Settings) -> Any:
         return None
 
 
+def _witness_bytes(source: str) -> bytes:
+    """A witness's checkpoint: a file (as `pas-verify sync` keeps it), or its copy over http(s)."""
+    from verifier import cache as fetching
+
+    from .audit import AuditError
+
+    if source.startswith(("http://", "https://")):
+        try:
+            data = fetching.http_fetcher(limit=4096, insecure_http=True)(source)  # it is signed
+        except fetching.CacheError as exc:
+            raise AuditError(f"cannot fetch the witness's checkpoint: {exc}") from None
+        if data is None:
+            raise AuditError(f"no checkpoint at {source} (404)")
+        return data
+    try:
+        with open(source, "rb") as f:
+            return f.read(4097)
+    except OSError as exc:
+        raise AuditError(f"cannot read the witness's checkpoint {source}: {exc.strerror}") from None
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from . import escrow
+    from . import audit
+    from .keyring import Keyring
 
     settings, db = _db(args)
     keyring = _keyring_or_none(settings)
+    if args.witness and keyring is None:
+        # The witness's checkpoint counts only under the anchor's trust list.
+        keyring = Keyring(settings.keys_dir, settings.key_passphrase)
+    witnessed = [_witness_bytes(source) for source in args.witness or ()]
     with db.transaction() as session:
-        report = escrow.verify_log(session, keyring)
+        report = audit.verify_log(session, keyring)
+        checks = [audit.check_witness(session, keyring.store, data) for data in witnessed]
     if keyring is None:
         print("warning: no trust list in keys/: checkpoint signatures were not checked")
-    if report.intact:
+    rewritten = [c for c in checks if not c.ok]
+    for check in checks:
+        cp = check.checkpoint
+        if check.ok:
+            print(f"witness: the log is an append-only extension of the checkpoint of {cp.iss} "
+                  f"at {cp.size} events (signed {audit._utc(cp.iat)}; now {check.events} events)")
+        else:
+            print(f"audit log REWRITTEN: {check.problem}")
+    if report.intact and not rewritten:
         print(f"audit log intact: {report.events} events, {report.checkpoints} signed checkpoint(s)")
-        print(f"head {report.head.hex()}")
+        print(f"head {report.head.hex()}, tree root {report.root.hex()}")
         if report.uncovered:
             print(f"{report.uncovered} event(s) after the newest checkpoint "
                   "(run `pas-service audit checkpoint`)")
+        if not checks:
+            print("checked against the database only: a rewrite that also removed the checkpoints "
+                  "is found only with --witness FILE|URL (a checkpoint a witness kept)")
         return 0
-    where = report.first_bad_id if report.first_bad_id is not None else report.bad_checkpoint
-    print(f"audit log BROKEN ({'event' if report.first_bad_id is not None else 'checkpoint'} "
-          f"id {where}, checked {report.events} events): {report.problem}")
+    if not report.intact:
+        where = report.first_bad_id if report.first_bad_id is not None else report.bad_checkpoint
+        print(f"audit log BROKEN ({'event' if report.first_bad_id is not None else 'checkpoint'} "
+              f"id {where}, checked {report.events} events): {report.problem}")
     return 1
 
 
 def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
-    from . import escrow
+    from . import audit
     from .keyring import Keyring
 
     settings, db = _db(args)
     keyring = Keyring(settings.keys_dir, settings.key_passphrase)
     with db.transaction() as session:
-        cp = escrow.checkpoint(session, keyring, now=int(time.time()), iss=args.iss)
+        cp = audit.checkpoint(session, keyring, now=int(time.time()), iss=args.iss)
         if cp is None:
             print("the audit log is empty: nothing to sign")
             return 0
-        line = (f"checkpoint {cp.id}: {cp.events} events up to event {cp.event_id}, "
-                f"head {cp.head_hash.hex()}, signed by {cp.iss} key {cp.kid.hex()}")
+        line = (f"checkpoint {cp.id}: {cp.size} events, tree root {cp.root.hex()}, "
+                f"signed by {cp.iss} key {cp.kid.hex()}")
     print(line)
-    print("Keep this line outside the server (e.g. in the report to the privacy officer).")
+    print("Published at /.well-known/pas/log/checkpoint; every `pas-verify sync` keeps a copy.")
     return 0
 
 
@@ -308,9 +347,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo_code)
 
     aud = sub.add_parser("audit", help="the audit log").add_subparsers(dest="audit_cmd", required=True)
-    p = aud.add_parser("verify", help="check the hash chain and the signed checkpoints")
+    p = aud.add_parser("verify", help="check the hash chain, the tree and the signed checkpoints")
+    p.add_argument("--witness", action="append", metavar="FILE|URL",
+                   help="a checkpoint a witness kept (e.g. log/GMxxxx.cose in a pas-verify cache, "
+                   "or its copy over http): fail unless the log is an append-only extension of it "
+                   "(repeatable)")
     p.set_defaults(func=cmd_audit_verify)
-    p = aud.add_parser("checkpoint", help="sign the chain's head with an issuer key (cron)")
+    p = aud.add_parser("checkpoint", help="sign the log's tree head with an issuer key (cron)")
     p.add_argument("--iss", help="issuer whose key signs (default: the first with a usable key)")
     p.set_defaults(func=cmd_audit_checkpoint)
     p = aud.add_parser("export", help="the access log as CSV (for beheer; checkable offline)")

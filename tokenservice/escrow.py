@@ -29,13 +29,10 @@ exception message carries an identity value, a code or a key.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import os
 import re
 import secrets
-import struct
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -59,7 +56,6 @@ from . import audit
 from .errors import Error
 from .issuance import Official, PassService, PassStatus
 from .models import (
-    AuditCheckpoint,
     AuditEvent,
     EscrowKey,
     EscrowRecord,
@@ -869,144 +865,13 @@ def count_records(session: Session) -> int:
 
 
 # --- the access log: signed checkpoints, verification, export -----------------------------------
+# Moved to tokenservice/audit.py (the tree heads live beside the log they sign); the names
+# stay importable from here for existing callers.
 
-_CHECKPOINT_DOMAIN: Final = b"pas-audit-checkpoint\x00v1\x00"
-
-
-def _checkpoint_message(event_id: int, events: int, head: bytes, at: int, iss: str, kid: bytes) -> bytes:
-    return (
-        _CHECKPOINT_DOMAIN + struct.pack(">QQQ", event_id, events, at) + head
-        + iss.encode("ascii") + b"\x00" + kid
-    )
-
-
-def checkpoint(session: Session, keyring: Any, *, now: int, iss: str | None = None) -> AuditCheckpoint | None:
-    """Sign the audit chain's current head with an issuer key; None if the log is empty.
-
-    Idempotent: when the newest checkpoint already covers the head, it is returned.
-    ``keyring`` is the service's :class:`tokenservice.keyring.Keyring`.
-    """
-    last = session.scalar(sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
-    if last is None:
-        return None
-    latest = session.scalar(sa.select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc()).limit(1))
-    if latest is not None and latest.event_id == last.id and latest.head_hash == last.hash:
-        return latest
-    events = int(session.scalar(
-        sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.id <= last.id)
-    ) or 0)
-    issuers = [iss] if iss is not None else sorted(keyring.issuers)
-    identity = None
-    for candidate in issuers:
-        try:
-            identity = keyring.signing(candidate, now)
-            break
-        except Error:
-            continue
-    if identity is None:
-        raise EscrowError("no issuer key to sign an audit checkpoint with")
-    entry = identity.entry
-    message = _checkpoint_message(last.id, events, last.hash, now, entry.iss, entry.kid)
-    signature = identity.key.sign(message).signature
-    cp = AuditCheckpoint(at=now, event_id=last.id, events=events, head_hash=last.hash,
-                         iss=entry.iss, kid=entry.kid, signature=signature)
-    session.add(cp)
-    session.flush()
-    return cp
-
-
-@dataclass(frozen=True)
-class LogReport:
-    """The result of :func:`verify_log`."""
-
-    events: int
-    first_bad_id: int | None
-    checkpoints: int
-    bad_checkpoint: int | None
-    problem: str | None
-    uncovered: int  # events after the newest valid checkpoint
-    head: bytes
-
-    @property
-    def intact(self) -> bool:
-        return self.first_bad_id is None and self.bad_checkpoint is None
-
-
-def verify_log(session: Session, keyring: Any | None = None) -> LogReport:
-    """Walk the hash chain and check every signed checkpoint against it.
-
-    Detects an edited, removed or reordered entry anywhere (the chain), and entries
-    removed from the end or a rewritten chain up to the newest checkpoint (the
-    signatures, checked with the issuer public keys of the trust list in
-    ``keyring``; without a keyring signatures are not checked, only heads).
-    """
-    prev = audit.GENESIS
-    position: dict[int, tuple[int, bytes]] = {}
-    count = 0
-    first_bad: int | None = None
-    for event in session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)):
-        count += 1
-        expected = audit._digest(prev, event.at, event.actor, event.role, event.action,
-                                 event.pass_number, event.reason_code)
-        if first_bad is None and (event.prev_hash != prev or event.hash != expected):
-            first_bad = event.id
-        position[event.id] = (count, event.hash)
-        prev = event.hash
-    head = prev
-    keys_by_kid: dict[bytes, tuple[str, bytes]] = {}
-    if keyring is not None:
-        for entry in keyring.store.issuers:
-            keys_by_kid[entry.kid] = (entry.iss, entry.public_key)
-    checkpoints = list(session.scalars(sa.select(AuditCheckpoint).order_by(AuditCheckpoint.id)))
-    bad_cp: int | None = None
-    problem: str | None = None
-    covered = 0
-    last_events = 0
-    for cp in checkpoints:
-        message = _checkpoint_message(cp.event_id, cp.events, cp.head_hash, cp.at, cp.iss, cp.kid)
-        if keyring is not None:
-            known = keys_by_kid.get(cp.kid)
-            if known is None or known[0] != cp.iss:
-                bad_cp, problem = cp.id, "signed with a key that is not in the trust list"
-                break
-            try:
-                nacl.signing.VerifyKey(known[1]).verify(message, cp.signature)
-            except nacl.exceptions.BadSignatureError:
-                bad_cp, problem = cp.id, "the checkpoint's signature does not verify"
-                break
-        where = position.get(cp.event_id)
-        if where is None or where[0] != cp.events or where[1] != cp.head_hash:
-            bad_cp = cp.id
-            problem = (
-                f"the log no longer matches checkpoint {cp.id} ({cp.events} events up to "
-                f"event {cp.event_id}): entries were removed, edited or reordered"
-            )
-            break
-        if cp.events < last_events:
-            bad_cp, problem = cp.id, "checkpoints go backwards"
-            break
-        last_events = cp.events
-        covered = cp.events
-    if first_bad is not None and problem is None:
-        problem = f"the hash chain breaks at event {first_bad}: an entry was edited, removed or reordered"
-    return LogReport(
-        events=count, first_bad_id=first_bad, checkpoints=len(checkpoints), bad_checkpoint=bad_cp,
-        problem=problem, uncovered=count - covered, head=head,
-    )
-
-
-def export_log_csv(session: Session) -> str:
-    """The whole access log as CSV (for beheer), verifiable offline with ``pas-keys audit verify``."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(sealing.LOG_COLUMNS)
-    for e in session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)):
-        when = dt.datetime.fromtimestamp(e.at, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        writer.writerow([
-            e.id, e.at, when, e.actor, e.role, e.action, e.pass_number or "",
-            e.reason_code or "", e.prev_hash.hex(), e.hash.hex(),
-        ])
-    return out.getvalue()
+checkpoint = audit.checkpoint
+verify_log = audit.verify_log
+export_log_csv = audit.export_log_csv
+LogReport = audit.LogReport
 
 
 __all__ = [

@@ -178,6 +178,8 @@ _T: Final[dict[str, dict[str, str]]] = {
         "log_what": "Wat",
         "log_reason": "Reden",
         "log_empty": "Nog niets.",
+        "witnessed_on": "Kopieën buiten deze server dekken deze regels sinds {date}: wissen of veranderen zou opvallen.",
+        "witnessed_not_yet": "De nieuwste regels zijn nog niet gedekt door een kopie buiten deze server.",
         "role_intake": "Intakemedewerker",
         "role_handhaver": "Handhaver",
         "role_beheer": "Beheerder",
@@ -263,6 +265,8 @@ _T: Final[dict[str, dict[str, str]]] = {
         "log_what": "What",
         "log_reason": "Reason",
         "log_empty": "Nothing yet.",
+        "witnessed_on": "Copies kept outside this server have covered these lines since {date}: deleting or changing them would show.",
+        "witnessed_not_yet": "The newest lines are not yet covered by a copy kept outside this server.",
         "role_intake": "Intake official",
         "role_handhaver": "Enforcement officer",
         "role_beheer": "Administrator",
@@ -348,6 +352,8 @@ _T: Final[dict[str, dict[str, str]]] = {
         "log_what": "Qué",
         "log_reason": "Motivo",
         "log_empty": "Nada todavía.",
+        "witnessed_on": "Copias guardadas fuera de este servidor cubren estas líneas desde el {date}: borrarlas o cambiarlas se notaría.",
+        "witnessed_not_yet": "Las líneas más recientes aún no están cubiertas por una copia guardada fuera de este servidor.",
         "role_intake": "Funcionario de la entrevista",
         "role_handhaver": "Inspector",
         "role_beheer": "Administrador",
@@ -433,6 +439,8 @@ _T: Final[dict[str, dict[str, str]]] = {
         "log_what": "O quê",
         "log_reason": "Motivo",
         "log_empty": "Ainda nada.",
+        "witnessed_on": "Cópias guardadas fora deste servidor cobrem estas linhas desde {date}: apagá-las ou alterá-las seria notado.",
+        "witnessed_not_yet": "As linhas mais recentes ainda não estão cobertas por uma cópia guardada fora deste servidor.",
         "role_intake": "Funcionário da entrevista",
         "role_handhaver": "Fiscal",
         "role_beheer": "Administrador",
@@ -518,6 +526,8 @@ _T: Final[dict[str, dict[str, str]]] = {
         "log_what": "Ce",
         "log_reason": "Motiv",
         "log_empty": "Nimic deocamdată.",
+        "witnessed_on": "Copii păstrate în afara acestui server acoperă aceste rânduri din {date}: ștergerea sau schimbarea lor s-ar observa.",
+        "witnessed_not_yet": "Cele mai noi rânduri nu sunt încă acoperite de o copie păstrată în afara acestui server.",
         "role_intake": "Funcționar la discuția de informare",
         "role_handhaver": "Inspector",
         "role_beheer": "Administrator",
@@ -603,6 +613,8 @@ _T: Final[dict[str, dict[str, str]]] = {
         "log_what": "Какво",
         "log_reason": "Причина",
         "log_empty": "Все още нищо.",
+        "witnessed_on": "Копия, пазени извън този сървър, покриват тези редове от {date}: изтриването или промяната им би се забелязала.",
+        "witnessed_not_yet": "Най-новите редове все още не са покрити от копие, пазено извън този сървър.",
         "role_intake": "Служител по информационния разговор",
         "role_handhaver": "Инспектор",
         "role_beheer": "Администратор",
@@ -688,6 +700,8 @@ _T: Final[dict[str, dict[str, str]]] = {
         "log_what": "Mi",
         "log_reason": "Ok",
         "log_empty": "Még semmi.",
+        "witnessed_on": "A szerveren kívül őrzött másolatok {date} óta lefedik ezeket a sorokat: törlésük vagy módosításuk kiderülne.",
+        "witnessed_not_yet": "A legújabb sorokat még nem fedi le a szerveren kívül őrzött másolat.",
         "role_intake": "Tájékoztató beszélgetést végző ügyintéző",
         "role_handhaver": "Ellenőr",
         "role_beheer": "Rendszergazda",
@@ -773,6 +787,8 @@ _T: Final[dict[str, dict[str, str]]] = {
         "log_what": "Co",
         "log_reason": "Powód",
         "log_empty": "Jeszcze nic.",
+        "witnessed_on": "Kopie przechowywane poza tym serwerem obejmują te wiersze od {date}: ich usunięcie lub zmiana byłyby widoczne.",
+        "witnessed_not_yet": "Najnowsze wiersze nie są jeszcze objęte kopią przechowywaną poza tym serwerem.",
         "role_intake": "Urzędnik prowadzący rozmowę",
         "role_handhaver": "Kontroler",
         "role_beheer": "Administrator",
@@ -984,6 +1000,8 @@ def show() -> Any:
         with _svc().db.read() as connection, Session(bind=connection) as session:
             view = escrow.worker_view(session, number=number, code=code, now=_now(),
                                       config=_config())
+            # When a tree head covering her newest line was first served to a witness.
+            witnessed = audit.history_witnessed(session, view.number) if view is not None else None
     if view is None:
         return _page("mijnpas/index.html", lang, 200, form=LookupForm(lang=lang),
                      error=t(lang, "wrong"))
@@ -995,6 +1013,7 @@ def show() -> Any:
         audit.append(session, at=_now(), actor="worker", role="code_holder",
                      action="worker_viewed", pass_number=view.number)
     page = make_response(_page("mijnpas/view.html", lang, form=erase_form,
+                               witnessed_on=_date(witnessed, lang) if witnessed else None,
                                **_view_context(view, lang)))
     return _succeeded(attempt, page)
 

@@ -169,6 +169,9 @@ class AuditEvent(Base):
     reason_code: Mapped[str | None] = mapped_column(sa.String(32), default=None)
     prev_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
     hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32), unique=True)
+    #: Random, per event: the Merkle leaf (verifier.translog.event_leaf_data) hides the
+    #: fields behind it, so no published hash can be tested against a guessed event.
+    salt: Mapped[bytes] = mapped_column(sa.LargeBinary(16))
 
 
 # --- Privacy core (issue 5): sealed escrow, the worker's code, checkpoints ---------------
@@ -251,6 +254,25 @@ class AuditCheckpoint(Base):
     iss: Mapped[str] = mapped_column(sa.String(8))
     kid: Mapped[bytes] = mapped_column(sa.LargeBinary(8))
     signature: Mapped[bytes] = mapped_column(sa.LargeBinary(64))
+
+
+class LogCheckpoint(Base):
+    """A signed tree head of the audit log (issue 12, finding 4; docs/transparency.md).
+
+    ``signed`` is the COSE_Sign1 published at /.well-known/pas/log/checkpoint.
+    ``witnessed_at``: when it was first served to a witness (a time, nothing about who).
+    """
+
+    __tablename__ = "log_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[int] = mapped_column(sa.BigInteger)
+    size: Mapped[int] = mapped_column(sa.BigInteger, index=True)
+    root: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
+    iss: Mapped[str] = mapped_column(sa.String(8))
+    kid: Mapped[bytes] = mapped_column(sa.LargeBinary(8))
+    signed: Mapped[bytes] = mapped_column(sa.LargeBinary(512))
+    witnessed_at: Mapped[int | None] = mapped_column(sa.BigInteger, default=None)
 
 
 # --- Rate limits (issue 12): counters under keyed hashes, gone within the hour ------------

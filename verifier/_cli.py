@@ -442,6 +442,13 @@ def _sync_summary(result: cache_mod.SyncResult, now: int) -> dict[str, Any]:
         },
         "issuers": issuers,
         "dropped": list(result.dropped),
+        "log": None if result.log is None else {
+            "iss": result.log.checkpoint.iss,
+            "size": result.log.checkpoint.size,
+            "root": result.log.checkpoint.root.hex(),
+            "iat": result.log.checkpoint.iat,
+            "previous_size": result.log.previous_size,
+        },
         "warnings": warnings,
     }
 
@@ -493,6 +500,18 @@ def _format_sync(summary: dict[str, Any], now: int) -> str:
                 f"geldig tot {_when(rl['exp'])}{kept}"
             )
         rows.append((label, text))
+    log = summary["log"]
+    if log is None:
+        rows.append(("Auditlog (audit log)", "niet gepubliceerd (not published)"))
+    else:
+        grown = (
+            "eerste kopie bewaard (first copy kept)" if log["previous_size"] is None
+            else f"alleen aangevuld sinds {log['previous_size']} (only appended since {log['previous_size']})"
+        )
+        rows.append((
+            "Auditlog (audit log)",
+            f"{log['iss']}, {log['size']} gebeurtenissen (events), getekend {_ago(log['iat'], now)}; {grown}",
+        ))
     for warning in summary["warnings"]:
         kind, _, iss = warning.partition(":")
         notice = {

@@ -5,9 +5,11 @@ Layout under the cache directory (directories 0700, files 0600)::
     anchor.hex                the pinned trust-anchor public key (64 hex characters)
     trust-list.cose           the newest trust list accepted under that anchor
     revocations/GMxxxx.cose   the newest revocation list accepted per issuer
+    log/GMxxxx.cose           the newest checkpoint of that issuer's audit log (a signed
+                              tree head, docs/transparency.md): this cache is a witness
 
-Only the pinned anchor and public, signed lists: nothing about checks (no scan
-history, no log, no timestamps of use). Every file is verified again whenever it
+Only the pinned anchor and public, signed lists and tree heads: nothing about checks (no
+scan history, no log of use, no timestamps of use). Every file is verified again whenever it
 is used, so the cache is a convenience, never a source of trust by itself; the
 one thing trusted as stored is the pinned anchor, which is why the directory must
 belong to the user and be writable by nobody else.
@@ -20,6 +22,7 @@ unless explicitly allowed), also on redirects.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import stat
 import tempfile
@@ -30,6 +33,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import translog
 from .errors import Error, FormatError, TrustError
 from .format import MAX_LIST_BYTES, RevocationList, TrustList
 from .trust import TrustStore, parse_anchor
@@ -40,6 +44,7 @@ APP_DIR = "pas-verify"
 ANCHOR_FILE = "anchor.hex"
 TRUST_LIST_FILE = "trust-list.cose"
 REVOCATIONS_DIR = "revocations"
+LOG_DIR = "log"
 #: Where the service publishes, relative to its base URL (tokenservice/publication.py).
 WELL_KNOWN = ".well-known/pas/"
 DEFAULT_TIMEOUT = 20.0
@@ -51,6 +56,10 @@ _ISS_CHARS = frozenset("GM0123456789")
 
 class CacheError(Error):
     """A cache that cannot be used, a list that cannot be fetched or accepted."""
+
+
+class LogRewritten(CacheError):
+    """The service's audit log is not an append-only extension of the checkpoint kept here."""
 
 
 # --- where ------------------------------------------------------------------------------
@@ -142,6 +151,22 @@ class Cache:
             iss = entry.name.removesuffix(".cose")
             if entry.suffix == ".cose" and _iss_ok(iss):
                 data = self._read(entry, "revocation list")
+                if data is not None:
+                    found[iss] = data
+        return found
+
+    def log_checkpoints(self) -> dict[str, bytes]:
+        """The kept log checkpoints by issuer code (verified when they were stored)."""
+        folder = self.path / LOG_DIR
+        if not folder.is_dir():
+            return {}
+        self._check_private(self.path)
+        self._check_private(folder)
+        found: dict[str, bytes] = {}
+        for entry in sorted(folder.iterdir()):
+            iss = entry.name.removesuffix(".cose")
+            if entry.suffix == ".cose" and _iss_ok(iss):
+                data = self._read(entry, "log checkpoint")
                 if data is not None:
                     found[iss] = data
         return found
@@ -243,11 +268,18 @@ class Cache:
         trust_list: bytes,
         revocations: Mapping[str, bytes],
         drop: tuple[str, ...] = (),
+        log: Mapping[str, bytes] | None = None,
     ) -> None:
-        """Store verified lists: revocation lists, then the trust list, then the anchor."""
+        """Store verified lists: log checkpoints, revocation lists, the trust list, the anchor."""
         folder = self.path / REVOCATIONS_DIR
         try:
             self._make_dir(self.path)
+            if log:
+                self._make_dir(self.path / LOG_DIR)
+                for iss, data in sorted(log.items()):
+                    if not _iss_ok(iss):  # never a path from the network
+                        raise CacheError(f"not an issuer code: {iss!r}")
+                    self._write_file(self.path / LOG_DIR / f"{iss}.cose", data)
             self._make_dir(folder)
             for iss, data in sorted(revocations.items()):
                 if not _iss_ok(iss):  # never a path from the network
@@ -372,6 +404,15 @@ def http_fetcher(
 
 
 @dataclass(frozen=True)
+class LogWitness:
+    """What this sync saw of the service's audit log (docs/transparency.md)."""
+
+    checkpoint: translog.Checkpoint
+    #: The size of the checkpoint kept before (None: the first one kept for this log).
+    previous_size: int | None
+
+
+@dataclass(frozen=True)
 class SyncResult:
     cache_dir: Path
     lists_url: str
@@ -388,6 +429,8 @@ class SyncResult:
     kept: tuple[str, ...] = ()
     #: Cached revocation lists removed (issuer gone from the trust list, or no longer verifiable).
     dropped: tuple[str, ...] = ()
+    #: The audit log's checkpoint, checked against the one kept (None: not published).
+    log: LogWitness | None = None
 
 
 def _first_sync(cache: Cache) -> CacheError:
@@ -489,7 +532,9 @@ def sync(
         except (TrustError, FormatError) as exc:
             raise _refused(cache, exc) from exc
         drop = tuple(sorted(set(cached) - set(fetched) - set(keep)))
-        cache.write(anchor=use, trust_list=trust_bytes, revocations=fetched, drop=drop)
+        witness, log_data = _witness_log(cache, folder, fetch, final)
+        cache.write(anchor=use, trust_list=trust_bytes, revocations=fetched, drop=drop,
+                    log={witness.checkpoint.iss: log_data} if witness and log_data else None)
 
     revocations: dict[str, RevocationList] = {}
     for iss in sorted([*fetched, *keep]):
@@ -508,13 +553,66 @@ def sync(
         missing=tuple(missing),
         kept=tuple(sorted(keep)),
         dropped=drop,
+        log=witness,
     )
+
+
+def _utc(ts: int) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _witness_log(
+    cache: Cache, folder: str, fetch: Fetcher, store: TrustStore
+) -> tuple[LogWitness | None, bytes | None]:
+    """Be a witness: fetch the log's checkpoint and check it extends the one kept here.
+
+    The checkpoint must be signed by a key the anchor's trust list lists for its iss
+    (never a key the log serves). If one was kept before, the service must prove with a
+    consistency proof that its log only grew; otherwise :class:`LogRewritten`, and the
+    kept checkpoint stays (nothing is written).
+    """
+    data = fetch(folder + "log/checkpoint")
+    if data is None:
+        return None, None  # a service from before the log was published
+    try:
+        current = translog.check_checkpoint(store, data)
+    except (TrustError, FormatError) as exc:
+        raise _refused(cache, exc) from exc
+    kept = cache.log_checkpoints().get(current.iss)
+    if kept is None:
+        return LogWitness(current, None), data
+    try:
+        previous = translog.Checkpoint.open(kept)[1]  # verified when it was stored
+    except FormatError as exc:
+        raise cache._damaged(f"{LOG_DIR}/{current.iss}.cose", exc) from exc
+    proof: list[bytes] | None = None
+    try:
+        if current.size > previous.size:
+            body = fetch(f"{folder}log/consistency?from={previous.size}&to={current.size}")
+            if body is not None:
+                try:
+                    proof = translog.proof_from_json(json.loads(body), previous.size, current.size)
+                except (ValueError, FormatError):
+                    proof = None
+        translog.check_extension(previous, current, proof)
+    except translog.LogError as exc:
+        raise LogRewritten(
+            f"REFUSED: the service's audit log was rewritten (rollback or fork): {exc}. The "
+            f"last good checkpoint ({previous.size} events, signed by {previous.iss} at "
+            f"{_utc(previous.iat)}) is kept in {cache.path / LOG_DIR / (current.iss + '.cose')} as "
+            "evidence; tell the municipality's privacy officer. Nothing in the cache was changed"
+        ) from exc
+    return LogWitness(current, previous.size), data
 
 
 __all__ = [
     "ENV",
     "Cache",
     "CacheError",
+    "LogRewritten",
+    "LogWitness",
     "SyncResult",
     "default_dir",
     "http_fetcher",

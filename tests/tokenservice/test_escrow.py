@@ -14,11 +14,11 @@ from tokenservice.escrow import EscrowConfig, Identity
 from tokenservice.issuance import Official, UnknownPass
 from tokenservice.keyring import Keyring
 from tokenservice.models import (
-    AuditCheckpoint,
     AuditEvent,
     EscrowKey,
     EscrowRecord,
     EscrowRequest,
+    LogCheckpoint,
     PassCode,
 )
 
@@ -486,8 +486,7 @@ def test_forged_checkpoint_signature_is_detected(svc, config) -> None:
     _seal(svc, config, _issue(svc))
     with svc.db.transaction() as s:
         cp = escrow.checkpoint(s, _keyring(svc), now=int(time.time()))
-        cp.events += 0
-        cp.signature = bytes(64)
+        cp.signed = cp.signed[:-64] + bytes(64)
     with svc.db.transaction() as s:
         report = escrow.verify_log(s, _keyring(svc))
     assert report.bad_checkpoint is not None and "signature" in (report.problem or "")
@@ -527,7 +526,7 @@ def test_audit_cli_checkpoint_and_verify(instance, app, config, monkeypatch, cap
     assert _cli.main([*args, "audit", "export"]) == 0
     assert capsys.readouterr().out.startswith("id,at,time_utc,")
     with svc.db.transaction() as s:
-        assert s.scalar(sa.select(sa.func.count()).select_from(AuditCheckpoint)) == 1
+        assert s.scalar(sa.select(sa.func.count()).select_from(LogCheckpoint)) == 1
 
 
 @SQLITE_ONLY

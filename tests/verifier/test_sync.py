@@ -106,7 +106,10 @@ def test_sync_check_revoke_resync(
     assert summary["warnings"] == []
 
     # Only the pinned anchor and the public lists, private to the user.
-    assert sorted(modes(cache)) == [".", "anchor.hex", "revocations", "revocations/GM9999.cose", "trust-list.cose"]
+    # The service's audit-log checkpoint too: every sync is a witness (docs/transparency.md).
+    assert sorted(modes(cache)) == [".", "anchor.hex", "log", "log/GM9999.cose", "revocations",
+                                    "revocations/GM9999.cose", "trust-list.cose"]
+    assert summary["log"]["iss"] == "GM9999" and summary["log"]["previous_size"] is None
     for name, mode in modes(cache).items():
         assert mode == (0o700 if (cache / name).is_dir() else 0o600), name
     assert (cache / "anchor.hex").read_text() == service["anchor"] + "\n"
@@ -125,6 +128,7 @@ def test_sync_check_revoke_resync(
     code, summary, err = sync_json(cache, service["base"] + "/.well-known/pas/", capsys)
     assert code == 0, err
     assert summary is not None and not summary["newly_pinned"]
+    assert summary["log"]["previous_size"] is not None  # checked against the kept checkpoint
     rl = summary["issuers"][0]["revocations"]
     assert rl["revoked"] == 1 and rl["seq"] > rl["previous_seq"] == first_rl["seq"]
     assert summary["trust_list"]["previous_seq"] == summary["trust_list"]["seq"]
