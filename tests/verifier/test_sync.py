@@ -294,6 +294,70 @@ def test_revocation_rollback_refused_and_nothing_written(
     assert (code, verdict["status"]) == (1, "REVOKED")
 
 
+def _publish_log(world: Lists, leaves: list[bytes], *, since: int | None = None,
+                 signer: nacl.signing.SigningKey | None = None) -> None:
+    """The service's audit-log head over ``leaves``, and the proof from ``since`` events."""
+    from verifier import translog
+
+    folder = world.folder / "log"
+    folder.mkdir(exist_ok=True)
+    head = translog.Checkpoint(iss=ISS, size=len(leaves), root=translog.root(leaves), iat=world.now)
+    (folder / "checkpoint").write_bytes(head.sign(signer or world.issuer))
+    if since is not None:  # a static server ignores ?from=&to=: one proof at a time
+        proof = translog.consistency_proof(since, leaves)
+        body = {"v": 1, "from": since, "to": len(leaves), "proof": [h.hex() for h in proof]}
+        (folder / "consistency").write_text(json.dumps(body))
+
+
+def test_sync_is_a_witness_of_the_audit_log(
+    lists: tuple[Lists, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from verifier import translog
+
+    world, url = lists
+    cache = tmp_path / "cache"
+    world.publish_trust_list(1)
+    world.publish_revocations(1, [])
+    leaves = [translog.leaf_hash(bytes([i])) for i in range(9)]
+    _publish_log(world, leaves[:4])
+    code, summary, err = sync_json(cache, url, capsys, "--anchor", world.anchor_hex)
+    assert code == 0, err
+    assert summary is not None and summary["log"]["size"] == 4 and summary["log"]["previous_size"] is None
+    assert stat.S_IMODE((cache / "log" / f"{ISS}.cose").stat().st_mode) == 0o600
+
+    _publish_log(world, leaves[:7], since=4)  # it grew: the proof says it only grew
+    code, out, err = run(["sync", url, "--cache-dir", str(cache)], capsys)
+    assert code == 0, err
+    assert "Auditlog (audit log)" in out and "7 gebeurtenissen" in out and "since 4" in out
+    good = snapshot(cache)
+
+    rewritten = list(leaves)
+    rewritten[2] = translog.leaf_hash(b"the release event, replaced")
+    _publish_log(world, rewritten[:9], since=7)  # a valid proof, of another history
+    code, _, err = sync_json(cache, url, capsys)
+    assert code == 2 and "REFUSED" in err and "rewritten" in err and "fork" in err
+    assert "last good checkpoint (7 events" in err and "privacy officer" in err
+    assert snapshot(cache) == good
+
+    _publish_log(world, leaves[:5])  # events dropped from the end
+    code, _, err = sync_json(cache, url, capsys)
+    assert code == 2 and "rollback" in err and "fewer events (5)" in err
+    assert snapshot(cache) == good
+
+    (world.folder / "log" / "consistency").unlink()
+    _publish_log(world, leaves[:9])  # no proof given: nothing shows it only grew
+    assert sync_json(cache, url, capsys)[0] == 2
+    # Signed by a key the log serves itself, not one the anchor lists: refused.
+    _publish_log(world, leaves[:9], since=7, signer=key("sync/self-made"))
+    code, _, err = sync_json(cache, url, capsys)
+    assert code == 2 and "not listed" in err
+    assert snapshot(cache) == good
+
+    _publish_log(world, leaves[:9], since=7)  # honest again: accepted
+    code, summary, err = sync_json(cache, url, capsys)
+    assert code == 0 and summary is not None and summary["log"]["previous_size"] == 7
+
+
 def test_first_sync_needs_an_anchor(
     lists: tuple[Lists, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
