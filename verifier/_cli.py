@@ -17,7 +17,8 @@ cannot be accepted, a refused sync).
 
 A scanner keeps no history: ``check`` and ``scan`` write nothing but the
 ``--photo-out`` file they are explicitly asked for, and the cache that ``sync``
-writes holds only the pinned anchor and the public, signed lists. No log of scans.
+writes holds only the pinned anchor, the public, signed lists and the service's newest
+audit-log checkpoint (sync is a witness: docs/transparency.md). No log of scans.
 """
 
 from __future__ import annotations
@@ -341,11 +342,13 @@ def _add_sync(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="fetch, verify and cache the trust list and revocation lists",
         description="Fetch the municipality's signed trust list and the revocation list of "
         "every issuer on it, verify them against the pinned trust anchor, refuse any list "
-        "older than the one cached (rollback), and cache them for `check` and `scan`. "
+        "older than the one cached (rollback), and cache them for `check` and `scan`. Also "
+        "witness the service's audit log: keep its signed checkpoint and refuse when the log "
+        "is not an append-only extension of the one kept (it was rewritten). "
         "Exit 0 when the cache was updated, 2 when nothing was changed because of an error.",
         epilog="The first sync needs --anchor: the anchor key the municipality gives you "
         "(letter, website, config). It is pinned in the cache; later syncs use it. The cache "
-        "holds only the pinned anchor and the public, signed lists.",
+        "holds only the pinned anchor, the public, signed lists and the log's checkpoint.",
     )
     p.add_argument(
         "url",

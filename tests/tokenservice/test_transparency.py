@@ -172,6 +172,9 @@ def test_events_after_the_last_checkpoint_cannot_be_dropped_quietly(  # type: ig
     rewrite(svc.db, _is_release, checkpoints=False)
     # Even without the witness, the server's own checkpoints no longer match ...
     assert _cli_main(instance, monkeypatch, "audit", "verify") == 1
+    # ... and it will not sign the rewritten log.
+    assert _cli_main(instance, monkeypatch, "audit", "checkpoint") == 2
+    assert "not signing" in capsys.readouterr().err
     # ... and with all checkpoints gone too, the witness still catches it.
     rewrite(svc.db, lambda e: e.action == "escrow_sealed")
     assert _cli_main(instance, monkeypatch, "audit", "verify", "--witness", str(witness)) == 1
