@@ -223,6 +223,16 @@ def checkpoint(session: Session, keyring: Any, *, now: int, iss: str | None = No
     return cp
 
 
+def served_as_is(session: Session, *, now: int) -> LogCheckpoint | None:
+    """The newest checkpoint if a fetch needs no write (fresh enough, already witnessed)."""
+    latest = latest_checkpoint(session)
+    if latest is None or latest.witnessed_at is None:
+        return None
+    if latest.at + STALE_AFTER <= now and _count(session) > latest.size:
+        return None
+    return latest
+
+
 def checkpoint_for_witness(session: Session, keyring: Any, *, now: int) -> LogCheckpoint | None:
     """The checkpoint to publish: a fresh one if the log grew and the newest is stale.
 

@@ -325,3 +325,20 @@ def test_her_page_says_when_her_history_was_first_witnessed(app, client, svc, co
     assert mijnpas.t("en", "witnessed_on").split("{date}")[0] in page
     for lang in ("nl", "en", "es", "pt", "ro", "bg", "hu", "pl"):
         assert "{date}" in mijnpas.t(lang, "witnessed_on") and mijnpas.t(lang, "witnessed_not_yet")
+
+
+@SQLITE_ONLY
+def test_a_fresh_head_is_served_as_is_and_a_stale_one_renewed(app, client, svc, config, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from verifier import translog
+
+    monkeypatch.setattr(audit, "STALE_AFTER", 900)
+    _released_pass(svc, config)
+    first = translog.Checkpoint.open(client.get(CHECKPOINT).data)[1]
+    _released_pass(svc, config)
+    again = translog.Checkpoint.open(client.get(CHECKPOINT).data)[1]
+    assert again == first  # younger than 15 minutes: the same head, no write
+    monkeypatch.setattr(audit, "STALE_AFTER", 0)
+    newer = translog.Checkpoint.open(client.get(CHECKPOINT).data)[1]
+    assert newer.size > first.size
+    with svc.db.transaction() as s:
+        assert audit.latest_checkpoint(s).witnessed_at is not None  # type: ignore[union-attr]
