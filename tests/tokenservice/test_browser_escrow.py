@@ -78,6 +78,21 @@ def service(tmp_path_factory):  # type: ignore[no-untyped-def]
         yield base, accounts, shares
 
 
+def _code_from_receipt(page) -> str:  # type: ignore[no-untyped-def]
+    """Her personal code as printed on the receipt PDF the result page offers."""
+    import base64
+    import re
+    import subprocess
+
+    href = page.get_attribute("a[download$='-bon.pdf']", "href")
+    assert href and href.startswith("data:application/pdf;base64,")
+    text = subprocess.run(["pdftotext", "-", "-"], input=base64.b64decode(href.split(",", 1)[1]),
+                          capture_output=True, check=True).stdout.decode()
+    found = re.search(r"\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){6}\b", text)
+    assert found, "no personal code on the receipt"
+    return found.group(0)
+
+
 def test_consent_intake_opening_and_the_workers_view_in_chromium(service, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import sync_playwright
 
@@ -121,7 +136,9 @@ def test_consent_intake_opening_and_the_workers_view_in_chromium(service, tmp_pa
         page.wait_for_selector("#intake-result", timeout=60_000)
         _shot(page, "intake-result")
         number = page.get_attribute("#intake-result", "data-number")
-        code = page.text_content("#personal-code").strip()
+        # Her code is on her receipt only, not on the official's screen.
+        assert page.is_visible("#personal-code-on-receipt") and not page.query_selector("#personal-code")
+        code = _code_from_receipt(page)
         assert escrow.normalize_code(code) is not None, code
         assert FAMILY not in page.content() and DOCUMENT not in page.content()
         with page.expect_navigation():

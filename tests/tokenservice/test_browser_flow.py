@@ -160,10 +160,25 @@ def test_intake_renewal_and_revocation_in_chromium(service, tmp_path) -> None:
         first = _check(base, first_card, tmp_path)
         assert (first["status"], first["number"]) == ("VALID", number)
 
+        # A renewal needs proof she holds the pass. By number alone: refused, nothing changes.
         page.goto(base + "/intake/renew")
         page.fill("#pass", number.lower())
         with page.expect_navigation():
             page.click("main button[type=submit]")
+        _fill_checklist(page)
+        _take_photo(page)
+        page.click("#intake-submit")
+        page.wait_for_selector("p.field-error[data-for=renewal_proof]:not(:empty)", timeout=60_000)
+        assert _check(base, first_card, tmp_path)["status"] == "VALID"
+        # Her card scanned at the desk (a scanner types the QR text): the signed photo to compare.
+        from verifier.scan import pass_text_from_file
+
+        page.goto(base + "/intake/renew")
+        page.fill("#pass", pass_text_from_file(first_card))
+        with page.expect_navigation():
+            page.click("main button[type=submit]")
+        assert page.is_visible("#renewal-proof img")
+        page.check("input[name=photo_confirmed]")
         _shot(page, "renew-form")
         _fill_checklist(page)
         _take_photo(page)

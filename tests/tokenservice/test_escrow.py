@@ -43,7 +43,16 @@ def team() -> keys_escrow.TeamKey:
 
 @pytest.fixture
 def svc(app):  # type: ignore[no-untyped-def]
-    return app.extensions["pas"]
+    """The demo instance plus a second handhaver account (set up on the command line, so by
+    no beheer account: the two-person rule accepts the pair)."""
+    from tokenservice import accounts
+
+    services = app.extensions["pas"]
+    with services.db.transaction() as s:
+        if accounts.find(s, HANDHAVER2.username) is None:
+            accounts.create(s, username=HANDHAVER2.username, role="handhaver", password=None,
+                            now=0)
+    return services
 
 
 @pytest.fixture

@@ -236,9 +236,12 @@ class Uploader:
     def __init__(self, app, client, path: str) -> None:  # type: ignore[no-untyped-def]
         self.app, self.client, self.path = app, client, path
         svc = app.extensions["pas"]
-        self.existing = svc.passes.issue(
+        issued = svc.passes.issue(
             iss="GM9999", category="raam", photo=b"x" * 300, photo_type="image/webp",
-            official=Official("intake", "intake")).number
+            official=Official("intake", "intake"))
+        self.existing = issued.number
+        # A renewal needs proof that she holds the pass: her card, photo compared.
+        self.proof = {"old_card": issued.qr_text, "photo_confirmed": "yes"}
         if path.startswith("api"):
             with svc.db.transaction() as s:
                 token = accounts.create_token(s, "intake", int(time.time()))
@@ -257,8 +260,8 @@ class Uploader:
             lookup = self.client.get("/intake/renew").get_data(as_text=True)
             page = self.client.post("/intake/renew", data={
                 **_tokens(lookup), "pass": self.existing}).get_data(as_text=True)
-            form = {**_tokens(page), **_fields(), "step": "renew", "number": self.existing,
-                    "photo": photo}
+            form = {**_tokens(page), **_fields(), **self.proof, "step": "renew",
+                    "number": self.existing, "photo": photo}
             url = "/intake/renew"
         elif self.path == "web_photo_check":
             page = self.client.get("/intake/new").get_data(as_text=True)
@@ -268,7 +271,7 @@ class Uploader:
             form = {**_fields(), "photo": photo}
             url = "/api/v1/passes"
         else:
-            form = {**_fields(), "photo": photo}
+            form = {**_fields(), **self.proof, "photo": photo}
             url = f"/api/v1/passes/{self.existing}/renew"
         # Encoded in memory here: the test client's own encoder would spill a big body to
         # a temp file, which the watch would rightly count.
