@@ -504,10 +504,45 @@ def js_fixtures(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "mutations": mutations,
         "cbor": _cbor_cases(rng),
         "lists": _list_scenarios(World()),
+        "translog": _translog_fixtures(World()),
     }
     path = tmp_path_factory.mktemp("js") / "fixtures.json"
     path.write_text(json.dumps(fixtures))
     return path
+
+
+def _translog_fixtures(world: World) -> dict[str, Any]:
+    """RFC 9162 trees of 0–8 leaves with every consistency proof, and signed checkpoints
+    (good, grown, forked, rolled back, signed by a stranger or another issuer's key), so
+    the app's witness (js/translog.js, js/lists.js) agrees with verifier/translog.py."""
+    from verifier import translog
+
+    leaves = [translog.leaf_hash(bytes([i]) * (i + 1)) for i in range(8)]
+    roots = [translog.root(leaves[:n]) for n in range(9)]
+    proofs = [
+        {"m": m, "n": n, "proof": [h.hex() for h in translog.consistency_proof(m, leaves[:n])]}
+        for n in range(1, 9) for m in range(1, n + 1)
+    ]
+
+    def cp(size: int, root: bytes, signer: Any = None, iss: str = "GM0014") -> str:
+        signed = translog.Checkpoint(iss=iss, size=size, root=root, iat=NOW).sign(
+            world.groningen if signer is None else signer)
+        return _b64(signed)
+
+    return {
+        "anchor_hex": bytes(world.anchor.verify_key).hex(),
+        "trust_list_b64": _b64(world.trust_list()),
+        "roots": [r.hex() for r in roots],
+        "consistency": proofs,
+        "checkpoints": {
+            "five": cp(5, roots[5]),
+            "eight": cp(8, roots[8]),
+            "five-forked": cp(5, roots[4]),
+            "three": cp(3, roots[3]),
+            "stranger": cp(8, roots[8], world.stranger),
+            "other-issuers-key": cp(8, roots[8], world.assen),
+        },
+    }
 
 
 def _tap_summary(output: str) -> dict[str, int]:

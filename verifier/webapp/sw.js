@@ -13,7 +13,7 @@
 // Nothing about a check ever reaches this worker: a check makes no request.
 // SHELL and VERSION are written by `python -m verifier.webapp stamp`.
 
-const VERSION = "87e8b0e2a293ee7e";
+const VERSION = "8ded1afcdd7b3656";
 const SHELL = [
   "app.css",
   "config.json",
@@ -32,6 +32,7 @@ const SHELL = [
   "js/lists.js",
   "js/passnumber.js",
   "js/scanner.js",
+  "js/translog.js",
   "js/trust.js",
   "js/verify.js",
   "manifest.webmanifest",

@@ -405,6 +405,7 @@ function renderListsStatus() {
     if (lists.clock(now)) [key, level] = ['lists.clock', 'bad'];
     else if (lists.stale(now)) [key, level] = ['lists.stale', 'bad'];
     else if (lists.expired(now)) [key, level] = ['lists.expired', 'warn'];
+    else if (lists.lastError === 'log') [key, level] = ['lists.log', 'bad'];
     else if (lists.lastError === 'rollback') [key, level] = ['lists.rollback', 'warn'];
     else if (lists.lastError === 'offline') key = 'lists.offline';
     else if (lists.lastError === 'failed') [key, level] = ['lists.failed', 'warn'];
@@ -427,6 +428,16 @@ async function openAbout() {
   $('about-revocations').textContent = revs.length
     ? revs.map((r) => `${r.iss}: ${t('about.list-line', { seq: r.seq, exp: formatDate(r.exp) })}`).join('; ')
     : t('about.none');
+  // The audit-log checkpoint this phone keeps as a witness, and (after a rewrite) the evidence.
+  $('about-log').textContent = lists?.keptCheckpoint() ?? t('about.log.none');
+  const kept = lists?.keptCheckpointBytes();
+  const download = $('about-log-download');
+  if (download.href) URL.revokeObjectURL(download.href);
+  download.hidden = !kept;
+  if (kept) download.href = URL.createObjectURL(new Blob([kept], { type: 'application/cose' }));
+  const problem = lists?.logProblem;
+  $('about-log-problem').hidden = !problem;
+  $('about-log-problem').textContent = problem ? `${problem.message} — ${problem.offered ?? ''}` : '';
   $('about-crypto').textContent = `Ed25519 · ${(await backend()).name}`;
   $('about-scanner').textContent = state.scanner?.decoder?.name ?? '—';
   const cacheNames = (await globalThis.caches?.keys().catch(() => [])) ?? [];

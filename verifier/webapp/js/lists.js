@@ -5,6 +5,7 @@
 
 import { TrustError } from './errors.js';
 import { openRevocationList } from './format.js';
+import { LogRewritten, checkCheckpoint, checkExtension, describe, openCheckpoint, proofFromJson } from './translog.js';
 import { TrustStore, sameRevocationList } from './trust.js';
 
 const DB_NAME = 'pas-verifier';
@@ -12,6 +13,8 @@ const DB_STORE = 'lists';
 const TRUST_KEY = 'trust-list';
 const FLOORS_KEY = 'floors';
 const REV_PREFIX = 'rev:';
+/** The last audit-log checkpoint this phone accepted (docs/transparency.md): its evidence. */
+const LOG_KEY = 'log-checkpoint';
 const ISS = /^GM[0-9]{4}$/;
 const DAY = 86400;
 /** A list fetch that hangs (a dead network that looks alive) must not hold up a verdict for long. */
@@ -90,7 +93,8 @@ export class Lists {
     this.maxListAgeDays = maxListAgeDays;
     this.store = null;
     this.checkedAt = null; // when the trust list was last confirmed from the server
-    this.lastError = null; // 'offline' | 'failed' | 'rollback' | null
+    this.lastError = null; // 'offline' | 'failed' | 'rollback' | 'log' | null
+    this.logProblem = null; // {message, kept, offered} when the service's audit log was rewritten
     this.db = null;
     this.records = new Map();
     this.listeners = new Set();
@@ -239,10 +243,75 @@ export class Lists {
         error = error ?? 'failed';
       }
     }
+    // This phone is a witness of the service's audit log: a log that does not extend the
+    // checkpoint kept here refuses this whole update (as pas-verify sync) and keeps the old.
+    try {
+      const log = await this._witness(store);
+      if (log) entries.push([LOG_KEY, log]);
+      this.logProblem = null;
+    } catch (err) {
+      if (!(err instanceof TrustError)) throw err;
+      this.logProblem = { message: err.message, kept: this.keptCheckpoint(), offered: err.offered ?? null };
+      this.lastError = 'log';
+      return;
+    }
     entries.push([FLOORS_KEY, floors]);
     await this._put(entries);
     await this._rebuild();
     this.lastError = error;
+  }
+
+  /**
+   * Fetch the service's signed log checkpoint, verify it against the trust list just
+   * verified, and check it extends the one kept here. Returns the record to keep, or null
+   * (no log published, or offline). Throws TrustError (LogRewritten) for a rewritten log.
+   */
+  async _witness(store) {
+    let bytes;
+    try {
+      bytes = await fetchBytes(new URL('log/checkpoint', this.listsUrl));
+    } catch {
+      return null; // 404: no log yet; a network error: skip the log, keep the lists
+    }
+    const next = await checkCheckpoint(store, bytes);
+    const kept = this.records.get(LOG_KEY);
+    if (kept) {
+      const old = openCheckpoint(kept.bytes)[1]; // verified when it was kept
+      let proof = null;
+      if (next.size > old.size) {
+        try {
+          const url = new URL(`log/consistency?from=${old.size}&to=${next.size}`, this.listsUrl);
+          const json = JSON.parse(new TextDecoder().decode(await fetchBytes(url)));
+          proof = proofFromJson(json, old.size, next.size);
+        } catch (err) {
+          if (err instanceof TrustError) throw err;
+          proof = null; // no proof to be had is a rewritten log, not a pass
+        }
+      }
+      try {
+        await checkExtension(old, next, proof);
+      } catch (err) {
+        if (err instanceof LogRewritten) err.offered = describe(next);
+        throw err;
+      }
+    }
+    return { bytes, iss: next.iss, size: next.size, iat: next.iat };
+  }
+
+  /** The kept checkpoint, described for people (iss · size · time · root), or null. */
+  keptCheckpoint() {
+    const kept = this.records.get(LOG_KEY);
+    if (!kept) return null;
+    try {
+      return describe(openCheckpoint(kept.bytes)[1]);
+    } catch {
+      return null;
+    }
+  }
+
+  /** The raw bytes of the kept checkpoint, for `pas-service audit verify --witness FILE`. */
+  keptCheckpointBytes() {
+    return this.records.get(LOG_KEY)?.bytes ?? null;
   }
 
   /** Whether the cached revocation list of rl.iss has rl's seq but other contents. */
