@@ -105,7 +105,7 @@ def test_the_phone_keeps_a_checkpoint_and_catches_a_rewritten_log(tmp_path: Path
                 page.wait_for_function(
                     "() => document.getElementById('lists-status').dataset.state === 'bad'",
                     timeout=45_000)
-                state, text = _status(page)
+                _state, text = _status(page)
                 assert "auditlog" in text and "herschreven" in text, text
                 assert _paste(page, first.qr_text) == "VALID"
                 page.screenshot(path=str(tmp_path / "witness.png"))
