@@ -34,7 +34,17 @@ import time
 from dataclasses import dataclass
 from typing import Any, Final
 
-from flask import Blueprint, abort, current_app, make_response, render_template, request
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask import session as browser_session  # the signed cookie; `session` is the database's
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from wtforms import BooleanField, HiddenField, StringField
@@ -145,6 +155,7 @@ def _succeeded(attempt: Attempt, response: Any) -> Any:
 _T: Final[dict[str, dict[str, str]]] = {
     "nl": {
         "title": "Mijn pas",
+        "skip": "Naar de inhoud",
         "intro": "Zie wat de gemeente over je pas bewaart en wie ernaar heeft gekeken, of vraag om je gegevens te wissen. Je hebt je pasnummer nodig en de persoonlijke code van je bon.",
         "no_code": "Geen persoonlijke code op je bon? Dan zijn er bij je pas geen persoonsgegevens bewaard en is hier niets te zien.",
         "number": "Pasnummer",
@@ -232,6 +243,7 @@ _T: Final[dict[str, dict[str, str]]] = {
     },
     "en": {
         "title": "My pass",
+        "skip": "Skip to content",
         "intro": "See what the municipality keeps about your pass and who looked at it, or ask to erase your data. You need your pass number and the personal code from your receipt.",
         "no_code": "No personal code on your receipt? Then no personal data were kept with your pass, and there is nothing to see here.",
         "number": "Pass number",
@@ -319,6 +331,7 @@ _T: Final[dict[str, dict[str, str]]] = {
     },
     "es": {
         "title": "Mi tarjeta",
+        "skip": "Ir al contenido",
         "intro": "Vea qué guarda el ayuntamiento sobre su tarjeta y quién la ha consultado, o pida que se borren sus datos. Necesita su número de tarjeta y el código personal de su recibo.",
         "no_code": "¿No hay código personal en su recibo? Entonces no se guardó ningún dato personal con su tarjeta y aquí no hay nada que ver.",
         "number": "Número de tarjeta",
@@ -406,6 +419,7 @@ _T: Final[dict[str, dict[str, str]]] = {
     },
     "pt": {
         "title": "O meu cartão",
+        "skip": "Ir para o conteúdo",
         "intro": "Veja o que o município guarda sobre o seu cartão e quem o consultou, ou peça que os seus dados sejam apagados. Precisa do número do cartão e do código pessoal do seu recibo.",
         "no_code": "Não tem código pessoal no recibo? Então não foram guardados dados pessoais com o seu cartão e aqui não há nada para ver.",
         "number": "Número do cartão",
@@ -493,6 +507,7 @@ _T: Final[dict[str, dict[str, str]]] = {
     },
     "ro": {
         "title": "Cardul meu",
+        "skip": "Salt la conținut",
         "intro": "Vedeți ce păstrează primăria despre cardul dumneavoastră și cine l-a consultat, sau cereți ștergerea datelor. Aveți nevoie de numărul cardului și de codul personal de pe chitanță.",
         "no_code": "Nu aveți cod personal pe chitanță? Atunci nu s-au păstrat date personale împreună cu cardul și aici nu este nimic de văzut.",
         "number": "Numărul cardului",
@@ -580,6 +595,7 @@ _T: Final[dict[str, dict[str, str]]] = {
     },
     "bg": {
         "title": "Моята карта",
+        "skip": "Към съдържанието",
         "intro": "Вижте какво пази общината за Вашата карта и кой я е преглеждал, или поискайте данните Ви да бъдат изтрити. Трябват Ви номерът на картата и личният код от Вашата разписка.",
         "no_code": "Нямате личен код на разписката? Тогава с картата Ви не са запазени лични данни и тук няма какво да видите.",
         "number": "Номер на картата",
@@ -667,6 +683,7 @@ _T: Final[dict[str, dict[str, str]]] = {
     },
     "hu": {
         "title": "Az én kártyám",
+        "skip": "Ugrás a tartalomra",
         "intro": "Itt megnézheti, mit őriz az önkormányzat a kártyájáról és ki nézte meg, vagy kérheti adatai törlését. Szüksége van a kártyaszámra és a nyugtán szereplő személyes kódra.",
         "no_code": "Nincs személyes kód a nyugtáján? Akkor a kártyájával nem őriztek meg személyes adatokat, és itt nincs mit megnézni.",
         "number": "Kártyaszám",
@@ -754,6 +771,7 @@ _T: Final[dict[str, dict[str, str]]] = {
     },
     "pl": {
         "title": "Moja karta",
+        "skip": "Przejdź do treści",
         "intro": "Zobacz, co urząd gminy przechowuje o twojej karcie i kto ją sprawdzał, albo poproś o usunięcie swoich danych. Potrzebujesz numeru karty i kodu osobistego z pokwitowania.",
         "no_code": "Nie ma kodu osobistego na pokwitowaniu? W takim razie przy twojej karcie nie przechowuje się żadnych danych osobowych i nie ma tu nic do zobaczenia.",
         "number": "Numer karty",
@@ -962,6 +980,8 @@ def _view_context(view: escrow.WorkerView, lang: str) -> dict[str, Any]:
         "valid_until": _date(view.status.exp, lang),
         "created": _date(view.created_at, lang),
         "category": category.label if category else view.category,
+        # The colour of her card beside its (municipality's, often Dutch) name.
+        "category_color": category.color if category else None,
         "record_exists": view.record_exists,
         "sealed_on": _date(view.record_sealed_at, lang),
         "fields": fields,
@@ -1058,8 +1078,21 @@ def erase() -> Any:
             revoked = False
         # Stopping ends the number for good: escrow record and code go now, not at expiry.
         retention.purge(svc.db, now, _config().grace_days, number=number)
-    return _page("mijnpas/done.html", lang, erase_requested=bool(form.erase.data), erased=erased,
-                 revoked=revoked)
+    # Post/redirect/get: Back or reload on the outcome must not offer to send the form again.
+    # The outcome travels in the signed session, not in the URL (her browser history).
+    browser_session["mijnpas_done"] = {"erase_requested": bool(form.erase.data), "erased": erased,
+                               "revoked": revoked}
+    return redirect(url_for("mijnpas.done", lang=lang), code=303)
+
+
+@bp.get("/klaar")
+def done() -> Any:
+    lang = _lang()
+    outcome = browser_session.pop("mijnpas_done", None)
+    if not isinstance(outcome, dict):
+        return redirect(url_for("mijnpas.index", lang=lang))
+    return _page("mijnpas/done.html", lang, erase_requested=bool(outcome.get("erase_requested")),
+                 erased=bool(outcome.get("erased")), revoked=bool(outcome.get("revoked")))
 
 
 __all__ = ["bp", "prove_ownership", "t", "text_keys"]

@@ -162,7 +162,7 @@ def _erase(client, number: str, code: str, *, revoke: bool = False):  # type: ig
             "erase": "y"}
     if revoke:
         data["revoke"] = "y"
-    page = client.post("/mijn-pas/wissen", data=data)
+    page = client.post("/mijn-pas/wissen", data=data, follow_redirects=True)
     assert page.status_code == 200
     assert mijnpas.t("en", "done_erased") in page.get_data(as_text=True)
     return page

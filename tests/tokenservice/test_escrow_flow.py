@@ -233,7 +233,8 @@ def test_consent_intake_handhaver_opens_worker_sees_and_erases(app, client, demo
     # She erases it: both sealed copies go at once; the pass stays valid.
     token = _tokens(client, "/mijn-pas/?lang=en")["csrf_token"]
     done = client.post("/mijn-pas/wissen", data={"csrf_token": token, "number": number,
-                                                 "code": code, "erase": "y", "lang": "en"})
+                                                 "code": code, "erase": "y", "lang": "en"},
+                       follow_redirects=True)
     assert mijnpas.t("en", "done_erased") in done.get_data(as_text=True)
     assert count(app, EscrowRecord) == 0
     assert app.extensions["pas"].passes.status(number).status == "valid"

@@ -67,7 +67,7 @@ def _erase(client, number, code, *, erase=True, revoke=False, lang="en"):  # typ
         data["erase"] = "y"
     if revoke:
         data["revoke"] = "y"
-    return client.post("/mijn-pas/wissen", data=data)
+    return client.post("/mijn-pas/wissen", data=data, follow_redirects=True)
 
 
 def test_every_language_has_every_text() -> None:
@@ -199,3 +199,25 @@ def test_pass_without_record_has_no_code(web, client) -> None:  # type: ignore[n
         assert escrow.seal_identity(s, EscrowConfig(), pass_number=number, identity=ANNA,
                                     consent=False, policy="escrow", now=1) is None
     assert mijnpas.t("en", "wrong") in _show(client, number, escrow.new_code()).get_data(as_text=True)
+
+
+def test_after_erasing_back_and_reload_do_not_send_the_form_again(web, client, holder) -> None:  # type: ignore[no-untyped-def]
+    """Issue 15: the outcome page is reached by a redirect (post/redirect/get), its outcome in
+    the signed session, not the URL; shown once, then the page is the start page again."""
+    number, code = holder
+    data = {"csrf_token": _token(client, "es"), "number": number, "code": code, "erase": "y",
+            "lang": "es"}
+    posted = client.post("/mijn-pas/wissen", data=data)
+    assert posted.status_code == 303 and posted.location.endswith("/mijn-pas/klaar?lang=es")
+    first = client.get(posted.location)
+    assert mijnpas.t("es", "done_erased") in first.get_data(as_text=True)
+    again = client.get(posted.location)  # a reload, or Back then Forward
+    assert again.status_code == 302 and "/mijn-pas/" in again.location
+
+
+def test_her_page_has_a_skip_link_her_card_colour_and_a_log_that_stacks_on_a_phone(web, client, holder) -> None:  # type: ignore[no-untyped-def]
+    number, code = holder
+    page = _show(client, number, code, lang="bg").get_data(as_text=True)
+    assert 'class="skip-link" href="#main"' in page and 'id="main"' in page
+    assert 'class="swatch"' in page
+    assert 'class="log"' in page and 'data-label="' in page

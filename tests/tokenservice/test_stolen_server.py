@@ -210,7 +210,7 @@ def test_a_stolen_server_reveals_no_identity(app, client, instance, private_tmp,
     secrets_to_find += [erased_code, erased_code.replace("-", "")]
     page = client.post("/mijn-pas/wissen", data={
         "csrf_token": _token(client), "number": erased, "code": erased_code, "erase": "y",
-        "lang": "en"})
+        "lang": "en"}, follow_redirects=True)
     assert mijnpas.t("en", "done_erased") in page.get_data(as_text=True)
 
     # A handhaver asks for the kept record and makes a bulk export; reasons name the person.
