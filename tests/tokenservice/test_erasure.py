@@ -398,8 +398,12 @@ def _dead_tuples(app, tables: list[str]) -> dict[str, int]:  # type: ignore[no-u
             dead = 0
             for page in range(pages):
                 dead += conn.execute(sa.text(
+                    # Dead: an unused/redirect/dead line pointer, or a deleting xmax. A row
+                    # only *locked* (FOR UPDATE: HEAP_XMAX_LOCK_ONLY 0x0080) or whose xmax is
+                    # marked invalid (0x0800) is alive.
                     "SELECT count(*) FROM heap_page_items(get_raw_page(:t, :p))"
-                    " WHERE lp_flags <> 1 OR t_data IS NOT NULL AND t_xmax <> 0"),
+                    " WHERE lp_flags <> 1 OR t_data IS NOT NULL AND t_xmax <> 0"
+                    " AND t_infomask & 2176 = 0"),
                     {"t": table, "p": page}).scalar_one()
             out[table] = dead
         conn.commit()
