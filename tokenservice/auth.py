@@ -264,8 +264,14 @@ def _mark_device(response: BaseResponse, username: str) -> BaseResponse:
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("Gebruikersnaam"), validators=[DataRequired(), Length(max=64)])
-    password = PasswordField(_l("Wachtwoord"), validators=[DataRequired(), Length(max=1024)])
+    # Messages in the official's language (the page's error summary shows them; the
+    # browser's own validation is off).
+    username = StringField(_l("Gebruikersnaam"), validators=[
+        DataRequired(message=_l("Vul uw gebruikersnaam in.")),
+        Length(max=64, message=_l("Een gebruikersnaam heeft hoogstens 64 tekens."))])
+    password = PasswordField(_l("Wachtwoord"), validators=[
+        DataRequired(message=_l("Vul uw wachtwoord in.")),
+        Length(max=1024, message=_l("Dit wachtwoord is te lang."))])
 
 
 class CodeForm(FlaskForm):
@@ -387,8 +393,9 @@ def login() -> Any:
         return redirect(next_url or url_for("auth.home"))
     form = LoginForm()
     if not form.validate_on_submit():
-        if request.method == "POST":
-            flash(_failed(), "error")
+        fields_missing = form.username.errors or form.password.errors
+        if request.method == "POST" and not fields_missing:
+            flash(_failed(), "error")  # e.g. an expired form: the same answer as always
         return render_template("auth/login.html", form=form)
 
     username = (form.username.data or "").strip().lower()

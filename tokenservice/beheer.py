@@ -56,6 +56,11 @@ _USERNAME = re.compile(r"[a-z][a-z0-9._-]{1,63}")
 MAX_ID = 2**31 - 1
 #: Change categories or renew the trust list: offline, with the anchor key (docs/keys.md).
 SIGN_COMMAND = "pas-keys trust-list sign --config trust.json --out trust-list.cose"
+#: The username rule, shown next to the field (the browser's own "match the requested
+#: format" never said which format).
+USERNAME_RULE = _l("2 tot 64 tekens: kleine letters a–z, cijfers, punt (.), streepje (-) of "
+                   "liggend streepje (_); de eerste is een letter. Hoofdletters worden kleine "
+                   "letters. Bijvoorbeeld: j.devries")
 MEASURE_LABELS = {"issued": _l("uitgegeven"), "renewed": _l("verlengd"), "revoked": _l("ingetrokken")}
 
 
@@ -208,7 +213,7 @@ def accounts_list() -> str:
     with services().db.transaction() as session:
         listed = _account_list(session, _now())
     return render_template("beheer/accounts.html", accounts=listed, roles=list(Role), form={},
-                           errors={})
+                           errors={}, summary=[], username_rule=USERNAME_RULE)
 
 
 @bp.post("/accounts")
@@ -219,6 +224,12 @@ def account_add() -> Any:
     if not _USERNAME.fullmatch(username):
         errors["username"] = _("Gebruik 2 tot 64 kleine letters, cijfers, punt, streepje of "
                                "liggend streepje, te beginnen met een letter.")
+        wrong = sorted({c for c in username if not re.fullmatch(r"[a-z0-9._-]", c)})
+        if wrong:
+            shown = ", ".join(_("spatie") if c == " " else f"“{c}”" for c in wrong)
+            errors["username"] += " " + _("Niet toegestaan: %(chars)s.", chars=shown)
+        elif username and not username[0].isalpha():
+            errors["username"] += " " + _("De eerste moet een letter zijn.")
     if role not in {r.value for r in Role}:
         errors["role"] = _("Kies een rol.")
     now = _now()
@@ -237,8 +248,11 @@ def account_add() -> Any:
                                        account=_view(account, now, session),
                                        link=_link_url(token), hours=accounts.ENROLMENT_HOURS)
         listed = _account_list(session, now)
+    labels = {"username": _("Gebruikersnaam"), "role": _("Rol")}
+    summary = [(name, f"{labels[name]}: {errors[name]}") for name in labels if name in errors]
     return render_template("beheer/accounts.html", accounts=listed, roles=list(Role),
-                           form={"username": username, "role": role}, errors=errors), 400
+                           form={"username": username, "role": role}, errors=errors,
+                           summary=summary, username_rule=USERNAME_RULE), 400
 
 
 def _get_account(session: Session, account_id: int) -> Account:
@@ -530,10 +544,15 @@ class Chart:
     bars: list[Bar]
     ticks: list[tuple[float, str]]  # (y, label)
     quarter_labels: list[tuple[float, str]]  # (x centre, label)
+    y_label: str = ""  # the vertical axis: what is counted
+    x_label: str = ""  # the horizontal axis
 
 
-BAR_W, BAR_GAP, GROUP_GAP = 16, 2, 20
-LEFT, TOP, PLOT_H, BOTTOM = 40, 16, 160, 30
+#: Sized to be read on a screen and on paper for the council: bars with room for their
+#: number above them, 14–15 px text, both axes named.
+BAR_W, BAR_GAP, GROUP_GAP = 30, 4, 40
+LEFT, TOP, PLOT_H, BOTTOM = 76, 30, 280, 64
+MIN_WIDTH = 640
 
 
 def _nice_max(value: int) -> tuple[int, int]:
@@ -557,7 +576,10 @@ def chart(report: reports.Report) -> list[Chart]:
     )
     top, step = _nice_max(shown_max)
     group_w = 3 * BAR_W + 2 * BAR_GAP
-    width = LEFT + len(report.quarters) * (group_w + GROUP_GAP) + GROUP_GAP
+    quarters = max(1, len(report.quarters))
+    # Few quarters: wider gaps rather than a tiny chart.
+    gap = max(GROUP_GAP, (MIN_WIDTH - LEFT - quarters * group_w) // (quarters + 1))
+    width = LEFT + quarters * (group_w + gap) + gap
     height = TOP + PLOT_H + BOTTOM
     bottom = TOP + PLOT_H
     ticks = [(bottom - PLOT_H * v / top, str(v)) for v in range(0, top + 1, step)]
@@ -566,7 +588,7 @@ def chart(report: reports.Report) -> list[Chart]:
         bars: list[Bar] = []
         labels: list[tuple[float, str]] = []
         for qi, row in enumerate(report.for_category(category)):
-            x0 = LEFT + GROUP_GAP + qi * (group_w + GROUP_GAP)
+            x0 = LEFT + gap + qi * (group_w + gap)
             labels.append((x0 + group_w / 2, row.quarter))
             for mi, measure in enumerate(reports.MEASURES):
                 n = row.count(measure)
@@ -581,5 +603,6 @@ def chart(report: reports.Report) -> list[Chart]:
                 ))
         charts.append(Chart(category=category, width=width, height=height, plot_top=TOP,
                             plot_bottom=bottom, left=LEFT, bars=bars, ticks=ticks,
-                            quarter_labels=labels))
+                            quarter_labels=labels, y_label=_("Aantal passen"),
+                            x_label=_("Kwartaal")))
     return charts

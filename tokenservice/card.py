@@ -199,6 +199,13 @@ def _new_pdf(size_mm: tuple[float, float]) -> FPDF:
 
 _DARK: Final = (30, 30, 30)
 _GREY: Final = (110, 110, 110)
+#: The edge of a white (or near-white) category: visible on white card stock, but light
+#: enough that it reads as a design line, not as a print fault.
+_EDGE: Final = (160, 160, 160)
+_EDGE_MM: Final = 0.2
+#: Card-back text: as large as fits the column (at least 7.5 pt for the texts we ship).
+BACK_TEXT_PT: Final = 8.0
+BACK_TEXT_MIN_PT: Final = 4.5
 
 
 def _fit_font_size(pdf: FPDF, text: str, width: float, start: float, style: str = "") -> float:
@@ -226,14 +233,15 @@ def _watermark(pdf: FPDF, x: float, y: float, w: float, h: float) -> None:
 def _draw_front(pdf: FPDF, p: _Prepared, ox: float, oy: float) -> None:
     d = p.data
     cw, ch = ID1_MM
-    # Category band along the top; a white band gets an outline so it still reads as one.
+    # Category band along the top; a white band gets a thin grey line under it, so it
+    # still reads as a band (with dark text) and not as a missing colour.
     band_h = 10.0
     pdf.set_fill_color(*p.band_rgb)
     pdf.rect(ox, oy, cw, band_h, style="F")
     if p.band_is_light:
-        pdf.set_draw_color(*_DARK)
-        pdf.set_line_width(0.5)
-        pdf.rect(ox + 0.25, oy + 0.25, cw - 0.5, band_h - 0.5, style="D")
+        pdf.set_draw_color(*_EDGE)
+        pdf.set_line_width(_EDGE_MM)
+        pdf.line(ox, oy + band_h, ox + cw, oy + band_h)
     text_right = ox + cw - 3.5
     if d.logo_png:
         logo_h = band_h - 3
@@ -275,15 +283,15 @@ def _draw_front(pdf: FPDF, p: _Prepared, ox: float, oy: float) -> None:
     pdf.set_font(_FAMILY, "", 9)
     pdf.set_xy(rx, oy + band_h + 16)
     pdf.cell(rw, 5, f"{texts.FRONT_VALID_UNTIL} {texts.date_short(d.valid_until)}", align="L")
-    # Category code as a chip in the band colour (outlined when white).
+    # Category code as a chip in the band colour (a thin grey edge when white).
     chip = d.category_label
     if chip:
         _fit_font_size(pdf, chip, rw - 4, 10, "B")
         chip_w = pdf.get_string_width(chip) + 4
         chip_y = oy + ch - 3.5 - 6
         pdf.set_fill_color(*p.band_rgb)
-        pdf.set_draw_color(*_DARK)
-        pdf.set_line_width(0.4 if p.band_is_light else 0)
+        pdf.set_draw_color(*_EDGE)
+        pdf.set_line_width(_EDGE_MM if p.band_is_light else 0)
         pdf.rect(
             rx,
             chip_y,
@@ -313,20 +321,20 @@ def _draw_back(pdf: FPDF, p: _Prepared, ox: float, oy: float) -> None:
     qx, qy = ox + 2.0, oy + (ch - qs) / 2
     pdf.image(io.BytesIO(p.qr_png), x=qx, y=qy, w=qs, h=qs)
     # A thin strip of the category colour on the right edge ties back and front together.
-    pdf.set_fill_color(*p.band_rgb)
-    pdf.rect(ox + cw - 2.5, oy, 2.5, ch, style="F")
-    if p.band_is_light:
-        pdf.set_draw_color(*_DARK)
-        pdf.set_line_width(0.3)
-        pdf.line(ox + cw - 2.5, oy, ox + cw - 2.5, oy + ch)
+    # A white category has no strip: white on white card is the colour already, and an
+    # outlined strip looked like a print fault. The text gets the room.
+    strip = 0.0 if p.band_is_light else 2.5
+    if strip:
+        pdf.set_fill_color(*p.band_rgb)
+        pdf.rect(ox + cw - strip, oy, strip, ch, style="F")
 
     tx = qx + qs + 1.0
-    tw = ox + cw - 2.5 - 1.5 - tx
+    tw = ox + cw - strip - 1.5 - tx
     lang = d.language
     not_id = texts.text(lang, "back_not_id")
     help_title = texts.text(lang, "back_help")
     # Shrink the text until everything fits the column.
-    size = 6.5
+    size = BACK_TEXT_PT
     while True:
         lh = size * 0.3528 * 1.18
         pdf.set_font(_FAMILY, "B", size)
@@ -339,7 +347,7 @@ def _draw_back(pdf: FPDF, p: _Prepared, ox: float, oy: float) -> None:
                 pdf.set_font(_FAMILY, "", size - 0.5)
                 need += _wrapped_height(pdf, tw, how, lh * 0.95) + 0.6
         need += lh  # number line
-        if need <= ch - 5 or size <= 4.5:
+        if need <= ch - 5 or size <= BACK_TEXT_MIN_PT:
             break
         size -= 0.25
     y = oy + 2.5
@@ -458,8 +466,8 @@ def _receipt_attempt(p: _Prepared, personal_code: str | None, k: float) -> bytes
     pdf.set_fill_color(*p.band_rgb)
     pdf.rect(0, 0, A6_MM[0], 5, style="F")
     if p.band_is_light:
-        pdf.set_draw_color(*_DARK)
-        pdf.set_line_width(0.3)
+        pdf.set_draw_color(*_EDGE)
+        pdf.set_line_width(_EDGE_MM)
         pdf.line(0, 5, A6_MM[0], 5)
     pdf.set_text_color(*_DARK)
     pdf.set_xy(m, 10)
@@ -564,7 +572,7 @@ def _digital_png(p: _Prepared) -> bytes:
     band_h = 120
     draw.rectangle((0, 0, W - 1, band_h), fill=p.band_rgb)
     if p.band_is_light:
-        draw.rectangle((4, 4, W - 5, band_h - 4), outline=_DARK, width=6)
+        draw.line((0, band_h, W - 1, band_h), fill=_EDGE, width=3)
     text_right = W - m
     if d.logo_png:
         try:
@@ -601,8 +609,8 @@ def _digital_png(p: _Prepared) -> bytes:
             (rx, cy, rx + cwid, cy + 70),
             radius=12,
             fill=p.band_rgb,
-            outline=_DARK if p.band_is_light else None,
-            width=4 if p.band_is_light else 0,
+            outline=_EDGE if p.band_is_light else None,
+            width=3 if p.band_is_light else 0,
         )
         draw.text(
             (rx + cwid // 2, cy + 35), d.category_label, font=cf, fill=p.band_text_rgb, anchor="mm"

@@ -21,6 +21,7 @@ import datetime as dt
 import json
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -32,7 +33,8 @@ from . import escrow
 from .app import services
 from .auth import current_official, login_required
 from .intake import REASON_LABELS, status_text
-from .issuance import CHOOSABLE_REASONS, Official, PassStatus, UnknownPass
+from .issuance import CHOOSABLE_REASONS, FINAL_REASONS, Official, PassStatus, UnknownPass
+from .models import PassRecord
 
 bp = Blueprint("handhaving", __name__, url_prefix="/handhaving")
 
@@ -69,8 +71,12 @@ def _page(status: int = 200, **context: Any) -> tuple[str, int]:
     context.setdefault("reasons", REASONS)
     context.setdefault("errors", {})
     context.setdefault("revoked", None)
+    context.setdefault("already", None)
     context.setdefault("looked_up", None)
-    for key in ("revoked", "looked_up"):
+    errors = context["errors"]
+    targets = {"number": "revoke-number", "reason": "revoke-reason", "confirm": "revoke-confirm"}
+    context["revoke_summary"] = [(targets[k], errors[k]) for k in targets if k in errors]
+    for key in ("revoked", "already", "looked_up"):
         value: PassStatus | None = context[key]
         context[f"{key}_text"] = status_text(value) if value else ""
     return render_template("handhaving/index.html", **context), status
@@ -106,11 +112,30 @@ def revoke() -> tuple[str, int]:
     official = current_official()
     assert official is not None
     try:
+        before = services().passes.status(number)
+        # Already revoked: say since when, and change nothing (no new audit entry, no new
+        # list). Only a lost or stolen card whose number must now end for good (stopped,
+        # issued in error) goes on: that is a change.
+        final = reason in {r.value for r in FINAL_REASONS}
+        if before.status == "revoked" or (before.status == "card_revoked" and not final):
+            return _page(already=before, already_on=_revoked_on(number))
         status = services().passes.revoke(number=number, reason=reason, official=official)
     except UnknownPass:
         return _page(errors={"number": _("Er is geen pas met dit nummer.")}, number=number,
                      reason=reason)
     return _page(revoked=status)
+
+
+def _revoked_on(number: str) -> str:
+    """The day the pass (or, if the number lives on, its last card) was revoked: 12-03-2026."""
+    with services().db.transaction() as session:
+        record = session.scalar(sa.select(PassRecord).where(PassRecord.number == number))
+        if record is None:
+            return ""
+        at = record.revoked_at or max((c.revoked_at or 0 for c in record.cards), default=0)
+    if not at:
+        return ""
+    return dt.datetime.fromtimestamp(at, _TZ).strftime("%d-%m-%Y")
 
 
 @bp.post("/status")

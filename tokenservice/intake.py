@@ -43,7 +43,7 @@ from flask_babel import lazy_gettext as _l
 from verifier import Error as VerifierError
 from verifier import FormatError, Status, TrustError, TrustStore, passnumber, verify
 
-from . import card, photo, spreekuur, texts
+from . import card, leaflet, photo, spreekuur, texts
 from .app import Services, services
 from .auth import current_official, login_required
 from .checks import ID_DOCUMENT_TYPES, NO_BSN_REASONS, IntakeError
@@ -152,6 +152,31 @@ PHOTO_MESSAGES = {
                         "gezicht en geef de pas opnieuw uit."),
 }
 CROP_CODES = frozenset({"no_face", "several_faces", "bad_crop", "too_small"})
+#: The fields of the form in the order they appear, with the name the error summary gives
+#: them (GOV.UK error-summary pattern: one box at the top, a link to each field).
+FIELD_LABELS = {
+    "renewal_proof": _l("Is de pas van haar?"),
+    "old_card": _l("Oude kaart"),
+    "photo_confirmed": _l("Foto uit de oude kaart"),
+    "personal_code": _l("Persoonlijke code"),
+    "id_document_type": _l("Identiteitsbewijs"),
+    "id_valid_until": _l("Identiteitsbewijs geldig tot"),
+    "bsn": _l("BSN"),
+    "no_bsn_reason": _l("Of: geen BSN, want"),
+    "kvk": _l("KVK-nummer"),
+    "birth_date": _l("Geboortedatum"),
+    "work_location_known": _l("Werkplek bekend"),
+    "housing_known": _l("Woon- en slaapplek bekend"),
+    "information_given": _l("Voorlichting gegeven (GGD, zorg, regels)"),
+    "help_offered": _l("Hulp aangeboden"),
+    "category": _l("Categorie"),
+    "language": _l("Taal voor haar teksten"),
+    "escrow_consent": _l("Gegevens bewaren? Alleen met haar toestemming"),
+    "given_names": IDENTITY_LABELS["given_names"],
+    "family_name": IDENTITY_LABELS["family_name"],
+    "id_document_number": IDENTITY_LABELS["id_document_number"],
+    "photo": _l("Foto"),
+}
 STATUS_LABELS = {
     "valid": _l("Geldig"),
     "expired": _l("Verlopen"),
@@ -296,7 +321,9 @@ def _form_context(
         "categories": _categories(svc, iss),
         "category": category,
         "languages": texts.LANGUAGE_NAMES,
-        "language": language or "nl",
+        # No default: nothing stores her language (not the pass, not the old card's QR),
+        # so the official asks her every time, also at a renewal.
+        "language": language or None,
         "document_types": DOCUMENT_TYPES,
         "no_bsn_reasons": NO_BSN_REASON_LABELS,
         "min_age": issuer.min_age if issuer else None,
@@ -312,7 +339,45 @@ def _form_context(
         "verdict_text": str(VERDICT_LABELS.get(verdict.status, "")) if verdict is not None else "",
         "max_upload_mb": svc.settings.max_upload_bytes // (1024 * 1024),
         "field_texts": {code: str(msg) for code, msg in FIELD_MESSAGES.items()},
+        "photo_empty_text": str(PHOTO_MESSAGES["empty"]),
+        "field_labels": {name: str(label) for name, label in FIELD_LABELS.items()
+                         if policy == "escrow" or name not in ESCROW_FIELDS},
+        "field_targets": (targets := _field_targets(mode, old_card)),
+        "summary": error_summary(errors or {}, photo_message=(
+            str(PHOTO_MESSAGES.get(photo_error, "")) if photo_error else ""), targets=targets),
     }
+
+
+#: Fields that exist only under registration policy escrow (absent from the page otherwise).
+ESCROW_FIELDS = frozenset({"escrow_consent", "personal_code", *spreekuur.IDENTITY_FORM_FIELDS})
+
+
+def _field_targets(mode: str, old_card: str | None) -> dict[str, str]:
+    """Which element a summary link for a field goes to (the field itself, or the first
+    of its radios/checkboxes; for the renewal proof the first thing to do)."""
+    targets = {name: name for name in FIELD_LABELS if name not in ESCROW_FIELDS}
+    if mode == "renew":
+        first = "photo_confirmed" if old_card else "renewal-proof"
+        targets["renewal_proof"] = first
+        targets["old_card"] = "renewal-proof"
+    return targets
+
+
+def error_summary(
+    errors: Mapping[str, str], *, photo_message: str = "",
+    targets: Mapping[str, str] | None = None,
+) -> list[tuple[str, str]]:
+    """(anchor, text) for each field with an error, in the form's order."""
+    problems = dict(errors)
+    if photo_message:
+        problems["photo"] = photo_message
+    order = list(FIELD_LABELS)
+    items = []
+    for name in sorted(problems, key=lambda n: order.index(n) if n in order else len(order)):
+        label = FIELD_LABELS.get(name)
+        text = f"{label}: {problems[name]}" if label else problems[name]
+        items.append(((targets or {}).get(name, name), text))
+    return items
 
 
 PROOF_RULES = {
@@ -381,6 +446,13 @@ def _result_page(result: spreekuur.Result, *, mode: str) -> str:
     svc = services()
     issuer = svc.settings.issuers.get(issued.iss)
     lang = result.language
+    policy = spreekuur.policy(svc, issued.iss)
+    # Her leaflet in her language, made here like the other downloads: nothing is stored.
+    leaflet_pdf = leaflet.pdf(
+        lang, issuer_name=issued.issuer_name,
+        help_contacts=issuer.help_contacts if issuer else (), escrow=policy == "escrow",
+        mijnpas_url=svc.settings.mijnpas_url, validity_days=svc.settings.validity_days,
+    )
     return render_template(
         "intake/result.html",
         mode=mode,
@@ -398,6 +470,8 @@ def _result_page(result: spreekuur.Result, *, mode: str) -> str:
         card_pdf=_data_uri("application/pdf", cards.card_pdf),
         sheet_pdf=_data_uri("application/pdf", cards.sheet_pdf),
         receipt_pdf=_data_uri("application/pdf", cards.receipt_pdf),
+        leaflet_pdf=_data_uri("application/pdf", leaflet_pdf),
+        leaflet_name=leaflet.filename(lang),
         file_stem=f"pas-{number}",
         back_not_id=texts.text(lang, "back_not_id"),
         back_help=texts.text(lang, "back_help"),
@@ -406,7 +480,7 @@ def _result_page(result: spreekuur.Result, *, mode: str) -> str:
         watermark=texts.DEMO_WATERMARK,
         language_name=texts.LANGUAGE_NAMES.get(lang, lang),
         face_found=result.face_found,
-        policy=spreekuur.policy(svc, issued.iss),
+        policy=policy,
         registration=result.registration,
         # Her code is printed on her receipt; on this screen only if the municipality chose so.
         code_groups=result.personal_code.split("-")
@@ -463,8 +537,10 @@ def _run(
             )
     except IntakeError as exc:
         # Name the fields, never repeat the values: the official types them again.
+        # A missing photo is named too, so the summary lists everything at once.
         return _render_form(**_form_context(
             svc, **keep, errors=field_messages(exc.problems), retype=True,
+            photo_error=None if photo_bytes else "empty",
         ))
     except PhotoError as exc:
         return _render_form(**_form_context(svc, **keep, photo_error=exc.code, retype=True))

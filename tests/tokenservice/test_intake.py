@@ -148,7 +148,8 @@ def test_full_intake_gives_a_card_whose_qr_verifies(app, client) -> None:
     assert '<p class="pass-number"' in page and number in page
     uris = data_uris(page)
     kinds = [kind for kind, _ in uris]
-    assert kinds.count("application/pdf") == 3 and "image/jpeg" in kinds
+    # card, A4 sheet, her receipt and her leaflet
+    assert kinds.count("application/pdf") == 4 and "image/jpeg" in kinds
     pngs = [data for kind, data in uris if kind == "image/png"]
     assert all(Image.open(io.BytesIO(p)).format == "PNG" for p in pngs)
     pdfs = [data for kind, data in uris if kind == "application/pdf"]

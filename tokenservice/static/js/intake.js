@@ -6,6 +6,8 @@
 // step re-posts the same file with the chosen box. Nothing is written to storage here:
 // no localStorage, no sessionStorage, no IndexedDB, no cookies.
 
+import { focusSummary } from "./error-summary.js";
+
 const $ = (root, sel) => root.querySelector(sel);
 const $$ = (root, sel) => Array.from(root.querySelectorAll(sel));
 
@@ -50,6 +52,8 @@ function quickCheck(form) {
   const problems = {};
   const today = new Date();
   today.setHours(0, 0, 0, 0);
+  const el = form.elements;
+  if (!el.id_document_type.value) problems.id_document_type = t.chooseDocumentType;
   const bsn = form.elements.bsn.value.trim();
   if (bsn) {
     if (!bsnValid(bsn)) problems.bsn = t.bsnInvalid;
@@ -65,6 +69,11 @@ function quickCheck(form) {
   const validUntil = parseDate(form.elements.id_valid_until.value);
   if (!validUntil) problems.id_valid_until = t.dateRequired;
   else if (validUntil <= today) problems.id_valid_until = t.idExpired;
+  for (const name of ["information_given", "help_offered"]) {
+    if (!el[name].checked) problems[name] = t.mustBeConfirmed;
+  }
+  if (!$(form, 'input[name="category"]:checked')) problems.category = t.chooseCategory;
+  if (!$(form, 'input[name="language"]:checked')) problems.language = t.chooseLanguage;
   const registration = $(form, "#registration");
   if (registration) {
     const choice = $(form, 'input[name="escrow_consent"]:checked');
@@ -75,18 +84,69 @@ function quickCheck(form) {
       }
     }
   }
+  if (!el.photo.files.length) problems.photo = t.photoEmpty;
   return problems;
+}
+
+function parseJson(text) {
+  try { return JSON.parse(text || "{}"); } catch { return {}; }
+}
+
+// The same box as templates/_error_summary.html, for the checks done here and for the
+// server's answer: a heading, then a link to each field in the form's order.
+export function renderSummary(form, problems) {
+  const t = texts();
+  const box = $(form, "#intake-messages");
+  for (const old of $$(box, "[data-error-summary]")) old.remove();
+  const labels = parseJson(t.fieldLabels);
+  const targets = parseJson(t.fieldTargets);
+  const order = Object.keys(labels);
+  const names = Object.keys(problems).filter((n) => problems[n]).sort((a, b) => {
+    const ia = order.indexOf(a), ib = order.indexOf(b);
+    return (ia < 0 ? order.length : ia) - (ib < 0 ? order.length : ib);
+  });
+  if (!names.length) return null;
+  const summary = document.createElement("div");
+  summary.className = "error-summary";
+  summary.setAttribute("role", "alert");
+  summary.setAttribute("tabindex", "-1");
+  summary.setAttribute("aria-labelledby", "error-summary-title");
+  summary.dataset.errorSummary = "";
+  const h = document.createElement("h2");
+  h.className = "error-summary-title";
+  h.id = "error-summary-title";
+  h.textContent = t.summaryTitle || "";
+  const lead = document.createElement("p");
+  lead.className = "error-summary-lead";
+  lead.textContent = t.summaryLead || "";
+  const list = document.createElement("ul");
+  list.className = "error-summary-list";
+  for (const name of names) {
+    const li = document.createElement("li");
+    const a = document.createElement("a");
+    a.href = `#${targets[name] || name}`;
+    a.textContent = labels[name] ? `${labels[name]}: ${problems[name]}` : problems[name];
+    li.append(a);
+    list.append(li);
+  }
+  summary.append(h, lead, list);
+  box.prepend(summary);
+  return summary;
 }
 
 function showProblems(form, problems) {
   for (const el of $$(form, ".field-error[data-for]")) {
-    if (el.dataset.for !== "photo") el.textContent = problems[el.dataset.for] || "";
+    // The photo's own check (checkPhoto) may have said something already: keep it.
+    if (el.dataset.for === "photo" && !problems.photo) continue;
+    el.textContent = problems[el.dataset.for] || "";
   }
-  const first = Object.keys(problems)[0];
-  if (first && form.elements[first]) {
-    const field = form.elements[first];
-    (field.focus ? field : field[0]).focus?.();
+  for (const field of $$(form, "[aria-invalid]")) field.removeAttribute("aria-invalid");
+  const targets = parseJson(texts().fieldTargets);
+  for (const name of Object.keys(problems)) {
+    const field = document.getElementById(targets[name] || name);
+    if (field && field.matches("input, select, textarea")) field.setAttribute("aria-invalid", "true");
   }
+  focusSummary(renderSummary(form, problems));
 }
 
 // --- registration (policy "escrow"): her consent ---------------------------------------------
@@ -365,11 +425,12 @@ function initSubmit(form, cropper, stopCamera) {
     ev.preventDefault();
     if (busy) return; // one click, one pass (the server's request token guards as well)
     const problems = quickCheck(form);
-    showProblems(form, problems);
     if (Object.keys(problems).length) {
       $(form, "#intake-messages").textContent = "";
+      showProblems(form, problems);
       return;
     }
+    showProblems(form, {});
     busy = true;
     button.disabled = true;
     status.textContent = t.submitting || "";
@@ -427,18 +488,57 @@ function applyServerErrors(form, next, cropper) {
   for (const el of $$(next, ".field-error[data-for]")) {
     if (el.textContent.trim()) problems[el.dataset.for] = el.textContent.trim();
   }
-  showProblems(form, problems);
-  setPhotoMessage(form, problems.photo || "");
   if (next.dataset.cropNeeded) cropper.needManual(problems.photo);
-  (Object.keys(problems).length ? $(form, ".field-error:not(:empty)") : box)
-    ?.scrollIntoView({ block: "center" });
+  showProblems(form, problems);
+  if (!Object.keys(problems).length) box.scrollIntoView({ block: "center" });
 }
 
 // --- the result page ----------------------------------------------------------------------
 
+// Leaving the result page before her receipt was opened loses it for good (and with consent
+// her personal code, which is only on the receipt): the browser asks first (Back, reload,
+// closing the tab), and "Volgende intake" shows what would be lost and how to open the
+// receipt. Once a receipt link was clicked, the page lets go.
+let leaveGuard = null;
+
 function initResult(root) {
   const print = $(root, "#print-card");
   if (print) print.addEventListener("click", () => window.print());
+  const result = $(root, "#intake-result[data-guard]");
+  if (!result) return;
+  const guard = $(root, "#leave-guard");
+  if (leaveGuard) window.removeEventListener("beforeunload", leaveGuard);
+  leaveGuard = (ev) => {
+    ev.preventDefault();
+    ev.returnValue = ""; // older browsers need a value to ask
+  };
+  window.addEventListener("beforeunload", leaveGuard);
+  const letGo = () => {
+    if (leaveGuard) window.removeEventListener("beforeunload", leaveGuard);
+    leaveGuard = null;
+    result.dataset.receiptOpened = "yes";
+  };
+  for (const link of $$(root, "a[data-receipt]")) {
+    link.addEventListener("click", () => {
+      letGo();
+      if (guard) guard.hidden = true;
+    });
+  }
+  const next = $(root, "#next-intake");
+  if (next && guard) {
+    next.addEventListener("click", (ev) => {
+      if (result.dataset.receiptOpened === "yes") return;
+      ev.preventDefault();
+      guard.hidden = false;
+      guard.scrollIntoView({ block: "center" });
+      guard.focus({ preventScroll: true });
+    });
+  }
+  const open = $(root, "#open-receipt");
+  const receipt = $(root, "#receipt-link");
+  if (open && receipt) open.addEventListener("click", () => receipt.click());
+  const leave = $(root, "#leave-anyway");
+  if (leave) leave.addEventListener("click", letGo);
 }
 
 // --- start --------------------------------------------------------------------------------
