@@ -445,9 +445,10 @@ def test_erasure_vacuums_the_tables_on_postgresql(web, client, neighbours) -> No
             if k.startswith(("escrow_records.", "escrow_keys."))}
     assert _found(_relation_files(web, ESCROW_TABLES), hers)
     _erase(client, number, code)
-    assert _dead_tuples(web, ["escrow_records", "escrow_keys"]) == {
-        "escrow_records": 0, "escrow_keys": 0}
-    assert _found(_relation_files(web, ESCROW_TABLES), hers) == []
+    # The property: no byte of hers in the table files. (A count of dead tuples was flaky
+    # under a parallel suite: other rows' xmax states, not hers, kept it above zero.)
+    assert _found(_relation_files(web, ESCROW_TABLES), hers) == [], _dead_tuples(
+        web, ["escrow_records", "escrow_keys"])
     # Everyone else's rows are all still there, unchanged (and her code's verifier).
     left = {k: v for k, v in everything.items()
             if not k.startswith((f"{number}:escrow_records.", f"{number}:escrow_keys."))}
@@ -465,8 +466,8 @@ def test_purge_vacuums_the_tables_on_postgresql(web, neighbours) -> None:  # typ
     _expire(web, number, days_ago=120)
     report = retention.purge(web.extensions["pas"].db, int(time.time()), 90)
     assert report.records == 1
-    assert _dead_tuples(web, ESCROW_TABLES) == dict.fromkeys(ESCROW_TABLES, 0)
-    assert _found(_relation_files(web, ESCROW_TABLES), stored) == []
+    assert _found(_relation_files(web, ESCROW_TABLES), stored) == [], _dead_tuples(
+        web, ESCROW_TABLES)
 
 
 @POSTGRES_ONLY
@@ -491,6 +492,7 @@ def test_vacuum_that_a_lock_blocks_is_reported_then_finished(  # type: ignore[no
         blocker.dispose()
     _more_commits(web, 1)
     assert not svc.db.scrub_pending
-    assert _dead_tuples(web, ["escrow_records", "escrow_keys"]) == {
-        "escrow_records": 0, "escrow_keys": 0}
-    assert _found(_relation_files(web, ESCROW_TABLES), hers) == []
+    # The property: no byte of hers in the table files. (A count of dead tuples was flaky
+    # under a parallel suite: other rows' xmax states, not hers, kept it above zero.)
+    assert _found(_relation_files(web, ESCROW_TABLES), hers) == [], _dead_tuples(
+        web, ["escrow_records", "escrow_keys"])
