@@ -166,6 +166,7 @@ def test_intake_renewal_and_revocation_in_chromium(service, tmp_path) -> None:
         with page.expect_navigation():
             page.click("main button[type=submit]")
         _fill_checklist(page)
+        page.check("input[name=language][value=ro]")  # no default: nothing stores her language
         _take_photo(page)
         page.click("#intake-submit")
         page.wait_for_selector("p.field-error[data-for=renewal_proof]:not(:empty)", timeout=60_000)
@@ -181,6 +182,7 @@ def test_intake_renewal_and_revocation_in_chromium(service, tmp_path) -> None:
         page.check("input[name=photo_confirmed]")
         _shot(page, "renew-form")
         _fill_checklist(page)
+        page.check("input[name=language][value=ro]")
         _take_photo(page)
         assert _submit_and_wait_for_card(page) == number
         second_card = _save_digital_pass(page, tmp_path / "second.png")

@@ -100,7 +100,7 @@ export function renderSummary(form, problems) {
   for (const old of $$(box, "[data-error-summary]")) old.remove();
   const labels = parseJson(t.fieldLabels);
   const targets = parseJson(t.fieldTargets);
-  const order = Object.keys(labels);
+  const order = parseJson(t.fieldOrder || "[]"); // JSON objects lose their order
   const names = Object.keys(problems).filter((n) => problems[n]).sort((a, b) => {
     const ia = order.indexOf(a), ib = order.indexOf(b);
     return (ia < 0 ? order.length : ia) - (ib < 0 ? order.length : ib);
