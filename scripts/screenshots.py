@@ -168,6 +168,21 @@ def _digital_pass(page: Any, path: Path) -> Path:
     return path
 
 
+def _receipt_code(page: Any) -> str:
+    """Her personal code as printed on the receipt PDF the result page offers."""
+    import re
+    import subprocess
+
+    href = page.get_attribute("a[download$='-bon.pdf']", "href")
+    pdf = base64.b64decode(href.split(",", 1)[1])
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode()
+    found = re.search(r"\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){6}\b", text)
+    if found is None:
+        raise SystemExit("no personal code on the receipt")
+    return found.group(0)
+
+
 def _qr_text(image: Path) -> str:
     import zxingcpp
     from PIL import Image
@@ -200,19 +215,20 @@ def spreekuur(p: Any, base: str, accounts: dict[str, Any], shots: Shots, tmp: Pa
     shots.element(page, "fieldset.photo", "spreekuur-foto")
     number = _submit(page)
     shots.page(page, "spreekuur-resultaat")
-    code = page.text_content("#personal-code").strip()
+    code = _receipt_code(page)  # printed on her receipt only, not on the screen
     card = _digital_pass(page, tmp / "card.png")
 
-    # Renewal: the lookup, then the form's head with the current status.
+    # Renewal: the lookup by her card's QR (a desk scanner types it), then the proof block
+    # with the photo signed inside the QR, and the form's head with the current status.
     page.goto(base + "/intake/renew")
     page.fill("#pass", number.lower())
     shots.element(page, "main .card", "spreekuur-verlengen-zoeken")
+    page.fill("#pass", _qr_text(card))
     with page.expect_navigation():
         page.click("main button[type=submit]")
     shots.page(page, "spreekuur-verlengen", max_height=700)
-    page.check("input[name=escrow_consent][value=yes]")
-    page.fill("#personal_code", code)
-    shots.element(page, "#registration", "spreekuur-verlengen-code")
+    page.check("input[name=photo_confirmed]")
+    shots.element(page, "#renewal-proof", "spreekuur-verlengen-bewijs")
 
     # A second intake, no consent: nothing kept, no code.
     page.goto(base + "/intake/new")
