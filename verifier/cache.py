@@ -521,11 +521,22 @@ def sync(
                     keep[iss] = cached[iss]
                 except (TrustError, FormatError):
                     pass
+        # The cached list of each fetched issuer goes in too: a fetched list with the
+        # cached seq but other contents is the issuer equivocating (token-format.md §9),
+        # refused like TrustStore refuses it, instead of silently replacing the cache.
+        held = []
+        for iss in fetched:
+            if iss in cached:
+                try:
+                    store.check_revocation_list(cached[iss])
+                    held.append(cached[iss])
+                except (TrustError, FormatError):
+                    pass
         try:
             final = TrustStore.from_bytes(
                 use,
                 trust_bytes,
-                [*fetched.values(), *keep.values()],
+                [*fetched.values(), *keep.values(), *held],
                 min_seq=min_seq,
                 min_revocation_seqs=floors,
             )

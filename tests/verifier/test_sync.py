@@ -272,6 +272,28 @@ def test_trust_list_rollback_refused(
     assert (summary["trust_list"]["seq"], summary["trust_list"]["previous_seq"]) == (6, 5)
 
 
+def test_an_equivocating_revocation_list_is_refused_and_the_cache_kept(
+    lists: tuple[Lists, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """token-format.md §9: the same seq with other contents is the issuer contradicting
+    itself. The sync used to keep the newest silently (the revocation disappeared)."""
+    world, url = lists
+    cache = tmp_path / "cache"
+    revoked, revoked_serial = world.card("revoked")
+    world.publish_trust_list(1)
+    world.publish_revocations(3, [revoked_serial])
+    assert sync_json(cache, url, capsys, "--anchor", world.anchor_hex)[0] == 0
+    before = snapshot(cache)
+    world.publish_revocations(3, [])  # seq 3 again, without the revocation
+    code, _, err = sync_json(cache, url, capsys)
+    assert code == 2 and "equivocates" in err
+    assert snapshot(cache) == before
+    code, verdict = check_json(cache, revoked, capsys)
+    assert (code, verdict["status"]) == (1, "REVOKED")
+    world.publish_revocations(4, [revoked_serial])  # a newer list is taken as always
+    assert sync_json(cache, url, capsys)[0] == 0
+
+
 def test_revocation_rollback_refused_and_nothing_written(
     lists: tuple[Lists, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
