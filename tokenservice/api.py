@@ -31,8 +31,8 @@ from flask import Blueprint, Response, jsonify, request
 from verifier import FormatError, passnumber
 
 from . import accounts, escrow, spreekuur
-from .app import services
 from .checks import IntakeError
+from .context import services
 from .continuity import RenewalProof
 from .issuance import CHOOSABLE_REASONS, Official, PassClosed, PassStatus, UnknownPass
 from .models import EscrowRequest

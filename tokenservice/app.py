@@ -3,20 +3,35 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
-from dataclasses import dataclass
+import time
 from typing import Any
 
-from flask import Flask, jsonify, request, session
+from flask import Flask, request, session
 from flask_babel import Babel, gettext
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import (
+    api,
+    auth,
+    beheer,
+    escrow,
+    handhaving,
+    intake,
+    mijnpas,
+    publication,
+    retention,
+    verifyapp,
+)
 from . import config as config_mod
+from .accounts import prepare_totp
 from .config import Settings
+from .context import EXTENSION, error_page
 from .db import Database
 from .errors import Error
-from .issuance import PassService
-from .keyring import Keyring
+from .services import Services
 
 LANGUAGES = ("nl", "en")
 csrf = CSRFProtect()
@@ -37,23 +52,6 @@ CSP = "; ".join(
         "form-action 'self'",
     ]
 )
-
-
-@dataclass
-class Services:
-    """What views need, built once per app (``current_app.extensions['pas']``)."""
-
-    settings: Settings
-    db: Database
-    keyring: Keyring
-    passes: PassService
-
-
-def services() -> Services:
-    from flask import current_app
-
-    svc: Services = current_app.extensions["pas"]
-    return svc
 
 
 def _locale() -> str:
@@ -96,21 +94,15 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         BABEL_TRANSLATION_DIRECTORIES="translations",
         TEMPLATES_AUTO_RELOAD=settings.debug,
     )
-    db = Database(settings.database_url)
-    keyring = Keyring(settings.keys_dir, settings.key_passphrase)
-    app.extensions["pas"] = Services(
-        settings=settings, db=db, keyring=keyring, passes=PassService(db, keyring, settings)
-    )
+    svc = Services.build(settings)
+    app.extensions[EXTENSION] = svc
+    db = svc.db
 
     _purge_at_start(settings, db)
     # TOTP secrets are sealed with instance/totp.key; rows from before migration 0005 are
     # sealed here, once (docs/adr/0013).
-    from .accounts import prepare_totp
-
     prepare_totp(db, settings.instance_dir)
     if settings.proxy_hops:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         # Behind nginx every request comes from 127.0.0.1; the rate limits of /mijn-pas
         # need the client address nginx puts in X-Forwarded-For (it overwrites, never appends).
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -119,8 +111,6 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.before_request(_refuse_cross_site_forms)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_locale)
-
-    from . import api, auth, beheer, handhaving, intake, mijnpas, publication, verifyapp
 
     app.register_blueprint(publication.bp)
     app.register_blueprint(auth.bp)
@@ -152,22 +142,20 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         # No session cookie at all: the browser refuses cookies, and reloading cannot help.
         no_cookie = app.config["SESSION_COOKIE_NAME"] not in request.cookies
         if request.path.startswith("/mijn-pas"):
-            from . import mijnpas
-
             return mijnpas.form_refused(no_cookie=no_cookie)
         if no_cookie:
-            return _error_page(400, "cookies", gettext(
+            return error_page(400, "cookies", gettext(
                 "Uw browser weigert cookies. Inloggen en formulieren hebben één cookie nodig "
                 "(de sessie); sta cookies toe voor deze site en probeer het opnieuw."))
-        return _error_page(400, "csrf", gettext("Het formulier is verlopen; laad de pagina opnieuw."))
+        return error_page(400, "csrf", gettext("Het formulier is verlopen; laad de pagina opnieuw."))
 
     @app.errorhandler(413)
     def _too_large(_exc: Any) -> Any:
-        return _error_page(413, "too_large", gettext("Het bestand is te groot."))
+        return error_page(413, "too_large", gettext("Het bestand is te groot."))
 
     @app.errorhandler(Error)
     def _domain_error(exc: Error) -> Any:
-        return _error_page(400, exc.code, exc.diagnostics())
+        return error_page(400, exc.code, exc.diagnostics())
 
     return app
 
@@ -188,10 +176,6 @@ def _refuse_cross_site_forms() -> None:
 
 def _purge_at_start(settings: Settings, db: Database) -> None:
     """Retention runs at every start as well as from the daily timer (``pas-service purge``)."""
-    import time
-
-    from . import escrow, retention
-
     try:
         grace = escrow.config_for(settings).grace_days
     except Error:
@@ -199,14 +183,4 @@ def _purge_at_start(settings: Settings, db: Database) -> None:
     try:
         retention.purge(db, int(time.time()), grace)
     except Exception as exc:  # a database not migrated yet must not stop `init`
-        import logging
-
         logging.getLogger(__name__).warning("start-up purge skipped: %s", type(exc).__name__)
-
-
-def _error_page(status: int, code: str, message: str) -> Any:
-    from flask import render_template
-
-    if request.path.startswith("/api/"):
-        return jsonify({"error": {"code": code, "message": message}}), status
-    return render_template("error.html", code=code, message=message), status

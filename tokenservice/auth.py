@@ -64,6 +64,10 @@ from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from . import accounts, audit, limiter
+from .config import Settings
+from .context import error_page, services
+from .context import limiter as rate_limiter
+from .db import Database
 from .issuance import Official
 from .models import Account
 
@@ -97,12 +101,12 @@ def _now() -> int:
     return int(time.time())
 
 
-def _settings() -> Any:
-    return current_app.extensions["pas"].settings
+def _settings() -> Settings:
+    return services().settings
 
 
-def _db() -> Any:
-    return current_app.extensions["pas"].db
+def _db() -> Database:
+    return services().db
 
 
 # --- The interface for other blueprints ---------------------------------------------------
@@ -235,7 +239,7 @@ def _admit(username: str) -> tuple[limiter.Ticket, list[limiter.Bucket]] | None:
     """Take a password attempt's hits before the hash: (ticket, failure-only buckets), or
     None when refused. Keys are HMACs of the username (and address), never the name."""
     settings = _settings()
-    lim = limiter.for_app()
+    lim = rate_limiter()
     window = settings.lockout_minutes * 60
     if _device_mark().matches(request.cookies.get(DEVICE_COOKIE), username):
         failures = lim.bucket("login-known", username, limit=2 * settings.lockout_attempts,
@@ -324,9 +328,7 @@ def _template_helpers() -> dict[str, Any]:
 
 @bp.app_errorhandler(403)
 def _forbidden(_exc: Any) -> Any:
-    from .app import _error_page
-
-    return _error_page(403, "forbidden", _("U heeft geen toegang tot deze pagina."))
+    return error_page(403, "forbidden", _("U heeft geen toegang tot deze pagina."))
 
 
 # --- Every request: idle timeout and a still-valid account --------------------------------
@@ -435,7 +437,7 @@ def login() -> Any:
     if not ok:
         flash(_failed(), "error")
         return render_template("auth/login.html", form=form)
-    limiter.for_app().refund(*admitted)
+    rate_limiter().refund(*admitted)
     _logout()
     if not enrolled:  # only said after the right password: no account enumeration
         flash(_not_enrolled(), "error")
@@ -520,9 +522,7 @@ class EnrolForm(FlaskForm):
 
 
 def _link_gone() -> tuple[str, int]:
-    from .app import _error_page
-
-    response: tuple[str, int] = _error_page(404, "enrolment_link", _(
+    response: tuple[str, int] = error_page(404, "enrolment_link", _(
         "Deze inschrijflink is niet (meer) geldig: hij is al gebruikt, verlopen of onbekend. "
         "Vraag beheer om een nieuwe link. Had u hem zelf nog niet gebruikt, meld dat dan ook: "
         "dan heeft iemand anders hem gebruikt."))
@@ -611,7 +611,10 @@ def password() -> Any:
         form.new.errors = [_("Kies een ander wachtwoord dan het huidige.")]
         return render_template("auth/password.html", form=form, min_length=accounts.MIN_PASSWORD_LENGTH)
     with _db().transaction() as s:
-        stored = s.get(Account, session["account_id"]).password_hash
+        row = s.get(Account, session["account_id"])
+        if row is None:  # pragma: no cover - the request hook logged out already
+            abort(403)
+        stored = row.password_hash
     matches = accounts.password_matches(stored, old)
     now = _now()
     locked = False

@@ -40,8 +40,8 @@ from sqlalchemy.orm import Session
 from verifier.format import IssuerEntry
 
 from . import accounts, audit, reports
-from .app import services
 from .auth import current_official, login_required
+from .context import services
 from .issuance import Official
 from .models import Account, ApiToken, EnrolmentLink, RevocationListRecord, Role
 

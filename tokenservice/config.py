@@ -1,13 +1,25 @@
 """Settings from the environment (``PAS_*``) and the instance folder.
 
 Every setting is named once here, with its default; docs/configuration.md lists
-them for operators.
+them for operators. This is the one module that reads ``pas.toml``: :func:`load` parses
+it once (at start) and everything else, the escrow settings and the production checks
+included, reads the :class:`Settings` it returns.
+
+One precedence rule, for every setting that can come from more than one place::
+
+    environment (PAS_*)  >  pas.toml [issuer.GMxxxx]  >  pas.toml top level / [escrow]  >  default
+
+A variable that is set (not empty) wins; the on/off flags ``PAS_DEBUG``,
+``PAS_INSECURE_COOKIES`` and ``PAS_SHOW_CODE_ON_SCREEN`` take effect only as ``1``.
+So ``PAS_REGISTRATION_POLICY=none`` switches every issuer to "none", even one whose
+section says ``registration_policy = "escrow"``.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +44,8 @@ DEFAULT_MAX_UPLOAD = 10 * 1024 * 1024
 REGISTRATION_POLICIES = ("none", "escrow")
 #: Revocation lists are re-signed at least this often, so verifiers see them fresh.
 DEFAULT_REVOCATION_LIST_DAYS = 7
+#: What a municipality can ask for at renewal (``renewal_proof``; tokenservice/continuity.py).
+RENEWAL_PROOFS = ("card_or_code", "card", "code", "card_and_code")
 
 
 @dataclass(frozen=True)
@@ -69,6 +83,10 @@ class Settings:
     show_code_on_screen: bool = False
     issuers: dict[str, IssuerSettings] = field(default_factory=dict)
     default_iss: str | None = None
+    #: pas.toml's ``[escrow]`` with ``PAS_ESCROW_*`` applied; checked by tokenservice.escrow.
+    escrow: Mapping[str, Any] = field(default_factory=dict)
+    #: pas.toml as parsed at start (the production checks look at it); holds the secret key.
+    pas_toml: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def keys_dir(self) -> Path:
@@ -115,7 +133,7 @@ def _read_passphrase(env: dict[str, str]) -> str | None:
     return env.get("PAS_KEY_PASSPHRASE")
 
 
-def _issuer_settings(data: dict[str, Any], default_policy: str) -> dict[str, IssuerSettings]:
+def _issuer_settings(data: dict[str, Any], env_policy: str | None) -> dict[str, IssuerSettings]:
     result = {}
     for iss, raw in data.get("issuer", {}).items():
         try:
@@ -124,7 +142,7 @@ def _issuer_settings(data: dict[str, Any], default_policy: str) -> dict[str, Iss
                 iss=iss,
                 prefix=str(raw["prefix"]),
                 min_age=int(raw.get("min_age", DEFAULT_MIN_AGE)),
-                registration_policy=str(raw.get("registration_policy", default_policy)),
+                registration_policy=str(env_policy or raw.get("registration_policy") or "none"),
                 help_contacts=contacts,
                 logo=Path(raw["logo"]) if raw.get("logo") else None,
             )
@@ -140,33 +158,52 @@ def _public_url(url: str) -> str:
 
 
 def _renewal_proof(value: str) -> str:
-    from .continuity import REQUIREMENTS
-
-    if value not in REQUIREMENTS:
-        raise ConfigError(f"renewal_proof must be one of {', '.join(REQUIREMENTS)}")
+    if value not in RENEWAL_PROOFS:
+        raise ConfigError(f"renewal_proof must be one of {', '.join(RENEWAL_PROOFS)}")
     return value
 
 
-def _policy(env: dict[str, str]) -> str:
-    """``PAS_REGISTRATION_POLICY``: the default for issuers that do not set their own."""
-    policy = env.get("PAS_REGISTRATION_POLICY") or "none"
-    if policy not in REGISTRATION_POLICIES:
+def _policy(env: dict[str, str]) -> str | None:
+    """``PAS_REGISTRATION_POLICY``: when set, the policy of every issuer (None: unset)."""
+    policy = env.get("PAS_REGISTRATION_POLICY") or None
+    if policy is not None and policy not in REGISTRATION_POLICIES:
         raise ConfigError("PAS_REGISTRATION_POLICY must be 'none' or 'escrow'")
     return policy
 
 
+def _escrow(env: dict[str, str], file_settings: dict[str, Any]) -> dict[str, Any]:
+    """``[escrow]`` with the environment applied; its values are checked by tokenservice.escrow."""
+    section = file_settings.get("escrow", {})
+    escrow = dict(section) if isinstance(section, dict) else {}
+    if env.get("PAS_ESCROW_FIELDS"):
+        escrow["fields"] = [f.strip() for f in env["PAS_ESCROW_FIELDS"].split(",") if f.strip()]
+    if "PAS_ESCROW_TWO_PERSON" in env:
+        escrow["two_person"] = env["PAS_ESCROW_TWO_PERSON"]
+    if env.get("PAS_ESCROW_GRACE_DAYS"):
+        escrow["grace_days"] = env["PAS_ESCROW_GRACE_DAYS"]
+    return escrow
+
+
+def read_pas_toml(instance_dir: Path) -> dict[str, Any]:
+    """``instance_dir/pas.toml`` parsed (empty when there is none): the only place it is read."""
+    toml_path = instance_dir / "pas.toml"
+    if not toml_path.exists():
+        return {}
+    try:
+        return tomllib.loads(toml_path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"pas.toml is not valid TOML: {exc}") from None
+
+
 def load(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
-    """Settings from ``env`` (default: os.environ), ``instance/pas.toml`` and overrides."""
+    """Settings from ``env`` (default: os.environ), ``instance/pas.toml`` and overrides.
+
+    pas.toml is read here, once; see the module docstring for which source wins.
+    """
     env = dict(os.environ if env is None else env)
     instance = Path(overrides.pop("instance_dir", None) or env.get("PAS_INSTANCE_DIR") or "instance")
     instance = instance.resolve()
-    file_settings: dict[str, Any] = {}
-    toml_path = instance / "pas.toml"
-    if toml_path.exists():
-        try:
-            file_settings = tomllib.loads(toml_path.read_text())
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"pas.toml is not valid TOML: {exc}") from None
+    file_settings = read_pas_toml(instance)
     secret = env.get("PAS_SECRET_KEY") or file_settings.get("secret_key") or ""
     values: dict[str, Any] = {
         "instance_dir": instance,
@@ -193,6 +230,8 @@ def load(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
         "proxy_hops": _env_int(env, "PAS_PROXY_HOPS", int(file_settings.get("proxy_hops", 0))),
         "issuers": _issuer_settings(file_settings, _policy(env)),
         "default_iss": env.get("PAS_ISSUER") or file_settings.get("default_issuer"),
+        "escrow": _escrow(env, file_settings),
+        "pas_toml": file_settings,
     }
     values.update(overrides)
     return Settings(**values)

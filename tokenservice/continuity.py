@@ -27,6 +27,7 @@ from verifier import Error as VerifierError
 from verifier import Status, TrustStore, verify
 
 from . import escrow
+from .config import RENEWAL_PROOFS
 from .models import Card, PassRecord
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from .db import Database
 
 #: What a municipality can ask for (``renewal_proof`` in pas.toml, ``PAS_RENEWAL_PROOF``).
-REQUIREMENTS = ("card_or_code", "card", "code", "card_and_code")
+REQUIREMENTS = RENEWAL_PROOFS
 DEFAULT_REQUIREMENT = "card_or_code"
 #: A signed card is proof even when expired (she renews because it expired) or superseded
 #: is not: only her newest card counts, so an old card kept by someone else proves nothing.

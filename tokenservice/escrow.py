@@ -30,10 +30,8 @@ exception message carries an identity value, a code or a key.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import secrets
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,9 +50,10 @@ from keys.keyfile import KDF_PRESETS, KdfLimits
 from verifier import passnumber
 from verifier.errors import FormatError
 
-from . import audit
+from . import audit, config
+from .config import Settings
 from .errors import Error
-from .issuance import Official, PassService, PassStatus
+from .issuance import Official, PassService, PassStatus, UnknownPass
 from .models import (
     AuditEvent,
     EscrowKey,
@@ -162,8 +161,8 @@ def _bool(raw: Any, name: str) -> bool:
     raise EscrowNotConfigured(f"{name} must be true or false, not {raw!r}")
 
 
-def load_config(instance_dir: Path, env: Mapping[str, str] | None = None) -> EscrowConfig:
-    """The escrow settings of an instance folder.
+def config_from(raw: Mapping[str, Any], instance_dir: Path) -> EscrowConfig:
+    """The escrow settings from ``raw`` (``Settings.escrow``) and ``keys/escrow.pub``.
 
     pas.toml::
 
@@ -175,22 +174,14 @@ def load_config(instance_dir: Path, env: Mapping[str, str] | None = None) -> Esc
         reason_days = 730      # sealed free-text reasons are kept this long
         code_kdf = "interactive"
 
-    Environment overrides: ``PAS_ESCROW_FIELDS`` (comma-separated),
-    ``PAS_ESCROW_TWO_PERSON``, ``PAS_ESCROW_GRACE_DAYS``.
+    Environment overrides (applied by :func:`tokenservice.config.load`, which alone reads
+    pas.toml): ``PAS_ESCROW_FIELDS`` (comma-separated), ``PAS_ESCROW_TWO_PERSON``,
+    ``PAS_ESCROW_GRACE_DAYS``. The public key file is read on each call: a team key put in
+    place while the service runs is used without a restart.
     """
-    env = dict(os.environ if env is None else env)
-    raw: dict[str, Any] = {}
-    toml = instance_dir / "pas.toml"
-    if toml.exists():
-        try:
-            raw = dict(tomllib.loads(toml.read_text()).get("escrow", {}))
-        except tomllib.TOMLDecodeError as exc:
-            raise EscrowNotConfigured(f"pas.toml is not valid TOML: {exc}") from None
     fields = raw.get("fields", list(IDENTITY_FIELDS))
-    if env.get("PAS_ESCROW_FIELDS"):
-        fields = [f.strip() for f in env["PAS_ESCROW_FIELDS"].split(",") if f.strip()]
     try:
-        grace = int(env.get("PAS_ESCROW_GRACE_DAYS") or raw.get("grace_days", DEFAULT_GRACE_DAYS))
+        grace = int(raw.get("grace_days", DEFAULT_GRACE_DAYS))
         hours = int(raw.get("approval_hours", DEFAULT_APPROVAL_HOURS))
         reason_days = int(raw.get("reason_days", DEFAULT_REASON_DAYS))
     except (TypeError, ValueError):
@@ -208,7 +199,7 @@ def load_config(instance_dir: Path, env: Mapping[str, str] | None = None) -> Esc
     return EscrowConfig(
         public_key=public_key,
         fields=tuple(str(f) for f in fields),
-        two_person=_bool(env.get("PAS_ESCROW_TWO_PERSON", raw.get("two_person", False)), "two_person"),
+        two_person=_bool(raw.get("two_person", False), "two_person"),
         grace_days=grace,
         approval_hours=hours,
         reason_days=reason_days,
@@ -216,9 +207,14 @@ def load_config(instance_dir: Path, env: Mapping[str, str] | None = None) -> Esc
     )
 
 
-def config_for(settings: Any) -> EscrowConfig:
-    """:func:`load_config` for a :class:`tokenservice.config.Settings`."""
-    return load_config(Path(settings.instance_dir))
+def config_for(settings: Settings) -> EscrowConfig:
+    """The escrow settings of an app or command (pas.toml as read at start)."""
+    return config_from(settings.escrow, settings.instance_dir)
+
+
+def load_config(instance_dir: Path, env: Mapping[str, str] | None = None) -> EscrowConfig:
+    """The escrow settings of an instance folder, read now (:func:`tokenservice.config.load`)."""
+    return config_for(config.load(None if env is None else dict(env), instance_dir=instance_dir))
 
 
 def policy_for(settings: Any, iss: str) -> str:
@@ -346,8 +342,6 @@ def _find_pass(session: Session, number: str) -> PassRecord | None:
 
 
 def _require_pass(session: Session, number: str) -> PassRecord:
-    from .issuance import UnknownPass
-
     record = _find_pass(session, number)
     if record is None:
         raise UnknownPass(f"no pass with number {number}")

@@ -30,8 +30,8 @@ from flask_babel import lazy_gettext as _l
 from verifier import FormatError, passnumber
 
 from . import escrow
-from .app import services
 from .auth import current_official, login_required
+from .context import services
 from .intake import REASON_LABELS, status_text
 from .issuance import CHOOSABLE_REASONS, FINAL_REASONS, Official, PassStatus, UnknownPass
 from .models import PassRecord

@@ -44,13 +44,14 @@ from verifier import Error as VerifierError
 from verifier import FormatError, Status, TrustError, TrustStore, passnumber, verify
 
 from . import card, leaflet, photo, spreekuur, texts
-from .app import Services, services
 from .auth import current_official, login_required
 from .checks import ID_DOCUMENT_TYPES, NO_BSN_REASONS, IntakeError
+from .context import services
 from .continuity import RenewalProof
 from .errors import Error
 from .issuance import IssuanceError, Official, PassClosed, PassStatus, UnknownPass
 from .photo import PhotoError
+from .services import Services
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 

@@ -233,18 +233,4 @@ class DeviceMark:
         return isinstance(mac, str) and hmac.compare_digest(mac, self._mac(subject))
 
 
-
-
-def for_app() -> Limiter:
-    """The current app's limiter (on its database, keyed under its secret)."""
-    from flask import current_app
-
-    ext = current_app.extensions
-    lim = ext.get("pas_limiter")
-    if not isinstance(lim, Limiter):
-        lim = Limiter(ext["pas"].db, str(current_app.config["SECRET_KEY"]))
-        ext["pas_limiter"] = lim
-    return lim
-
-
-__all__ = ["Bucket", "DeviceMark", "Limiter", "Ticket", "address_prefix", "cleanup", "for_app"]
+__all__ = ["Bucket", "DeviceMark", "Limiter", "Ticket", "address_prefix", "cleanup"]

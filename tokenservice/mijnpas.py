@@ -54,7 +54,10 @@ from verifier import passnumber
 from verifier.errors import FormatError
 
 from . import audit, escrow, limiter, retention, texts
+from .context import limiter as rate_limiter
+from .context import services
 from .issuance import IssuanceError, Official
+from .services import Services
 
 bp = Blueprint("mijnpas", __name__, url_prefix="/mijn-pas")
 
@@ -114,7 +117,7 @@ def _normalised(number: str) -> str | None:
 
 def _admit(number: str, code: str) -> Attempt | None:
     """Take this attempt's hits before any Argon2id work; None: refused (429)."""
-    lim = limiter.for_app()
+    lim = rate_limiter()
     normalised = _normalised(number)
     check = normalised is not None and escrow.normalize_code(code) is not None
     known = check and _device_mark().matches(request.cookies.get(DEVICE_COOKIE), str(normalised))
@@ -140,7 +143,7 @@ def _admit(number: str, code: str) -> Attempt | None:
 def _succeeded(attempt: Attempt, response: Any) -> Any:
     """Her code was right: give back the failure hit, and mark this device for her number."""
     if attempt.refundable:
-        limiter.for_app().refund(attempt.ticket, attempt.refundable)
+        rate_limiter().refund(attempt.ticket, attempt.refundable)
     if attempt.number is not None:
         response.set_cookie(
             DEVICE_COOKIE, _device_mark().value(attempt.number), max_age=DEVICE_DAYS * 86400,
@@ -904,8 +907,8 @@ def _lang() -> str:
     return request.accept_languages.best_match(LANGUAGES) or "nl"
 
 
-def _svc() -> Any:
-    return current_app.extensions["pas"]
+def _svc() -> Services:
+    return services()
 
 
 def _config() -> escrow.EscrowConfig:
@@ -1069,7 +1072,7 @@ def erase() -> Any:
         return _page("mijnpas/index.html", lang, 200, form=LookupForm(lang=lang),
                      error=t(lang, "wrong"))
     if attempt.refundable:
-        limiter.for_app().refund(attempt.ticket, attempt.refundable)
+        rate_limiter().refund(attempt.ticket, attempt.refundable)
     if form.revoke.data:
         try:
             svc.passes.revoke(number=number, reason="stopped", official=WORKER)

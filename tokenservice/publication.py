@@ -19,7 +19,7 @@ from verifier import translog
 from verifier.format import RevocationList, TrustList, to_json
 
 from . import audit
-from .app import services
+from .context import services
 
 bp = Blueprint("publication", __name__)
 _ISS = re.compile(r"GM[0-9]{4}")

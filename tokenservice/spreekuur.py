@@ -40,12 +40,12 @@ from . import card, checks, continuity, escrow, photo, texts
 from .checks import Checklist, IntakeError
 from .continuity import RenewalProof
 from .errors import Error
-from .issuance import Issued, Official, PassStatus
+from .issuance import Issued, Official, PassClosed, PassStatus
 from .models import IssueRequest
 from .photo import CropBox, PhotoError
 
 if TYPE_CHECKING:
-    from .app import Services
+    from .services import Services
 
 __all__ = [
     "ALL_OUTPUTS",
@@ -585,7 +585,5 @@ def _check_proof(
 
 
 def _raise_if_closed(status: PassStatus) -> None:
-    from .issuance import PassClosed
-
     if status.status == "revoked":
         raise PassClosed(f"pass {status.number} was revoked ({status.reason})")

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import ipaddress
 import stat
-import tomllib
 from pathlib import Path
 
 import keys
@@ -43,14 +42,6 @@ def _private(path: Path) -> bool:
     return not stat.S_IMODE(path.stat().st_mode) & 0o077
 
 
-def _toml(settings: Settings) -> dict[str, object]:
-    path = settings.instance_dir / "pas.toml"
-    try:
-        return tomllib.loads(path.read_text())
-    except (OSError, tomllib.TOMLDecodeError):
-        return {}
-
-
 def _key_files(instance: Path) -> list[tuple[Path, str | None]]:
     """Key files under the instance folder with their kind (None: not a readable key)."""
     found: list[tuple[Path, str | None]] = []
@@ -73,7 +64,7 @@ def check_production(settings: Settings, *, workers: int) -> list[str]:
     says what is wrong and how to fix it.
     """
     problems: list[str] = []
-    raw = _toml(settings)
+    raw = settings.pas_toml  # as config.load read it
     if settings.demo:
         problems.append(
             "this is a demo instance (demo = true in pas.toml): demo keys, watermarked cards; "

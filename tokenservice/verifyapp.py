@@ -21,7 +21,7 @@ from flask import Blueprint, Response, abort, redirect, send_from_directory
 
 from verifier.webapp import app_dir, make_config
 
-from .app import services
+from .context import services
 
 bp = Blueprint("verifyapp", __name__, url_prefix="/verify")
 mimetypes.add_type("application/wasm", ".wasm")

@@ -413,10 +413,23 @@ def test_api_consent_fields_record_and_export(app, client, demo_shares) -> None:
     assert mijnpas.t("en", "act_escrow_exported") in seen
 
 
-@SQLITE_ONLY
-def test_two_person_rule_in_the_web_and_the_api(app, client, instance) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture
+def two_person_app(instance, demo_shares):  # type: ignore[no-untyped-def]
+    """The app of an instance whose pas.toml asks for two handhavers (read once, at start)."""
+    from tokenservice.app import create_app
+
     with (instance.path / "pas.toml").open("a") as f:
         f.write("\n[escrow]\ntwo_person = true\n")
+    flask_app = create_app(instance.settings())
+    flask_app.config.update(TESTING=True)
+    yield flask_app
+    flask_app.extensions["pas"].db.dispose()
+
+
+@SQLITE_ONLY
+def test_two_person_rule_in_the_web_and_the_api(two_person_app, instance) -> None:  # type: ignore[no-untyped-def]
+    app = two_person_app
+    client = app.test_client()
     svc = app.extensions["pas"]
     with svc.db.transaction() as s:
         accounts.create(s, username="handhaver2", role="handhaver", password=None,

@@ -116,6 +116,22 @@ def test_she_sees_her_record_and_every_access(web, client, holder) -> None:  # t
     assert "Kowalska" not in str(page.headers)
 
 
+def test_pas_toml_is_not_read_per_request(web, client, holder, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Her page needs the escrow settings on every request: they come from the Settings
+    read at start (tokenservice/config.py), not from pas.toml again (issue 13)."""
+    import tomllib
+
+    number, code = holder
+    parsed: list[str] = []
+    real_loads, real_config_for = tomllib.loads, escrow.config_for
+    monkeypatch.setattr(tomllib, "loads", lambda text, **kw: parsed.append(text) or real_loads(text, **kw))
+    used: list[object] = []
+    monkeypatch.setattr(escrow, "config_for", lambda settings: used.append(settings) or real_config_for(settings))
+    for _ in range(3):
+        assert "Kowalska" in _show(client, number, code).get_data(as_text=True)
+    assert used and not parsed
+
+
 def test_wrong_code_and_unknown_number_get_the_same_answer(web, client, holder) -> None:  # type: ignore[no-untyped-def]
     number, _code = holder
     a = _show(client, number, escrow.new_code()).get_data(as_text=True)

@@ -86,13 +86,14 @@ def test_sqlite_with_several_workers(production: Path) -> None:
 
 
 def test_files_and_keys_on_disk(production: Path) -> None:
+    # pas.toml is read once, by config.load: the passphrase is in it before the settings are.
+    (production / "pas.toml").write_text('demo_key_passphrase = "oops"\n' + PRODUCTION_TOML)
     settings = _settings(production)
     os.chmod(production, 0o755)
     os.chmod(production / "pas.toml", 0o644)
     key = next((production / "keys" / "issuers").glob("*.key"))
     os.chmod(key, 0o644)
     shutil.copy(production.parent / "offline" / "anchor.key", production / "keys" / "anchor.key")
-    (production / "pas.toml").write_text('demo_key_passphrase = "oops"\n' + PRODUCTION_TOML)
     problems = "\n".join(startup.check_production(settings, workers=1))
     assert f"{production} is open to other users" in problems
     assert "pas.toml is readable by other users (it holds the secret key)" in problems

@@ -1,0 +1,37 @@
+"""What the views and the command line need, built once per app: no Flask here.
+
+:class:`Services` is the container (settings, database, keys, the pass register);
+:meth:`Services.build` makes one from :class:`~tokenservice.config.Settings`. The web edge
+keeps it on the app (``app.extensions["pas"]``) and hands it out with
+:func:`tokenservice.context.services`; workflows such as ``spreekuur`` take it as an
+argument (docs/adr/0017).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .config import Settings
+from .db import Database
+from .issuance import PassService
+from .keyring import Keyring
+
+
+@dataclass
+class Services:
+    """What views need, built once per app (``current_app.extensions['pas']``)."""
+
+    settings: Settings
+    db: Database
+    keyring: Keyring
+    passes: PassService
+
+    @classmethod
+    def build(cls, settings: Settings) -> Services:
+        """Open the database and the key folder of ``settings`` (keys are decrypted lazily)."""
+        db = Database(settings.database_url)
+        keyring = Keyring(settings.keys_dir, settings.key_passphrase)
+        return cls(settings=settings, db=db, keyring=keyring, passes=PassService(db, keyring, settings))
+
+
+__all__ = ["Services"]
