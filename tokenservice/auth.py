@@ -285,17 +285,22 @@ class CodeForm(FlaskForm):
     )
 
 
+def _new_password_rules() -> list[Any]:
+    """What a password an official chooses must be (change and enrolment alike)."""
+    return [
+        DataRequired(),
+        Length(
+            min=accounts.MIN_PASSWORD_LENGTH, max=1024,
+            message=_l("Minstens %(n)s tekens.", n=accounts.MIN_PASSWORD_LENGTH),
+        ),
+    ]
+
+
 class PasswordForm(FlaskForm):
     old = PasswordField(_l("Huidig wachtwoord"), validators=[DataRequired(), Length(max=1024)])
     new = PasswordField(
         _l("Nieuw wachtwoord"),
-        validators=[
-            DataRequired(),
-            Length(
-                min=accounts.MIN_PASSWORD_LENGTH, max=1024,
-                message=_l("Minstens %(n)s tekens.", n=accounts.MIN_PASSWORD_LENGTH),
-            ),
-        ],
+        validators=_new_password_rules(),
     )
     repeat = PasswordField(
         _l("Nieuw wachtwoord nogmaals"),
@@ -503,13 +508,7 @@ def totp() -> Any:
 class EnrolForm(FlaskForm):
     password = PasswordField(
         _l("Kies een wachtwoord"),
-        validators=[
-            DataRequired(),
-            Length(
-                min=accounts.MIN_PASSWORD_LENGTH, max=1024,
-                message=_l("Minstens %(n)s tekens.", n=accounts.MIN_PASSWORD_LENGTH),
-            ),
-        ],
+        validators=_new_password_rules(),
     )
     repeat = PasswordField(
         _l("Wachtwoord nogmaals"),

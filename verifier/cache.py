@@ -141,23 +141,15 @@ class Cache:
 
     def revocations(self) -> dict[str, bytes]:
         """The cached revocation lists by issuer code (as stored: still to be verified)."""
-        folder = self.path / REVOCATIONS_DIR
-        if not folder.is_dir():
-            return {}
-        self._check_private(self.path)
-        self._check_private(folder)
-        found: dict[str, bytes] = {}
-        for entry in sorted(folder.iterdir()):
-            iss = entry.name.removesuffix(".cose")
-            if entry.suffix == ".cose" and _iss_ok(iss):
-                data = self._read(entry, "revocation list")
-                if data is not None:
-                    found[iss] = data
-        return found
+        return self._per_issuer(REVOCATIONS_DIR, "revocation list")
 
     def log_checkpoints(self) -> dict[str, bytes]:
         """The kept log checkpoints by issuer code (verified when they were stored)."""
-        folder = self.path / LOG_DIR
+        return self._per_issuer(LOG_DIR, "log checkpoint")
+
+    def _per_issuer(self, subdir: str, what: str) -> dict[str, bytes]:
+        """``GMxxxx.cose`` files of a private subfolder, by issuer code."""
+        folder = self.path / subdir
         if not folder.is_dir():
             return {}
         self._check_private(self.path)
@@ -166,7 +158,7 @@ class Cache:
         for entry in sorted(folder.iterdir()):
             iss = entry.name.removesuffix(".cose")
             if entry.suffix == ".cose" and _iss_ok(iss):
-                data = self._read(entry, "log checkpoint")
+                data = self._read(entry, what)
                 if data is not None:
                     found[iss] = data
         return found
