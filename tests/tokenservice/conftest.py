@@ -47,3 +47,45 @@ def no_disk_writes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     yield None
     assert list(tmp_path.iterdir()) == []
+
+
+# --- policy escrow: the handhaver team's key and a worker with a sealed record -----------------
+
+
+@pytest.fixture(scope="session")
+def team():  # type: ignore[no-untyped-def]
+    """A 2-of-3 handhaver team key (its public half goes to keys/escrow.pub)."""
+    from keys import escrow as keys_escrow
+
+    return keys_escrow.create_team_key(2, 3)
+
+
+@pytest.fixture
+def web(app, instance, team):  # type: ignore[no-untyped-def]
+    """The app with the team's public key in place: policy escrow can seal."""
+    from keys import escrow as keys_escrow
+
+    (instance.path / "keys" / "escrow.pub").write_text(keys_escrow.format_public_file(team, created=0))
+    return app
+
+
+@pytest.fixture
+def holder(web):  # type: ignore[no-untyped-def]
+    """A pass with a sealed record of Anna Kowalska: (number, code)."""
+    import time
+
+    from tokenservice import escrow
+    from tokenservice.issuance import Official
+
+    intake = Official("intake", "intake")
+    anna = escrow.Identity(given_names="Anna", family_name="Kowalska", birth_date="1994-07-13",
+                           id_document_number="NX7Q4R2K9", bsn="123456782")
+    svc = web.extensions["pas"]
+    number = svc.passes.issue(iss="GM9999", category="raam",
+                              photo=b"RIFF\x1a\x00\x00\x00WEBPVP8 fake-thumbnail-bytes",
+                              photo_type="image/webp", official=intake).number
+    with svc.db.transaction() as s:
+        code = escrow.seal_identity(s, escrow.config_for(svc.settings), pass_number=number,
+                                    identity=anna, consent=True, policy="escrow",
+                                    now=int(time.time()), official=intake)
+    return number, code

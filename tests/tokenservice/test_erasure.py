@@ -25,7 +25,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from keys import escrow as keys_escrow
 from tokenservice import db as dbmod
 from tokenservice import escrow, mijnpas
 from tokenservice.escrow import Identity
@@ -45,19 +44,6 @@ _CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
 
 
 # --- fixtures ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def team() -> keys_escrow.TeamKey:
-    return keys_escrow.create_team_key(2, 3)
-
-
-@pytest.fixture
-def web(app, instance, team):  # type: ignore[no-untyped-def]
-    if "mijnpas" not in app.blueprints:
-        app.register_blueprint(mijnpas.bp)
-    (instance.path / "keys" / "escrow.pub").write_text(keys_escrow.format_public_file(team, created=0))
-    return app
 
 
 def _marker_identity() -> Identity:

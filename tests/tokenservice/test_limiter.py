@@ -57,11 +57,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return c
 
 
-@pytest.fixture(scope="module")
-def team() -> keys_escrow.TeamKey:
-    return keys_escrow.create_team_key(2, 3)
-
-
 def _make_app(instance: Any, team: Any, **overrides: Any) -> Any:
     import dataclasses
 
@@ -69,8 +64,6 @@ def _make_app(instance: Any, team: Any, **overrides: Any) -> Any:
 
     app = create_app(dataclasses.replace(instance.settings(), **overrides))
     app.config.update(TESTING=True)
-    if "mijnpas" not in app.blueprints:
-        app.register_blueprint(mijnpas.bp)
     (instance.path / "keys" / "escrow.pub").write_text(keys_escrow.format_public_file(team, created=0))
     return app
 
@@ -93,19 +86,6 @@ def apps(instance, team):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def web(apps):  # type: ignore[no-untyped-def]
     return apps()
-
-
-@pytest.fixture
-def holder(web):  # type: ignore[no-untyped-def]
-    """A pass with a sealed record: (number, code)."""
-    svc = web.extensions["pas"]
-    number = svc.passes.issue(iss="GM9999", category="raam", photo=PHOTO,
-                              photo_type="image/webp", official=INTAKE).number
-    with svc.db.transaction() as s:
-        code = escrow.seal_identity(s, escrow.config_for(svc.settings), pass_number=number,
-                                    identity=ANNA, consent=True, policy="escrow",
-                                    now=int(time.time()), official=INTAKE)
-    return number, code
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import time
 
 import pytest
 
-from keys import escrow as keys_escrow
 from tokenservice import escrow, mijnpas, texts
 from tokenservice.escrow import EscrowConfig, Identity
 from tokenservice.issuance import Official
@@ -18,33 +17,6 @@ HANDHAVER = Official("handhaver", "handhaver")
 ANNA = Identity(given_names="Anna", family_name="Kowalska", birth_date="1994-07-13",
                 id_document_number="NX7Q4R2K9", bsn="123456782")
 SQLITE_ONLY = pytest.mark.parametrize("migrated_database_url", ["sqlite"], indirect=True)
-
-
-@pytest.fixture(scope="module")
-def team() -> keys_escrow.TeamKey:
-    return keys_escrow.create_team_key(2, 3)
-
-
-@pytest.fixture
-def web(app, instance, team):  # type: ignore[no-untyped-def]
-    """The app with /mijn-pas registered and the team's public key in place."""
-    if "mijnpas" not in app.blueprints:
-        app.register_blueprint(mijnpas.bp)
-    (instance.path / "keys" / "escrow.pub").write_text(keys_escrow.format_public_file(team, created=0))
-    return app
-
-
-@pytest.fixture
-def holder(web):  # type: ignore[no-untyped-def]
-    """A pass with a sealed record: (number, code)."""
-    svc = web.extensions["pas"]
-    number = svc.passes.issue(iss="GM9999", category="raam", photo=PHOTO,
-                              photo_type="image/webp", official=INTAKE).number
-    with svc.db.transaction() as s:
-        code = escrow.seal_identity(s, escrow.config_for(svc.settings), pass_number=number,
-                                    identity=ANNA, consent=True, policy="escrow",
-                                    now=int(time.time()), official=INTAKE)
-    return number, code
 
 
 def _token(client, lang: str = "en") -> str:  # type: ignore[no-untyped-def]
