@@ -33,9 +33,19 @@ test: $(STAMP)
 rehearsal: $(STAMP)
 	PAS_REHEARSAL_SHOTS=$(REHEARSAL_SHOTS) $(BIN)/python -m pytest -v -p no:xdist tests/rehearsal $(PYTEST_ARGS)
 
-lint: $(STAMP)
+# eslint and tsc for the verifier app's JavaScript, at the versions in package-lock.json
+# (eslint.config.mjs says why). Only `make lint` needs them; the app and its tests do not.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+lint: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check verifier keys tokenservice tests bench scripts fuzz
 	$(BIN)/mypy
+	node_modules/.bin/eslint verifier/webapp eslint.config.mjs
+	node_modules/.bin/tsc --noEmit -p tsconfig.json
+	node_modules/.bin/tsc --noEmit -p tsconfig.sw.json
 
 vectors: $(STAMP)
 	$(BIN)/python scripts/make_vectors.py tests/vectors/pas1.json

@@ -13,7 +13,7 @@
 // Nothing about a check ever reaches this worker: a check makes no request.
 // SHELL and VERSION are written by `python -m verifier.webapp stamp`.
 
-const VERSION = "8ded1afcdd7b3656";
+const VERSION = "a906e8b32c92271e";
 const SHELL = [
   "app.css",
   "config.json",
@@ -42,16 +42,18 @@ const SHELL = [
   "vendor/zxing-wasm/reader/zxing_reader.wasm",
 ];
 
+/** This worker's global scope (`self`), typed as what it is: a service worker's. */
+const sw = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
 const APP_CACHE = `pas-app-${VERSION}`;
-const SCOPE = new URL('./', self.location).href;
+const SCOPE = new URL('./', sw.location.href).href;
 const INDEX = new URL('index.html', SCOPE).href;
 const CONFIG = new URL('config.json', SCOPE).href;
 const LIST_FILE = /\/(trust-list\.cose|issuers\.json|anchor\.pub|revocations\/GM[0-9]{4}\.cose)$/;
 
-const cacheable = (response) =>
+const cacheable = (/** @type {Response} */ response) =>
   response.status === 200 && !response.redirected && response.type === 'basic';
 
-self.addEventListener('install', (event) => {
+sw.addEventListener('install', (event) => {
   event.waitUntil(
     (async () => {
       const cache = await caches.open(APP_CACHE);
@@ -64,30 +66,38 @@ self.addEventListener('install', (event) => {
           await cache.put(request, response);
         }),
       );
-      await self.skipWaiting();
+      await sw.skipWaiting();
     })(),
   );
 });
 
-self.addEventListener('activate', (event) => {
+sw.addEventListener('activate', (event) => {
   event.waitUntil(
     (async () => {
       for (const name of await caches.keys()) {
         // Older app versions, and the list cache of versions before the lists lived only in IndexedDB.
         if ((name.startsWith('pas-app-') && name !== APP_CACHE) || name === 'pas-lists') await caches.delete(name);
       }
-      await self.clients.claim();
+      await sw.clients.claim();
     })(),
   );
 });
 
-/** A response a navigation accepts: a cached one that was redirected is copied into a fresh one. */
+/**
+ * A response a navigation accepts: a cached one that was redirected is copied into a fresh one.
+ * @param {Response | undefined} response
+ * @returns {Promise<Response | undefined>}
+ */
 async function plain(response) {
   if (!response?.redirected) return response;
   const { status, statusText, headers } = response;
   return new Response(await response.blob(), { status, statusText, headers });
 }
 
+/**
+ * @param {Request} request
+ * @returns {Promise<Response>}
+ */
 async function fromShell(request) {
   const cache = await caches.open(APP_CACHE);
   let cached = await cache.match(request, { ignoreSearch: true });
@@ -95,6 +105,10 @@ async function fromShell(request) {
   return (await plain(cached)) ?? fetch(request);
 }
 
+/**
+ * @param {FetchEvent} event
+ * @returns {Promise<Response>}
+ */
 async function config(event) {
   const cache = await caches.open(APP_CACHE);
   const fresh = fetch(event.request).then(async (response) => {
@@ -107,7 +121,7 @@ async function config(event) {
   return cached;
 }
 
-self.addEventListener('fetch', (event) => {
+sw.addEventListener('fetch', (event) => {
   const request = event.request;
   if (request.method !== 'GET') return;
   const url = new URL(request.url);

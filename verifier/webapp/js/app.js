@@ -10,39 +10,101 @@ import { Lists } from './lists.js';
 import { Scanner, prepareDecoder } from './scanner.js';
 import { Notice, Status, verify } from './verify.js';
 
-const $ = (id) => document.getElementById(id);
+/** @import { StatusName, Verdict } from './verify.js' */
+/** @import { Vars } from './i18n.js' */
+
+/**
+ * What the verdict screen shows: the verifier's status, or the app's own refusal to
+ * judge — CLOCK (the phone's clock is plainly wrong), STALE (lists too long past their
+ * exp), NO_LISTS, CONFIG (no trust anchor) or NUMBER_ONLY (a pass number typed in).
+ * @typedef {StatusName | 'CLOCK' | 'STALE' | 'NO_LISTS' | 'CONFIG' | 'NUMBER_ONLY'} Display
+ */
+/**
+ * A verdict on screen.
+ * @typedef {object} Shown
+ * @property {Display} display
+ * @property {Verdict | null} verdict  null when the app refused to judge
+ * @property {number} now  the time it was judged at, Unix seconds
+ */
+/**
+ * config.json as the app uses it.
+ * @typedef {object} Config
+ * @property {string | null} anchorHex  the pinned trust anchor; null: the app is not set up
+ * @property {string | null} listsUrl  absolute, ends with '/'; null when config.json could not be read
+ * @property {number} maxListAgeDays
+ * @property {boolean} [demo]
+ */
+/** @typedef {'starting' | 'ok' | 'paused' | 'denied' | 'unavailable'} CameraState */
+/**
+ * Everything the app holds. Nothing about a check outlives its verdict: `current`,
+ * `photoUrl` and `lastText` go when it is closed.
+ * @typedef {object} State
+ * @property {Config | null} config
+ * @property {Lists | null} lists
+ * @property {Scanner | null} scanner
+ * @property {Shown | null} current  the verdict on screen (drawn again when the language changes)
+ * @property {string | null} photoUrl  the object URL of its photo
+ * @property {string | null} lastText  the QR text checked last: not reported again while it stays in view
+ * @property {boolean} checking
+ * @property {Promise<void> | null} started  resolves once the config and the cached lists are loaded and a sync has begun
+ * @property {boolean} reloadPending
+ * @property {CameraState} cameraState
+ */
+/**
+ * The elements of index.html used as more than an HTMLElement, by id.
+ * @typedef {{
+ *   video: HTMLVideoElement,
+ *   'verdict-photo': HTMLImageElement,
+ *   'paste-dialog': HTMLDialogElement,
+ *   'paste-text': HTMLTextAreaElement,
+ *   about: HTMLDialogElement,
+ *   'about-log-download': HTMLAnchorElement,
+ * }} Elements
+ */
+
+/**
+ * The element of index.html with this id (every id used here is there).
+ * @template {string} K
+ * @param {K} id
+ * @returns {K extends keyof Elements ? Elements[K] : HTMLElement}
+ */
+const $ = (id) => /** @type {K extends keyof Elements ? Elements[K] : HTMLElement} */ (document.getElementById(id));
 const LANG_KEY = 'pas-verifier-lang';
 const REFRESH_EVERY_MS = 30 * 60 * 1000;
 /** With lists at hand, a verdict waits at most this long for a sync under way. */
 const SYNC_WAIT_MS = 3000;
 /** Days past a list's exp before green is refused, if config.json does not say (as verifier/webapp.py). */
 const DEFAULT_MAX_LIST_AGE_DAYS = 30;
-/** The verdicts that depend on the phone's clock (a wrong clock turns them into 'CLOCK'). */
+/** @type {Set<Display>} The verdicts that depend on the phone's clock (a wrong clock turns them into 'CLOCK'). */
 const CLOCK_BOUND = new Set([Status.VALID, Status.EXPIRED, Status.NOT_YET_VALID]);
 const nowSeconds = () => Math.floor(Date.now() / 1000);
-const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const delay = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** @type {State} */
 const state = {
   config: null,
   lists: null,
   scanner: null,
+  current: null,
   photoUrl: null,
   lastText: null,
   checking: false,
-  started: null, // resolves once the config and the cached lists are loaded and a sync has begun
+  started: null,
   reloadPending: false,
-  cameraState: 'starting', // 'starting' | 'ok' | 'denied' | 'unavailable'
+  cameraState: 'starting',
 };
 
 // --- start-up ----------------------------------------------------------------------
 
+/** @returns {Promise<Config>} */
 async function loadConfig() {
   const response = await fetch('config.json', { cache: 'no-cache', credentials: 'omit' });
   if (!response.ok) throw new Error(`config.json: ${response.status}`);
+  /** @type {{anchor_hex?: unknown, max_list_age_days?: unknown, lists_url?: unknown, demo?: unknown}} */
   const raw = await response.json();
   const anchorHex = typeof raw.anchor_hex === 'string' ? raw.anchor_hex.trim().toLowerCase() : '';
-  const days =
-    Number.isInteger(raw.max_list_age_days) && raw.max_list_age_days >= 0 ? raw.max_list_age_days : DEFAULT_MAX_LIST_AGE_DAYS;
+  const maxAge = raw.max_list_age_days;
+  const days = typeof maxAge === 'number' && Number.isInteger(maxAge) && maxAge >= 0 ? maxAge : DEFAULT_MAX_LIST_AGE_DAYS;
   let listsUrl = String(raw.lists_url || '../.well-known/pas/');
   if (!listsUrl.endsWith('/')) listsUrl += '/';
   return {
@@ -134,15 +196,17 @@ async function loadLists() {
   } catch {
     state.config = { anchorHex: null, listsUrl: null, maxListAgeDays: DEFAULT_MAX_LIST_AGE_DAYS };
   }
-  if (!state.config.anchorHex) return;
-  state.lists = new Lists(state.config);
-  state.lists.onChange(renderListsStatus);
+  const { anchorHex, listsUrl, maxListAgeDays } = state.config;
+  if (!anchorHex || !listsUrl) return; // (listsUrl is null only when anchorHex is too)
+  const lists = new Lists({ anchorHex, listsUrl, maxListAgeDays });
+  state.lists = lists;
+  lists.onChange(renderListsStatus);
   await backend(); // choose WebCrypto or the fallback before any scan
-  await state.lists.load();
-  state.lists.refresh();
-  window.addEventListener('online', () => state.lists.refresh());
+  await lists.load();
+  lists.refresh();
+  window.addEventListener('online', () => lists.refresh());
   setInterval(() => {
-    if (!document.hidden && navigator.onLine && $('verdict').hidden) state.lists.refresh();
+    if (!document.hidden && navigator.onLine && $('verdict').hidden) lists.refresh();
   }, REFRESH_EVERY_MS);
 }
 
@@ -191,6 +255,7 @@ async function toggleTorch() {
   renderScanState();
 }
 
+/** @param {string} text */
 function onScanned(text) {
   check(text);
 }
@@ -204,11 +269,12 @@ function openPaste() {
   $('paste-text').focus();
 }
 
+/** @param {SubmitEvent} event */
 function onPasteSubmit(event) {
   // Handle the submit here rather than in the dialog's (later, queued) close event,
   // so the verdict follows the tap at once.
   event.preventDefault();
-  const checkIt = event.submitter?.value === 'check';
+  const checkIt = event.submitter instanceof HTMLButtonElement && event.submitter.value === 'check';
   // Keep spaces (they are base45 characters); drop line breaks and tabs a paste may add.
   const text = $('paste-text').value.replace(/^[\r\n\t]+|[\r\n\t]+$/g, '');
   $('paste-text').value = '';
@@ -226,9 +292,8 @@ function onPasteClose() {
 // --- checking ----------------------------------------------------------------------
 
 /**
- * What the screen shows: the verifier's status, or an app-level refusal:
- * CLOCK (the phone's clock is plainly wrong), STALE (lists too long past their
- * exp), NO_LISTS, CONFIG.
+ * Check QR text (or a typed pass number) and show the verdict.
+ * @param {string} text
  */
 async function check(text) {
   if (state.checking) return;
@@ -239,22 +304,25 @@ async function check(text) {
     // A card read while the app starts or syncs is judged with the lists on their way,
     // not without them (on a first visit that would be "no lists" for a good pass).
     await state.started;
-    const sync = state.lists?.busy;
-    if (sync) await (state.lists.store ? Promise.race([sync, delay(SYNC_WAIT_MS)]) : sync);
+    const lists = state.lists;
+    const sync = lists?.busy;
+    if (lists && sync) await (lists.store ? Promise.race([sync, delay(SYNC_WAIT_MS)]) : sync);
     const now = nowSeconds();
+    /** @type {Shown} */
     let shown;
     if (!state.config?.anchorHex) {
       shown = { display: 'CONFIG', verdict: null, now };
     } else if (looksLikePassNumber(text)) {
       // Typed off the card: nothing about it can be checked, and "forged" would be wrong.
       shown = { display: 'NUMBER_ONLY', verdict: null, now };
-    } else if (!state.lists?.store) {
+    } else if (!lists?.store) {
       shown = { display: 'NO_LISTS', verdict: null, now };
     } else {
-      const verdict = await verify(text, state.lists.store, now);
+      const verdict = await verify(text, lists.store, now);
+      /** @type {Display} */
       let display = verdict.status;
-      if (CLOCK_BOUND.has(display) && state.lists.clock(now)) display = 'CLOCK';
-      else if (display === Status.VALID && state.lists.stale(now, verdict.iss)) display = 'STALE';
+      if (CLOCK_BOUND.has(display) && lists.clock(now)) display = 'CLOCK';
+      else if (display === Status.VALID && lists.stale(now, verdict.iss)) display = 'STALE';
       shown = { display, verdict, now };
     }
     await showVerdict(shown);
@@ -263,23 +331,32 @@ async function check(text) {
   }
 }
 
-/** A pass number as printed (loosely typed: lower case, spaces, no hyphens). */
+/**
+ * A pass number as printed (loosely typed: lower case, spaces, no hyphens).
+ * @param {string} text
+ */
 function looksLikePassNumber(text) {
   const compact = String(text).replace(/\s+/g, '').toUpperCase();
   return !compact.startsWith('PAS1:') && /^[A-Z]{2,4}-?[0-9A-Z]{8}-?[0-9A-Z]$/.test(compact);
 }
 
+/**
+ * @param {Display} display
+ * @returns {'valid' | 'unchecked' | 'invalid'}
+ */
 function tone(display) {
   if (display === Status.VALID) return 'valid';
   if (['CLOCK', 'STALE', 'NO_LISTS', 'CONFIG', 'NUMBER_ONLY'].includes(display)) return 'unchecked';
   return 'invalid';
 }
 
+/** @param {string} hex  `#RRGGBB` */
 function luminance(hex) {
   const c = [1, 3, 5].map((i) => parseInt(hex.substr(i, 2), 16) / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
   return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
 }
 
+/** @param {Shown} shown */
 async function showVerdict(shown) {
   clearVerdict();
   state.current = shown;
@@ -301,6 +378,7 @@ async function showVerdict(shown) {
   section.focus({ preventScroll: true }); // screen readers start here; Enter/Escape/tap close it
 }
 
+/** @param {Shown} shown */
 function renderVerdict(shown) {
   const { display, verdict: v } = shown;
   const section = $('verdict');
@@ -337,17 +415,18 @@ function renderVerdict(shown) {
 
   const warnings = $('verdict-warnings');
   warnings.replaceChildren();
-  const notes = v && kind !== 'unchecked' ? [...v.warnings] : [];
-  for (const w of notes) {
-    const li = document.createElement('li');
-    li.dataset.warning = w;
-    if (w === Notice.EXPIRES_SOON) {
-      const days = Math.ceil((Number(v.exp) - shown.now) / 86400);
-      li.textContent = days > 1 ? t('warn.EXPIRES_SOON', { days }) : t('warn.EXPIRES_SOON.1');
-    } else {
-      li.textContent = t(`warn.${w}`);
+  if (v && kind !== 'unchecked') {
+    for (const w of [...v.warnings]) {
+      const li = document.createElement('li');
+      li.dataset.warning = w;
+      if (w === Notice.EXPIRES_SOON) {
+        const days = Math.ceil((Number(v.exp) - shown.now) / 86400);
+        li.textContent = days > 1 ? t('warn.EXPIRES_SOON', { days }) : t('warn.EXPIRES_SOON.1');
+      } else {
+        li.textContent = t(`warn.${w}`);
+      }
+      warnings.append(li);
     }
-    warnings.append(li);
   }
   if (state.config?.demo) {
     // Lists from a demo anchor: never a plain GELDIG that could pass for a real one.
@@ -390,7 +469,9 @@ function dismissVerdict() {
 function renderListsStatus() {
   const el = $('lists-status');
   const lists = state.lists;
+  /** @type {string} */
   let key;
+  /** @type {Vars} */
   let vars = {};
   let level = 'ok';
   if (!state.config?.anchorHex) {

@@ -4,12 +4,18 @@
 
 import { FormatError } from './errors.js';
 
+/** @import { Bytes } from './cbor.js' */
+
 export const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:';
 const INVALID = 0xff;
 const TABLE = new Uint8Array(128).fill(INVALID);
 for (let i = 0; i < ALPHABET.length; i++) TABLE[ALPHABET.charCodeAt(i)] = i;
 
-/** Decode base45 text into bytes; throws FormatError for anything RFC 9285 does not allow. */
+/**
+ * Decode base45 text into bytes; throws FormatError for anything RFC 9285 does not allow.
+ * @param {string} text
+ * @returns {Bytes}
+ */
 export function decode(text) {
   if (typeof text !== 'string') throw new FormatError('base45: input is not text');
   const n = text.length;
@@ -37,7 +43,11 @@ export function decode(text) {
   return out;
 }
 
-/** Encode bytes as base45 text. */
+/**
+ * Encode bytes as base45 text.
+ * @param {Uint8Array} bytes
+ * @returns {string}
+ */
 export function encode(bytes) {
   let out = '';
   const n = bytes.length;

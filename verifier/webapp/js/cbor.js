@@ -13,10 +13,33 @@
 
 import { FormatError } from './errors.js';
 
+/**
+ * Bytes as this verifier holds them: backed by an ArrayBuffer (never a
+ * SharedArrayBuffer), as WebCrypto and Blob want them.
+ * @typedef {Uint8Array<ArrayBuffer>} Bytes
+ */
+/**
+ * A CBOR unsigned or negative integer: a Number when it is a safe integer, else a BigInt.
+ * @typedef {number | bigint} Int
+ */
+/** @typedef {Int | string} MapKey */
+/**
+ * A decoded item.
+ * @typedef {Int | Bytes | string | Value[] | Map<MapKey, Value> | Tag} Value
+ */
+/**
+ * What encode() takes: a decoded item, or the same with plain objects for maps.
+ * @typedef {Int | Uint8Array | string | Encodable[] | Map<MapKey, Encodable> | Tag | {[key: string]: Encodable}} Encodable
+ */
+
 /** Deepest nesting any PAS1 structure needs is 5 (trust list → issuers → entry → cats → cat). */
 export const MAX_DEPTH = 8;
 
 export class Tag {
+  /**
+   * @param {Int} number
+   * @param {Value} value
+   */
   constructor(number, value) {
     this.number = number;
     this.value = value;
@@ -34,6 +57,11 @@ const TWO32 = 2 ** 32;
  * only those listed in `allowTags`. Throws FormatError for anything outside the
  * strict subset.
  */
+/**
+ * @param {Bytes} data
+ * @param {{allowTags?: number[]}} [options]
+ * @returns {Value}
+ */
 export function decode(data, { allowTags = [] } = {}) {
   if (!(data instanceof Uint8Array)) throw new FormatError('cbor: input is not bytes');
   const d = new Decoder(data, allowTags);
@@ -42,6 +70,13 @@ export function decode(data, { allowTags = [] } = {}) {
   return value;
 }
 
+/**
+ * @param {Bytes} data
+ * @param {number} aStart
+ * @param {number} aEnd
+ * @param {number} bStart
+ * @param {number} bEnd
+ */
 function lessOrEqual(data, aStart, aEnd, bStart, bEnd) {
   // Bytewise lexicographic comparison of data[aStart:aEnd] <= data[bStart:bEnd].
   const la = aEnd - aStart;
@@ -56,6 +91,10 @@ function lessOrEqual(data, aStart, aEnd, bStart, bEnd) {
 }
 
 class Decoder {
+  /**
+   * @param {Bytes} data
+   * @param {number[]} allowTags
+   */
   constructor(data, allowTags) {
     this.data = data;
     this.end = data.length;
@@ -63,6 +102,10 @@ class Decoder {
     this.pos = 0;
   }
 
+  /**
+   * @param {number} depth
+   * @returns {Value}
+   */
   item(depth) {
     const data = this.data;
     const end = this.end;
@@ -70,6 +113,7 @@ class Decoder {
     if (pos >= end) throw new FormatError('cbor: truncated');
     const initial = data[pos];
     const major = initial >> 5;
+    /** @type {Int} */
     let arg = initial & 0x1f;
     pos += 1;
     if (arg >= 24) {
@@ -148,7 +192,7 @@ class Decoder {
       return result;
     }
     if (major === 6) {
-      if (depth !== 1 || !this.allowTags.includes(arg)) throw new FormatError(`cbor: tag ${arg} not allowed here`);
+      if (depth !== 1 || typeof arg !== 'number' || !this.allowTags.includes(arg)) throw new FormatError(`cbor: tag ${arg} not allowed here`);
       this.pos = pos;
       return new Tag(arg, this.item(depth));
     }
@@ -158,7 +202,12 @@ class Decoder {
 
 // --- encoding (deterministic; used for Sig_structure heads and by the tests) ---
 
-/** The head of a CBOR item of major type `major` with argument `arg` (number or bigint). */
+/**
+ * The head of a CBOR item of major type `major` with argument `arg` (number or bigint).
+ * @param {number} major
+ * @param {Int} arg
+ * @returns {Bytes}
+ */
 export function head(major, arg) {
   const m = major << 5;
   if (typeof arg === 'bigint') {
@@ -179,7 +228,11 @@ export function head(major, arg) {
   return out;
 }
 
-/** Concatenate Uint8Arrays. */
+/**
+ * Concatenate Uint8Arrays.
+ * @param {Uint8Array[]} parts
+ * @returns {Bytes}
+ */
 export function concat(parts) {
   let n = 0;
   for (const p of parts) n += p.length;
@@ -192,19 +245,32 @@ export function concat(parts) {
   return out;
 }
 
-/** Encode a value deterministically (maps: Map or plain object; keys sorted by their encoding). */
+/**
+ * Encode a value deterministically (maps: Map or plain object; keys sorted by their encoding).
+ * @param {Encodable} value
+ * @returns {Bytes}
+ */
 export function encode(value) {
+  /** @type {Uint8Array[]} */
   const parts = [];
   encodeInto(value, parts);
   return concat(parts);
 }
 
+/**
+ * @param {Uint8Array} a
+ * @param {Uint8Array} b
+ */
 function compareBytes(a, b) {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
   return a.length - b.length;
 }
 
+/**
+ * @param {Encodable} value
+ * @param {Uint8Array[]} parts
+ */
 function encodeInto(value, parts) {
   if (typeof value === 'number' || typeof value === 'bigint') {
     if (typeof value === 'number' && !Number.isInteger(value)) throw new FormatError('cbor: floats are not part of the format');
@@ -223,12 +289,15 @@ function encodeInto(value, parts) {
     encodeInto(value.value, parts);
   } else if (value instanceof Map || (value !== null && typeof value === 'object')) {
     const entries = value instanceof Map ? [...value] : Object.entries(value);
-    const pairs = entries.map(([k, v]) => {
-      if (typeof k !== 'string' && typeof k !== 'number' && typeof k !== 'bigint') {
-        throw new FormatError('cbor: map keys must be integers or text');
-      }
-      return [encode(k), v];
-    });
+    const pairs = entries.map(
+      /** @returns {[Bytes, Encodable]} */
+      ([k, v]) => {
+        if (typeof k !== 'string' && typeof k !== 'number' && typeof k !== 'bigint') {
+          throw new FormatError('cbor: map keys must be integers or text');
+        }
+        return [encode(k), v];
+      },
+    );
     pairs.sort((a, b) => compareBytes(a[0], b[0]));
     parts.push(head(5, pairs.length));
     for (const [k, v] of pairs) {

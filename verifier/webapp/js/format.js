@@ -7,6 +7,55 @@ import { sha256 } from './ed25519.js';
 import { FormatError } from './errors.js';
 import * as passnumber from './passnumber.js';
 
+/** @import { Bytes, Int, MapKey, Value } from './cbor.js' */
+
+/**
+ * A category an issuer lists (its code, the label and colour on the card).
+ * @typedef {object} Category
+ * @property {string} code
+ * @property {string} label
+ * @property {string} color  `#RRGGBB`
+ */
+/**
+ * One issuer key in the trust list.
+ * @typedef {object} IssuerEntry
+ * @property {string} iss  `GMnnnn`
+ * @property {string} name
+ * @property {Bytes} publicKey
+ * @property {Int} nbf
+ * @property {Int} exp
+ * @property {Bytes} kid
+ * @property {Category[]} categories
+ */
+/**
+ * @typedef {object} TrustList
+ * @property {Int} seq
+ * @property {Int} iat
+ * @property {Int} exp
+ * @property {IssuerEntry[]} issuers
+ */
+/**
+ * @typedef {object} RevocationList
+ * @property {string} iss
+ * @property {Int} seq
+ * @property {Int} iat
+ * @property {Int} exp
+ * @property {Bytes[]} serials  strictly ascending
+ */
+/**
+ * The claims of a pass (times in Unix seconds).
+ * @typedef {object} Pass
+ * @property {string} iss
+ * @property {string} number  the pass number, `PP-XXXXXXXX-C`
+ * @property {string} category  a category code of the issuer
+ * @property {Bytes} serial
+ * @property {Int} iat
+ * @property {Int} nbf
+ * @property {Int} exp
+ * @property {Bytes} photo
+ * @property {string} photoType  one of PHOTO_TYPES
+ */
+
 // Hard limits against hostile input.
 export const MAX_QR_CHARS = 4296;
 export const MAX_PAYLOAD_BYTES = 3000;
@@ -34,12 +83,20 @@ const UINT_MAX = 2n ** 64n - 1n;
 
 const PASS_KEYS = [1, 4, 5, 6, 7, 'pn', 'cat', 'ph', 'pt'];
 
-export function toHex(bytes) {
+/**
+ * @param {Uint8Array} data
+ * @returns {string}
+ */
+export function toHex(data) {
   let s = '';
-  for (let i = 0; i < bytes.length; i++) s += (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
+  for (let i = 0; i < data.length; i++) s += (data[i] < 16 ? '0' : '') + data[i].toString(16);
   return s;
 }
 
+/**
+ * @param {string} hex
+ * @returns {Bytes}
+ */
 export function fromHex(hex) {
   if (typeof hex !== 'string' || hex.length % 2 || /[^0-9a-fA-F]/.test(hex)) throw new FormatError('not hex');
   const out = new Uint8Array(hex.length / 2);
@@ -47,29 +104,50 @@ export function fromHex(hex) {
   return out;
 }
 
+/**
+ * @param {Uint8Array} a
+ * @param {Uint8Array} b
+ */
 export function bytesEqual(a, b) {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
+/**
+ * @param {Uint8Array} a
+ * @param {Uint8Array} b
+ */
 function compareBytes(a, b) {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
   return a.length - b.length;
 }
 
-/** The key id: the first 8 bytes of SHA-256 over the raw 32-byte Ed25519 key. */
+/**
+ * The key id: the first 8 bytes of SHA-256 over the raw 32-byte Ed25519 key.
+ * @param {Bytes} publicKey
+ * @returns {Promise<Bytes>}
+ */
 export async function kidFor(publicKey) {
   return (await sha256(publicKey)).subarray(0, KID_BYTES);
 }
 
 // --- field checks (same rules as the Python _uint/_text/_bytes/_map/_list) ---
 
+/**
+ * @param {unknown} v
+ * @returns {v is Int}
+ */
 function isInt(v) {
   return typeof v === 'number' || typeof v === 'bigint';
 }
 
+/**
+ * @param {Value | undefined} value
+ * @param {string} name
+ * @returns {Int}
+ */
 function uint(value, name) {
   if (!isInt(value) || value < 0 || (typeof value === 'bigint' && value > UINT_MAX)) {
     throw new FormatError(`${name} must be an unsigned integer`);
@@ -77,6 +155,7 @@ function uint(value, name) {
   return value;
 }
 
+/** @param {string} s */
 function codePoints(s) {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
@@ -87,6 +166,12 @@ function codePoints(s) {
   return n;
 }
 
+/**
+ * @param {Value | undefined} value
+ * @param {string} name
+ * @param {RegExp | null} [pattern]
+ * @returns {string}
+ */
 function text(value, name, pattern = null, limit = 64) {
   if (typeof value !== 'string' || value.length === 0 || codePoints(value) > limit) {
     throw new FormatError(`${name} must be text of 1 to ${limit} characters`);
@@ -95,11 +180,23 @@ function text(value, name, pattern = null, limit = 64) {
   return value;
 }
 
+/**
+ * @param {Value | undefined} value
+ * @param {string} name
+ * @param {number} size
+ * @returns {Bytes}
+ */
 function bytes(value, name, size) {
   if (!(value instanceof Uint8Array) || value.length !== size) throw new FormatError(`${name} must be ${size} bytes`);
   return value;
 }
 
+/**
+ * @param {Value} value
+ * @param {string} name
+ * @param {MapKey[]} keys
+ * @returns {Map<MapKey, Value>}
+ */
 function map(value, name, keys) {
   if (!(value instanceof Map)) throw new FormatError(`${name} must be a map`);
   if (value.size !== keys.length || !keys.every((k) => value.has(k))) {
@@ -108,18 +205,34 @@ function map(value, name, keys) {
   return value;
 }
 
+/**
+ * @param {Value | undefined} value
+ * @param {string} name
+ * @param {number} limit
+ * @returns {Value[]}
+ */
 function list(value, name, limit) {
   if (!Array.isArray(value) || value.length > limit) throw new FormatError(`${name} must be a list of at most ${limit}`);
   return value;
 }
 
+/**
+ * @param {Int} nbf
+ * @param {Int} exp
+ * @param {string} name
+ */
 function window(nbf, exp, name) {
   if (exp <= nbf) throw new FormatError(`${name}: exp must be later than its start`);
 }
 
 // --- COSE_Sign1 ---
 
-/** The COSE Sig_structure for Signature1 with empty external AAD (RFC 9052 §4.4). */
+/**
+ * The COSE Sig_structure for Signature1 with empty external AAD (RFC 9052 §4.4).
+ * @param {Uint8Array} protectedBytes
+ * @param {Uint8Array} payload
+ * @returns {Bytes}
+ */
 export function sigStructure(protectedBytes, payload) {
   return cbor.concat([
     Uint8Array.of(0x84, 0x6a, 0x53, 0x69, 0x67, 0x6e, 0x61, 0x74, 0x75, 0x72, 0x65, 0x31), // array(4), "Signature1"
@@ -133,6 +246,12 @@ export function sigStructure(protectedBytes, payload) {
 
 /** A decoded COSE_Sign1 whose protected header has been checked. Signature NOT verified. */
 export class Sign1 {
+  /**
+   * @param {Bytes} protectedBytes
+   * @param {Bytes} kid
+   * @param {Bytes} payload
+   * @param {Bytes} signature
+   */
   constructor(protectedBytes, kid, payload, signature) {
     this.protected = protectedBytes;
     this.kid = kid;
@@ -144,7 +263,11 @@ export class Sign1 {
     return sigStructure(this.protected, this.payload);
   }
 
-  /** Decode a PAS1 COSE_Sign1; throws FormatError for any deviation. */
+  /**
+   * Decode a PAS1 COSE_Sign1; throws FormatError for any deviation.
+   * @param {Bytes} data
+   * @returns {Sign1}
+   */
   static fromBytes(data) {
     const item = cbor.decode(data, { allowTags: [COSE_SIGN1_TAG] });
     if (!(item instanceof cbor.Tag) || item.number !== COSE_SIGN1_TAG) throw new FormatError('cose: not a tagged COSE_Sign1');
@@ -171,37 +294,37 @@ export class Sign1 {
 
 // --- the pass ---
 
-/** The claims inside a pass, checked like the Python Pass.__post_init__. */
+/**
+ * The claims inside a pass, checked like the Python Pass.__post_init__.
+ * @param {Bytes} payload
+ * @returns {Pass}
+ */
 export function passFromPayload(payload) {
   if (payload.length > MAX_PAYLOAD_BYTES) throw new FormatError(`payload over ${MAX_PAYLOAD_BYTES} bytes`);
   const claims = map(cbor.decode(payload), 'pass payload', PASS_KEYS);
-  const p = {
-    iss: claims.get(1),
-    number: claims.get('pn'),
-    category: claims.get('cat'),
-    serial: claims.get(7),
-    iat: claims.get(6),
-    nbf: claims.get(5),
-    exp: claims.get(4),
-    photo: claims.get('ph'),
-    photoType: claims.get('pt'),
-  };
-  text(p.iss, 'iss', ISS);
-  if (!passnumber.isValid(p.number)) throw new FormatError('pn is not a valid pass number');
-  text(p.category, 'cat', CATEGORY_CODE);
-  bytes(p.serial, 'cti', SERIAL_BYTES);
-  uint(p.iat, 'iat');
-  uint(p.nbf, 'nbf');
-  uint(p.exp, 'exp');
-  window(p.nbf, p.exp, 'pass');
-  if (!(p.photo instanceof Uint8Array) || p.photo.length === 0 || p.photo.length > MAX_PHOTO_BYTES) {
+  const iss = text(claims.get(1), 'iss', ISS);
+  const number = claims.get('pn');
+  if (!passnumber.isValid(number)) throw new FormatError('pn is not a valid pass number');
+  const category = text(claims.get('cat'), 'cat', CATEGORY_CODE);
+  const serial = bytes(claims.get(7), 'cti', SERIAL_BYTES);
+  const iat = uint(claims.get(6), 'iat');
+  const nbf = uint(claims.get(5), 'nbf');
+  const exp = uint(claims.get(4), 'exp');
+  window(nbf, exp, 'pass');
+  const photo = claims.get('ph');
+  if (!(photo instanceof Uint8Array) || photo.length === 0 || photo.length > MAX_PHOTO_BYTES) {
     throw new FormatError(`ph must be 1 to ${MAX_PHOTO_BYTES} bytes`);
   }
-  if (!PHOTO_TYPES.includes(p.photoType)) throw new FormatError('pt must be image/avif or image/webp');
-  return p;
+  const photoType = claims.get('pt');
+  if (typeof photoType !== 'string' || !PHOTO_TYPES.includes(photoType)) throw new FormatError('pt must be image/avif or image/webp');
+  return { iss, number, category, serial, iat, nbf, exp, photo, photoType };
 }
 
-/** Split QR text into its checked envelope and claims. Signature NOT verified. */
+/**
+ * Split QR text into its checked envelope and claims. Signature NOT verified.
+ * @param {string} qrText
+ * @returns {[Sign1, Pass]}
+ */
 export function decodeQrText(qrText) {
   if (typeof qrText !== 'string') throw new FormatError('QR content is not text');
   if (qrText.length > MAX_QR_CHARS) throw new FormatError(`QR text longer than ${MAX_QR_CHARS} characters`);
@@ -212,6 +335,10 @@ export function decodeQrText(qrText) {
 
 // --- trust list ---
 
+/**
+ * @param {Value} obj
+ * @returns {Category}
+ */
 function categoryFromObj(obj) {
   const m = map(obj, 'category', ['code', 'label', 'color']);
   return {
@@ -223,11 +350,16 @@ function categoryFromObj(obj) {
 
 const ISSUER_KEYS = ['iss', 'name', 'kid', 'pub', 'nbf', 'exp', 'cats'];
 
+/**
+ * @param {Value} obj
+ * @returns {Promise<IssuerEntry>}
+ */
 async function issuerFromObj(obj) {
   const m = map(obj, 'issuer entry', ISSUER_KEYS);
   const cats = list(m.get('cats'), 'cats', MAX_CATEGORIES);
   const kid = bytes(m.get('kid'), 'kid', KID_BYTES);
   const iss = text(m.get('iss'), 'iss', ISS);
+  /** @type {IssuerEntry} */
   const entry = {
     iss,
     name: text(m.get('name'), 'issuer name', null, 128),
@@ -235,7 +367,7 @@ async function issuerFromObj(obj) {
     nbf: uint(m.get('nbf'), 'nbf'),
     exp: uint(m.get('exp'), 'exp'),
     kid,
-    categories: null,
+    categories: [], // read once the key is known to match its kid
   };
   window(entry.nbf, entry.exp, `issuer key of ${iss}`);
   if (!bytesEqual(await kidFor(entry.publicKey), kid)) throw new FormatError('issuer kid does not match its public key');
@@ -247,12 +379,22 @@ async function issuerFromObj(obj) {
   return entry;
 }
 
-/** The category of an issuer entry with this code, or null. */
+/**
+ * The category of an issuer entry with this code, or null.
+ * @param {IssuerEntry} entry
+ * @param {string} code
+ * @returns {Category | null}
+ */
 export function entryCategory(entry, code) {
   for (const c of entry.categories) if (c.code === code) return c;
   return null;
 }
 
+/**
+ * @param {Bytes} data
+ * @param {string} name
+ * @returns {Sign1}
+ */
 function openList(data, name) {
   if (!(data instanceof Uint8Array) || data.length > MAX_LIST_BYTES) {
     throw new FormatError(`${name} must be bytes of at most ${MAX_LIST_BYTES}`);
@@ -260,7 +402,11 @@ function openList(data, name) {
   return Sign1.fromBytes(data);
 }
 
-/** Decode a trust list payload. */
+/**
+ * Decode a trust list payload.
+ * @param {Bytes} payload
+ * @returns {Promise<TrustList>}
+ */
 export async function trustListFromPayload(payload) {
   const m = map(cbor.decode(payload), 'trust list', ['v', 'seq', 'iat', 'exp', 'issuers']);
   if (m.get('v') !== LIST_VERSION) throw new FormatError('unsupported trust list version');
@@ -278,35 +424,46 @@ export async function trustListFromPayload(payload) {
   return tl;
 }
 
-/** Decode a signed trust list: [envelope, trustList]. Signature NOT verified: see TrustStore. */
+/**
+ * Decode a signed trust list: [envelope, trustList]. Signature NOT verified: see TrustStore.
+ * @param {Bytes} data
+ * @returns {Promise<[Sign1, TrustList]>}
+ */
 export async function openTrustList(data) {
   const envelope = openList(data, 'trust list');
   return [envelope, await trustListFromPayload(envelope.payload)];
 }
 
-/** Decode a revocation list payload. */
+/**
+ * Decode a revocation list payload.
+ * @param {Bytes} payload
+ * @returns {RevocationList}
+ */
 export function revocationListFromPayload(payload) {
   const m = map(cbor.decode(payload), 'revocation list', ['v', 'iss', 'seq', 'iat', 'exp', 'serials']);
   if (m.get('v') !== LIST_VERSION) throw new FormatError('unsupported revocation list version');
-  const serials = list(m.get('serials'), 'serials', MAX_SERIALS);
-  const rl = {
-    iss: text(m.get('iss'), 'iss', ISS),
-    seq: uint(m.get('seq'), 'seq'),
-    iat: uint(m.get('iat'), 'iat'),
-    exp: uint(m.get('exp'), 'exp'),
-    serials,
-  };
-  window(rl.iat, rl.exp, 'revocation list');
+  const raw = list(m.get('serials'), 'serials', MAX_SERIALS);
+  const iss = text(m.get('iss'), 'iss', ISS);
+  const seq = uint(m.get('seq'), 'seq');
+  const iat = uint(m.get('iat'), 'iat');
+  const exp = uint(m.get('exp'), 'exp');
+  window(iat, exp, 'revocation list');
+  const serials = [];
   let previous = new Uint8Array(0);
-  for (const serial of serials) {
-    bytes(serial, 'serial', SERIAL_BYTES);
+  for (const item of raw) {
+    const serial = bytes(item, 'serial', SERIAL_BYTES);
     if (compareBytes(serial, previous) <= 0) throw new FormatError('revoked serials must be strictly ascending');
+    serials.push(serial);
     previous = serial;
   }
-  return rl;
+  return { iss, seq, iat, exp, serials };
 }
 
-/** Decode a signed revocation list: [envelope, revocationList]. Signature NOT verified. */
+/**
+ * Decode a signed revocation list: [envelope, revocationList]. Signature NOT verified.
+ * @param {Bytes} data
+ * @returns {[Sign1, RevocationList]}
+ */
 export function openRevocationList(data) {
   const envelope = openList(data, 'revocation list');
   return [envelope, revocationListFromPayload(envelope.payload)];

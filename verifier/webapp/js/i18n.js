@@ -1,6 +1,10 @@
 // The app's words in Dutch and English. Plain language: the reader is an
 // exploitant at a door or a handhaver at a control, not a cryptographer.
 
+/** @typedef {'nl' | 'en'} Lang */
+/** @typedef {Record<string, string | number | bigint>} Vars  values for {name} placeholders */
+
+/** @type {Record<Lang, Record<string, string>>} */
 const STRINGS = {
   nl: {
     'app.title': 'Pascontrole',
@@ -183,29 +187,56 @@ const STRINGS = {
 };
 
 export const LANGS = Object.keys(STRINGS);
+/** @type {Lang} */
 let lang = 'nl';
 
-export function setLang(value) {
-  lang = LANGS.includes(value) ? value : 'nl';
-  document.documentElement.lang = lang;
-  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
-  for (const el of document.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', t(el.dataset.i18nLabel));
-  for (const el of document.querySelectorAll('[data-i18n-placeholder]')) el.setAttribute('placeholder', t(el.dataset.i18nPlaceholder));
+/**
+ * @param {string} value
+ * @returns {value is Lang}
+ */
+function isLang(value) {
+  return LANGS.includes(value);
 }
 
+/**
+ * Switch the page to `value` ('nl' for anything the app does not speak).
+ * @param {string} value
+ */
+export function setLang(value) {
+  lang = isLang(value) ? value : 'nl';
+  document.documentElement.lang = lang;
+  // (`?? ''` only for the type: the selector found the attribute.)
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.getAttribute('data-i18n') ?? '');
+  for (const el of document.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', t(el.getAttribute('data-i18n-label') ?? ''));
+  for (const el of document.querySelectorAll('[data-i18n-placeholder]')) {
+    el.setAttribute('placeholder', t(el.getAttribute('data-i18n-placeholder') ?? ''));
+  }
+}
+
+/** @returns {Lang} */
 export function getLang() {
   return lang;
 }
 
-/** The string for `key` in the current language, with {name} placeholders filled in. */
+/**
+ * The string for `key` in the current language, with {name} placeholders filled in.
+ * @param {string} key
+ * @param {Vars} [vars]
+ * @returns {string}
+ */
 export function t(key, vars = {}) {
   const s = STRINGS[lang][key] ?? STRINGS.nl[key] ?? key;
   return s.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ''));
 }
 
+/** @type {Record<Lang, string>} */
 const LOCALES = { nl: 'nl-NL', en: 'en-GB' };
 
-/** "2 uur geleden" / "2 hours ago" for a duration in seconds before now. */
+/**
+ * "2 uur geleden" / "2 hours ago" for a duration in seconds before now.
+ * @param {number} seconds
+ * @returns {string}
+ */
 export function ago(seconds) {
   const rtf = new Intl.RelativeTimeFormat(LOCALES[lang], { numeric: 'auto' });
   const s = Math.max(0, Math.round(seconds));
@@ -215,8 +246,13 @@ export function ago(seconds) {
   return rtf.format(-Math.floor(s / 86400), 'day');
 }
 
-/** A Unix time as a date (and time) on the Dutch clock. */
+/**
+ * A Unix time as a date (and time) on the Dutch clock.
+ * @param {number | bigint} unixSeconds
+ * @returns {string}
+ */
 export function formatDate(unixSeconds, withTime = false) {
+  /** @type {Intl.DateTimeFormatOptions} */
   const opts = { dateStyle: 'long', timeZone: 'Europe/Amsterdam' };
   if (withTime) opts.timeStyle = 'short';
   const date = new Date(Number(unixSeconds) * 1000);

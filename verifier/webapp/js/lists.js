@@ -8,6 +8,51 @@ import { openRevocationList } from './format.js';
 import { LogRewritten, checkCheckpoint, checkExtension, describe, openCheckpoint, proofFromJson } from './translog.js';
 import { TrustStore, sameRevocationList } from './trust.js';
 
+/** @import { Bytes, Int } from './cbor.js' */
+/** @import { RevocationList } from './format.js' */
+
+/**
+ * A verified list file as cached (under TRUST_KEY, and REV_PREFIX + iss).
+ * @typedef {object} ListRecord
+ * @property {Bytes} bytes  the signed list, verified again whenever it is loaded
+ * @property {number} seq
+ * @property {number} exp
+ * @property {number} checkedAt  when the server last gave it, Unix seconds
+ */
+/**
+ * The rollback floors (under FLOORS_KEY): the highest seqs ever accepted.
+ * @typedef {object} Floors
+ * @property {number} tl  of the trust list
+ * @property {Record<string, number>} rev  of each issuer's revocation list
+ */
+/**
+ * The audit-log checkpoint this phone keeps as a witness (under LOG_KEY).
+ * @typedef {object} LogRecord
+ * @property {Bytes} bytes  the signed checkpoint
+ * @property {string} iss
+ * @property {number} size
+ * @property {number} iat
+ */
+/** @typedef {ListRecord | Floors | LogRecord} CacheRecord */
+/**
+ * Why the last sync did not bring new lists.
+ * @typedef {'offline' | 'failed' | 'rollback' | 'log'} SyncError
+ */
+/**
+ * A rewritten audit log, as shown in the about panel.
+ * @typedef {object} LogProblem
+ * @property {string} message
+ * @property {string | null} kept  the checkpoint kept here, described
+ * @property {string | null} offered  the one the service offered, described
+ */
+/**
+ * What Lists needs from config.json.
+ * @typedef {object} ListsConfig
+ * @property {string} anchorHex  the pinned trust anchor key
+ * @property {string} listsUrl  where the lists are published: absolute, ends with '/'
+ * @property {number} [maxListAgeDays]
+ */
+
 const DB_NAME = 'pas-verifier';
 const DB_STORE = 'lists';
 const TRUST_KEY = 'trust-list';
@@ -25,6 +70,7 @@ const CLOCK_BEHIND_SECONDS = 3600;
  * for a year, when the lists are long too old anyway). */
 const CLOCK_AHEAD_SECONDS = 365 * DAY;
 
+/** @returns {Promise<IDBDatabase>} */
 function openDb() {
   return new Promise((resolve, reject) => {
     const req = indexedDB.open(DB_NAME, 1);
@@ -34,18 +80,30 @@ function openDb() {
   });
 }
 
+/**
+ * Run `fn` on the store in one transaction; resolves once it is committed.
+ * @param {IDBDatabase} db
+ * @param {IDBTransactionMode} mode
+ * @param {(store: IDBObjectStore) => void} fn
+ * @returns {Promise<void>}
+ */
 function tx(db, mode, fn) {
   return new Promise((resolve, reject) => {
     const t = db.transaction(DB_STORE, mode);
     const store = t.objectStore(DB_STORE);
-    const result = fn(store);
-    t.oncomplete = () => resolve(result?.result ?? result);
+    fn(store);
+    t.oncomplete = () => resolve();
     t.onerror = () => reject(t.error);
     t.onabort = () => reject(t.error);
   });
 }
 
+/**
+ * @param {IDBDatabase} db
+ * @returns {Promise<Map<string, CacheRecord>>}
+ */
 async function readAll(db) {
+  /** @type {Map<string, CacheRecord>} */
   const out = new Map();
   await new Promise((resolve, reject) => {
     const t = db.transaction(DB_STORE, 'readonly');
@@ -53,7 +111,7 @@ async function readAll(db) {
     req.onsuccess = () => {
       const cursor = req.result;
       if (cursor) {
-        out.set(cursor.key, cursor.value);
+        out.set(/** @type {string} every key is one _put wrote */ (cursor.key), cursor.value);
         cursor.continue();
       }
     };
@@ -67,6 +125,22 @@ function nowSeconds() {
   return Math.floor(Date.now() / 1000);
 }
 
+/** A list file the server answered with an HTTP error status (404: not published). */
+class HttpError extends Error {
+  /**
+   * @param {string} message
+   * @param {number} status
+   */
+  constructor(message, status) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/**
+ * @param {URL} url
+ * @returns {Promise<Bytes>}
+ */
 async function fetchBytes(url) {
   const response = await fetch(url, {
     cache: 'no-cache',
@@ -75,9 +149,7 @@ async function fetchBytes(url) {
     signal: AbortSignal.timeout?.(FETCH_TIMEOUT_MS),
   });
   if (!response.ok) {
-    const err = new Error(`${response.status} for ${url}`);
-    err.status = response.status;
-    throw err;
+    throw new HttpError(`${response.status} for ${url}`, response.status);
   }
   return new Uint8Array(await response.arrayBuffer());
 }
@@ -87,20 +159,30 @@ async function fetchBytes(url) {
  * list was accepted); `state` says how fresh the lists are.
  */
 export class Lists {
+  /** @param {ListsConfig} config */
   constructor({ anchorHex, listsUrl, maxListAgeDays = 30 }) {
     this.anchorHex = anchorHex;
     this.listsUrl = listsUrl; // absolute, ends with '/'
     this.maxListAgeDays = maxListAgeDays;
+    /** @type {TrustStore | null} */
     this.store = null;
-    this.checkedAt = null; // when the trust list was last confirmed from the server
-    this.lastError = null; // 'offline' | 'failed' | 'rollback' | 'log' | null
-    this.logProblem = null; // {message, kept, offered} when the service's audit log was rewritten
+    /** @type {number | null} when the trust list was last confirmed from the server */
+    this.checkedAt = null;
+    /** @type {SyncError | null} */
+    this.lastError = null;
+    /** @type {LogProblem | null} set when the service's audit log was rewritten */
+    this.logProblem = null;
+    /** @type {IDBDatabase | null} */
     this.db = null;
+    /** @type {Map<string, CacheRecord>} the cache's contents, by key */
     this.records = new Map();
+    /** @type {Set<(lists: Lists) => void>} */
     this.listeners = new Set();
+    /** @type {Promise<void> | null} the sync under way */
     this.busy = null;
   }
 
+  /** @param {(lists: Lists) => void} fn */
   onChange(fn) {
     this.listeners.add(fn);
   }
@@ -122,12 +204,27 @@ export class Lists {
     this._changed();
   }
 
+  /** @returns {Floors} */
   _floors() {
-    return this.records.get(FLOORS_KEY) ?? { tl: 0, rev: {} };
+    return /** @type {Floors | undefined} */ (this.records.get(FLOORS_KEY)) ?? { tl: 0, rev: {} };
+  }
+
+  /**
+   * The cached list under `key` (TRUST_KEY or REV_PREFIX + iss), if any.
+   * @param {string} key
+   * @returns {ListRecord | undefined}
+   */
+  _list(key) {
+    return /** @type {ListRecord | undefined} */ (this.records.get(key));
+  }
+
+  /** @returns {LogRecord | undefined} */
+  _log() {
+    return /** @type {LogRecord | undefined} */ (this.records.get(LOG_KEY));
   }
 
   async _rebuild() {
-    const tl = this.records.get(TRUST_KEY);
+    const tl = this._list(TRUST_KEY);
     if (!tl) {
       this.store = null;
       return;
@@ -140,8 +237,9 @@ export class Lists {
       this.store = null; // a cached list that no longer verifies (e.g. the anchor changed)
       return;
     }
-    for (const [key, rec] of this.records) {
+    for (const key of this.records.keys()) {
       if (!key.startsWith(REV_PREFIX)) continue;
+      const rec = /** @type {ListRecord} */ (this._list(key));
       try {
         const rl = await store.checkRevocationList(rec.bytes);
         if (rl.seq < (floors.rev[rl.iss] ?? 0)) continue;
@@ -154,6 +252,7 @@ export class Lists {
     this.checkedAt = tl.checkedAt ?? null;
   }
 
+  /** @param {[string, CacheRecord][]} entries */
   async _put(entries) {
     for (const [key, value] of entries) this.records.set(key, value);
     if (!this.db) return;
@@ -166,7 +265,10 @@ export class Lists {
     }
   }
 
-  /** Fetch, verify and cache the lists. Never throws; sets lastError instead. */
+  /**
+   * Fetch, verify and cache the lists. Never throws; sets lastError instead.
+   * @returns {Promise<void>}
+   */
   refresh() {
     if (!this.busy) {
       this.busy = this._refresh().finally(() => {
@@ -201,26 +303,34 @@ export class Lists {
     const checkedAt = nowSeconds();
     const tl = store.trustList;
     floors.tl = Math.max(floors.tl, Number(tl.seq));
+    /** @type {[string, CacheRecord][]} */
     const entries = [[TRUST_KEY, { bytes: tlBytes, seq: Number(tl.seq), exp: Number(tl.exp), checkedAt }]];
 
     const listed = new Set(tl.issuers.map((e) => e.iss));
     let codes = [...listed];
     try {
+      /** @type {unknown} */
       const published = JSON.parse(new TextDecoder().decode(await fetchBytes(new URL('issuers.json', this.listsUrl))));
-      if (Array.isArray(published)) codes = published.filter((c) => typeof c === 'string' && ISS.test(c) && listed.has(c));
+      if (Array.isArray(published)) {
+        codes = published.filter((c) => typeof c === 'string').filter((c) => ISS.test(c) && listed.has(c));
+      }
     } catch {
       // no index: try every issuer in the trust list
     }
+    /** @type {SyncError | null} */
     let error = null;
     const fetched = await Promise.all(
-      codes.map(async (iss) => {
-        try {
-          return [iss, await fetchBytes(new URL(`revocations/${iss}.cose`, this.listsUrl))];
-        } catch (err) {
-          if (err.status !== 404) error = 'failed';
-          return [iss, null];
-        }
-      }),
+      codes.map(
+        /** @returns {Promise<[string, Bytes | null]>} */
+        async (iss) => {
+          try {
+            return [iss, await fetchBytes(new URL(`revocations/${iss}.cose`, this.listsUrl))];
+          } catch (err) {
+            if (!(err instanceof HttpError && err.status === 404)) error = 'failed';
+            return [iss, null];
+          }
+        },
+      ),
     );
     for (const [iss, bytes] of fetched) {
       if (bytes === null) continue;
@@ -251,7 +361,8 @@ export class Lists {
       this.logProblem = null;
     } catch (err) {
       if (!(err instanceof TrustError)) throw err;
-      this.logProblem = { message: err.message, kept: this.keptCheckpoint(), offered: err.offered ?? null };
+      const offered = err instanceof LogRewritten ? err.offered : undefined;
+      this.logProblem = { message: err.message, kept: this.keptCheckpoint(), offered: offered ?? null };
       this.lastError = 'log';
       return;
     }
@@ -265,6 +376,8 @@ export class Lists {
    * Fetch the service's signed log checkpoint, verify it against the trust list just
    * verified, and check it extends the one kept here. Returns the record to keep, or null
    * (no log published, or offline). Throws TrustError (LogRewritten) for a rewritten log.
+   * @param {TrustStore} store
+   * @returns {Promise<LogRecord | null>}
    */
   async _witness(store) {
     let bytes;
@@ -274,9 +387,10 @@ export class Lists {
       return null; // 404: no log yet; a network error: skip the log, keep the lists
     }
     const next = await checkCheckpoint(store, bytes);
-    const kept = this.records.get(LOG_KEY);
+    const kept = this._log();
     if (kept) {
       const old = openCheckpoint(kept.bytes)[1]; // verified when it was kept
+      /** @type {Bytes[] | null} */
       let proof = null;
       if (next.size > old.size) {
         try {
@@ -298,9 +412,12 @@ export class Lists {
     return { bytes, iss: next.iss, size: next.size, iat: next.iat };
   }
 
-  /** The kept checkpoint, described for people (iss · size · time · root), or null. */
+  /**
+   * The kept checkpoint, described for people (iss · size · time · root), or null.
+   * @returns {string | null}
+   */
   keptCheckpoint() {
-    const kept = this.records.get(LOG_KEY);
+    const kept = this._log();
     if (!kept) return null;
     try {
       return describe(openCheckpoint(kept.bytes)[1]);
@@ -309,14 +426,20 @@ export class Lists {
     }
   }
 
-  /** The raw bytes of the kept checkpoint, for `pas-service audit verify --witness FILE`. */
+  /**
+   * The raw bytes of the kept checkpoint, for `pas-service audit verify --witness FILE`.
+   * @returns {Bytes | null}
+   */
   keptCheckpointBytes() {
-    return this.records.get(LOG_KEY)?.bytes ?? null;
+    return this._log()?.bytes ?? null;
   }
 
-  /** Whether the cached revocation list of rl.iss has rl's seq but other contents. */
+  /**
+   * Whether the cached revocation list of rl.iss has rl's seq but other contents.
+   * @param {RevocationList} rl
+   */
   _contradicts(rl) {
-    const rec = this.records.get(REV_PREFIX + rl.iss);
+    const rec = this._list(REV_PREFIX + rl.iss);
     if (!rec) return false;
     let cached;
     try {
@@ -327,12 +450,19 @@ export class Lists {
     return cached.seq === rl.seq && !sameRevocationList(cached, rl);
   }
 
-  /** Seconds since the lists were last confirmed from the server, or null. */
+  /**
+   * Seconds since the lists were last confirmed from the server, or null.
+   * @returns {number | null}
+   */
   age(now = nowSeconds()) {
     return this.checkedAt === null ? null : now - this.checkedAt;
   }
 
-  /** Whether the trust list, or the revocation list of `iss`, is past its own exp. */
+  /**
+   * Whether the trust list, or the revocation list of `iss`, is past its own exp.
+   * @param {number} [now]
+   * @param {string | null} [iss]
+   */
   expired(now = nowSeconds(), iss = null) {
     if (!this.store) return false;
     if (now >= this.store.trustList.exp) return true;
@@ -344,6 +474,8 @@ export class Lists {
    * Whether the lists are so far past their exp (max_list_age_days) that the
    * app must refuse a green verdict: the trust list, or the revocation list of
    * the pass's issuer (only the trust list when `iss` is null).
+   * @param {number} [now]
+   * @param {string | null} [iss]
    */
   stale(now = nowSeconds(), iss = null) {
     if (!this.store) return true;
@@ -357,6 +489,7 @@ export class Lists {
    * Whether this phone's clock is plainly wrong: 'behind' (before the newest list was
    * signed, or before the last sync), 'ahead' (more than a year after the newest list
    * was signed), else null. Verdicts that depend on the time cannot be trusted then.
+   * @returns {'behind' | 'ahead' | null}
    */
   clock(now = nowSeconds()) {
     if (!this.store) return null;
@@ -367,9 +500,13 @@ export class Lists {
     return null;
   }
 
-  /** Summary for the about panel: [{iss, seq, iat, exp}] of the cached revocation lists. */
+  /**
+   * Summary for the about panel: [{iss, seq, iat, exp}] of the cached revocation lists.
+   * @returns {{iss: string, seq: Int, iat: Int, exp: Int, count: number}[]}
+   */
   revocationSummary() {
     if (!this.store) return [];
+    /** @type {Set<string>} */
     const seen = new Set();
     const out = [];
     for (const e of this.store.issuers) {

@@ -4,6 +4,10 @@
 export const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const PATTERN = /^[A-Z]{2,4}-[0-9A-HJKMNP-TV-Z]{8}-[0-9A-HJKMNP-TV-Z]$/;
 
+/**
+ * @param {number} interim
+ * @param {number} digit
+ */
 function step(interim, digit) {
   // Damm quasigroup x∘d = 2·x + d in GF(2^5) with x^5 + x^2 + 1.
   let doubled = interim << 1;
@@ -11,14 +15,22 @@ function step(interim, digit) {
   return doubled ^ digit;
 }
 
-/** The Damm check character for a string of Crockford base32 digits. */
+/**
+ * The Damm check character for a string of Crockford base32 digits.
+ * @param {string} digits
+ * @returns {string}
+ */
 export function checkCharacter(digits) {
   let interim = 0;
   for (const c of digits) interim = step(interim, ALPHABET.indexOf(c));
   return ALPHABET[step(interim, 0)];
 }
 
-/** True when `number` is in canonical form and its check character matches. */
+/**
+ * True when `number` is in canonical form and its check character matches.
+ * @param {unknown} number
+ * @returns {number is string}
+ */
 export function isValid(number) {
   if (typeof number !== 'string' || !PATTERN.test(number)) return false;
   const [, body, check] = number.split('-');

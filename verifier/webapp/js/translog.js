@@ -12,9 +12,32 @@ export const MAX_PROOF_HASHES = 128;
 const ISS = /^GM[0-9]{4}$/;
 const KEYS = ['iat', 'iss', 'root', 'size', 'typ', 'v'];
 
-/** A log that is not an append-only extension of the checkpoint this phone kept. */
-export class LogRewritten extends TrustError {}
+/** @import { Bytes, Value } from './cbor.js' */
+/** @import { TrustStore } from './trust.js' */
 
+/**
+ * A signed tree head of the service's audit log, decoded (sizes and times are safe integers).
+ * @typedef {object} Checkpoint
+ * @property {string} iss
+ * @property {number} size  the number of events in the log
+ * @property {Bytes} root  the Merkle tree hash over them
+ * @property {number} iat  when it was signed, Unix seconds
+ */
+
+/** A log that is not an append-only extension of the checkpoint this phone kept. */
+export class LogRewritten extends TrustError {
+  /**
+   * What the service offered instead, described for people (set by Lists when it
+   * refuses a sync), or undefined.
+   * @type {string | undefined}
+   */
+  offered;
+}
+
+/**
+ * @param {...Uint8Array} parts
+ * @returns {Promise<Bytes>}
+ */
 async function sha256(...parts) {
   const total = parts.reduce((n, p) => n + p.length, 0);
   const data = new Uint8Array(total);
@@ -26,17 +49,30 @@ async function sha256(...parts) {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', data));
 }
 
+/**
+ * @param {Uint8Array} left
+ * @param {Uint8Array} right
+ */
 export function nodeHash(left, right) {
   return sha256(Uint8Array.of(1), left, right);
 }
 
+/** @param {Uint8Array} data */
 export function leafHash(data) {
   return sha256(Uint8Array.of(0), data);
 }
 
 export const EMPTY_ROOT = fromHex('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
 
-/** Whether the tree of `second` leaves extends the tree of `first` leaves (RFC 9162 §2.1.4.2). */
+/**
+ * Whether the tree of `second` leaves extends the tree of `first` leaves (RFC 9162 §2.1.4.2).
+ * @param {number} first
+ * @param {number} second
+ * @param {Uint8Array} firstRoot
+ * @param {Uint8Array} secondRoot
+ * @param {Uint8Array[]} proof
+ * @returns {Promise<boolean>}
+ */
 export async function verifyConsistency(first, second, firstRoot, secondRoot, proof) {
   if (!(Number.isSafeInteger(first) && Number.isSafeInteger(second)) || first < 0 || first > second) return false;
   if (first === second) return proof.length === 0 && bytesEqual(firstRoot, secondRoot);
@@ -74,13 +110,22 @@ export async function verifyConsistency(first, second, firstRoot, secondRoot, pr
   return bytesEqual(fr, firstRoot) && bytesEqual(sr, secondRoot) && sn === 0n;
 }
 
+/**
+ * @param {Value | undefined} value
+ * @param {string} name
+ * @returns {number}
+ */
 function uint(value, name) {
-  const n = typeof value === 'bigint' ? value : Number.isInteger(value) ? BigInt(value) : null;
+  const n = typeof value === 'bigint' ? value : typeof value === 'number' && Number.isInteger(value) ? BigInt(value) : null;
   if (n === null || n < 0n || n > BigInt(Number.MAX_SAFE_INTEGER)) throw new FormatError(`checkpoint: ${name} must be an unsigned integer`);
   return Number(n);
 }
 
-/** Decode a signed checkpoint strictly. Signature NOT verified: see checkCheckpoint. */
+/**
+ * Decode a signed checkpoint strictly. Signature NOT verified: see checkCheckpoint.
+ * @param {Bytes} bytes
+ * @returns {[Sign1, Checkpoint]}
+ */
 export function openCheckpoint(bytes) {
   if (!(bytes instanceof Uint8Array) || bytes.length > MAX_LIST_BYTES) throw new FormatError('checkpoint: must be bytes');
   const envelope = Sign1.fromBytes(bytes);
@@ -99,6 +144,9 @@ export function openCheckpoint(bytes) {
 /**
  * Decode and verify a checkpoint against an anchor-verified TrustStore: the signer must be
  * a key the trust list lists for the checkpoint's iss — never a key served beside the log.
+ * @param {TrustStore} store
+ * @param {Bytes} bytes
+ * @returns {Promise<Checkpoint>}
  */
 export async function checkCheckpoint(store, bytes) {
   const [envelope, cp] = openCheckpoint(bytes);
@@ -110,7 +158,13 @@ export async function checkCheckpoint(store, bytes) {
   throw new TrustError(`the log checkpoint of ${cp.iss} has a bad signature`);
 }
 
-/** The hashes of a published consistency proof, checked for form. */
+/**
+ * The hashes of a published consistency proof, checked for form.
+ * @param {{from?: unknown, to?: unknown, proof?: unknown} | null | undefined} obj  the parsed JSON
+ * @param {number} first
+ * @param {number} second
+ * @returns {Bytes[]}
+ */
 export function proofFromJson(obj, first, second) {
   if (!obj || obj.from !== first || obj.to !== second) throw new FormatError('the consistency proof is not for the sizes asked');
   if (!Array.isArray(obj.proof) || obj.proof.length > MAX_PROOF_HASHES) throw new FormatError('the consistency proof must be a list of hashes');
@@ -120,7 +174,13 @@ export function proofFromJson(obj, first, second) {
   });
 }
 
-/** Throw LogRewritten unless `next` is an append-only extension of `old` (both verified). */
+/**
+ * Throw LogRewritten unless `next` is an append-only extension of `old` (both verified).
+ * @param {Checkpoint} old
+ * @param {Checkpoint} next
+ * @param {Uint8Array[] | null} proof
+ * @returns {Promise<void>}
+ */
 export async function checkExtension(old, next, proof) {
   if (old.iss !== next.iss) throw new LogRewritten(`the checkpoints are of different logs (${old.iss}, ${next.iss})`);
   if (next.size < old.size) {
@@ -135,7 +195,11 @@ export async function checkExtension(old, next, proof) {
   }
 }
 
-/** A checkpoint for people: iss, size, signing time and root, to hand to the privacy officer. */
+/**
+ * A checkpoint for people: iss, size, signing time and root, to hand to the privacy officer.
+ * @param {Checkpoint} cp
+ * @returns {string}
+ */
 export function describe(cp) {
   return `${cp.iss} · ${cp.size} · ${new Date(cp.iat * 1000).toISOString()} · ${toHex(cp.root)}`;
 }

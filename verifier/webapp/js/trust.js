@@ -13,7 +13,31 @@ import {
   toHex,
 } from './format.js';
 
-/** A 32-byte anchor key from raw bytes or 64 hex characters (whitespace allowed). */
+/** @import { Bytes, Int } from './cbor.js' */
+/** @import { Backend, PublicKey } from './ed25519.js' */
+/** @import { IssuerEntry, RevocationList, Sign1, TrustList } from './format.js' */
+
+/**
+ * An issuer key of the trust list, ready to verify with.
+ * @typedef {object} Issuer
+ * @property {IssuerEntry} entry
+ * @property {PublicKey} key
+ */
+/**
+ * The verified parts a TrustStore is made of.
+ * @typedef {object} TrustStoreParts
+ * @property {Bytes} anchorPublicKey
+ * @property {TrustList} trustList
+ * @property {Issuer[]} issuers
+ * @property {Backend} ed
+ * @property {RevocationList[]} [revocations]
+ */
+
+/**
+ * A 32-byte anchor key from raw bytes or 64 hex characters (whitespace allowed).
+ * @param {Bytes | string} value
+ * @returns {Bytes}
+ */
 export function parseAnchor(value) {
   if (value instanceof Uint8Array && value.length === PUBLIC_KEY_BYTES) return value;
   const textValue = value instanceof Uint8Array ? new TextDecoder().decode(value) : String(value);
@@ -27,6 +51,11 @@ export function parseAnchor(value) {
   return raw;
 }
 
+/**
+ * @param {Backend} ed
+ * @param {PublicKey} key
+ * @param {Sign1} envelope
+ */
 async function verifyEnvelope(ed, key, envelope) {
   return ed.verify(key, envelope.signature, envelope.toBeSigned());
 }
@@ -34,6 +63,8 @@ async function verifyEnvelope(ed, key, envelope) {
 /**
  * Whether two decoded revocation lists have the same contents (for one iss and seq:
  * the same payload, since the encoding is deterministic and the schema closed).
+ * @param {RevocationList} a
+ * @param {RevocationList} b
  */
 export function sameRevocationList(a, b) {
   if (a.iss !== b.iss || a.seq !== b.seq || a.iat !== b.iat || a.exp !== b.exp) return false;
@@ -43,23 +74,30 @@ export function sameRevocationList(a, b) {
 }
 
 export class TrustStore {
-  /** Use TrustStore.fromBytes; the constructor takes already verified parts. */
+  /**
+   * Use TrustStore.fromBytes; the constructor takes already verified parts.
+   * @param {TrustStoreParts} parts
+   */
   constructor({ anchorPublicKey, trustList, issuers, ed, revocations = [] }) {
     this.anchorPublicKey = anchorPublicKey;
     this.trustList = trustList;
     this.ed = ed;
-    this._issuers = issuers; // [{entry, key}]
+    this._issuers = issuers;
+    /** @type {Map<string, Issuer[]>} hex kid -> the issuer keys with that kid */
     this._byKid = new Map();
     for (const issuer of issuers) {
       const kid = toHex(issuer.entry.kid);
-      if (!this._byKid.has(kid)) this._byKid.set(kid, []);
-      this._byKid.get(kid).push(issuer);
+      const same = this._byKid.get(kid);
+      if (same === undefined) this._byKid.set(kid, [issuer]);
+      else same.push(issuer);
     }
-    this._revocations = new Map(); // iss -> {list, serials: Set(hex)}
+    /** @type {Map<string, {list: RevocationList, serials: Set<string>}>} iss -> its list and revoked serials (hex) */
+    this._revocations = new Map();
     // The lists form a set: order does not matter, the highest seq per iss is used and
     // lower ones are superseded. Two different lists under one (iss, seq) are the issuer
     // contradicting itself: refuse rather than pick one (docs/token-format.md §9).
-    const seen = new Map(); // `${iss}/${seq}` -> list
+    /** @type {Map<string, RevocationList>} `${iss}/${seq}` -> list */
+    const seen = new Map();
     for (const rl of revocations) {
       const id = `${rl.iss}/${rl.seq}`;
       const other = seen.get(id);
@@ -79,6 +117,11 @@ export class TrustStore {
    * before; anything lower is a rollback. The revocation lists are a set: the highest
    * seq per iss is used, and two different lists with one iss and seq are refused.
    * Throws TrustError or FormatError.
+   * @param {Bytes | string} anchorPub
+   * @param {Bytes} trustList
+   * @param {Bytes[]} [revocations]
+   * @param {{minSeq?: Int, minRevocationSeqs?: Record<string, Int>}} [floors]
+   * @returns {Promise<TrustStore>}
    */
   static async fromBytes(anchorPub, trustList, revocations = [], { minSeq = 0, minRevocationSeqs = {} } = {}) {
     const anchor = parseAnchor(anchorPub);
@@ -92,6 +135,7 @@ export class TrustStore {
       throw new TrustError('trust list is signed by the trust anchor but labelled with another kid');
     }
     if (tl.seq < minSeq) throw new TrustError(`trust list seq ${tl.seq} is lower than ${minSeq} seen before (rollback)`);
+    /** @type {Issuer[]} */
     const issuers = [];
     for (const entry of tl.issuers) issuers.push({ entry, key: await ed.importKey(entry.publicKey) });
     const store = new TrustStore({ anchorPublicKey: anchor, trustList: tl, issuers, ed });
@@ -108,6 +152,8 @@ export class TrustStore {
    * Verify a signed revocation list against this store's issuer keys; returns the list.
    * The kid must be that of a key listed for the list's iss (any of them, whatever its
    * nbf/exp) and the signature must verify under that very key.
+   * @param {Bytes} data
+   * @returns {Promise<RevocationList>}
    */
   async checkRevocationList(data) {
     const [envelope, rl] = openRevocationList(data);
@@ -123,6 +169,8 @@ export class TrustStore {
    * A new store with newer revocation lists added. A list with a lower seq than the one
    * held for its iss is refused (rollback), and so is one with the same seq but other
    * contents than the held one (equivocation).
+   * @param {Bytes[]} revocations
+   * @returns {Promise<TrustStore>}
    */
   async withRevocations(revocations) {
     const lists = [];
@@ -144,20 +192,34 @@ export class TrustStore {
     });
   }
 
-  /** Issuer keys ({entry, key}) listed under the envelope's kid. */
+  /**
+   * Issuer keys ({entry, key}) listed under the envelope's kid.
+   * @param {Sign1} envelope
+   * @returns {Issuer[]}
+   */
   candidates(envelope) {
     return this._byKid.get(toHex(envelope.kid)) ?? [];
   }
 
+  /**
+   * The revocation list held for `iss`, or null.
+   * @param {string} iss
+   * @returns {RevocationList | null}
+   */
   revocations(iss) {
     return this._revocations.get(iss)?.list ?? null;
   }
 
+  /**
+   * @param {string} iss
+   * @param {Uint8Array} serial
+   */
   isRevoked(iss, serial) {
     const r = this._revocations.get(iss);
     return r !== undefined && r.serials.has(toHex(serial));
   }
 
+  /** @returns {IssuerEntry[]} */
   get issuers() {
     return this.trustList.issuers;
   }

@@ -2,8 +2,12 @@
 // the order of checks is the spec (docs/token-format.md), and so are the
 // status and warning names.
 
-import { PasError } from './errors.js';
+import { PasError, errorName } from './errors.js';
 import { decodeQrText, entryCategory } from './format.js';
+
+/** @import { Bytes, Int } from './cbor.js' */
+/** @import { Category, Pass, Sign1 } from './format.js' */
+/** @import { TrustStore } from './trust.js' */
 
 /** A phone's clock may run a few minutes behind the service's: tolerate it for nbf only. */
 export const NBF_LEEWAY_SECONDS = 300;
@@ -27,10 +31,42 @@ export const Notice = Object.freeze({
   REVOCATIONS_MISSING: 'REVOCATIONS_MISSING',
 });
 
-function verdict(status, reason, fields = {}) {
-  return Object.freeze({
-    status,
-    reason,
+/** @typedef {typeof Status[keyof typeof Status]} StatusName */
+/** @typedef {typeof Notice[keyof typeof Notice]} NoticeName */
+/**
+ * The pass's fields in a verdict, filled in when its signature verified.
+ * @typedef {object} PassFields
+ * @property {string} number
+ * @property {Category} category
+ * @property {string} iss
+ * @property {string} issuerName
+ * @property {Int} iat
+ * @property {Int} nbf
+ * @property {Int} exp
+ * @property {Bytes} serial
+ * @property {Bytes} photo
+ * @property {string} photoType
+ * @property {readonly NoticeName[]} warnings
+ */
+/**
+ * The same fields when the signature did not verify (or the pass could not be read).
+ * @typedef {{[K in keyof PassFields]: K extends 'warnings' ? readonly NoticeName[] : null}} NoPassFields
+ */
+/**
+ * What verify() says about a pass: `photo` (and every other field of the pass) is
+ * null unless its signature verified.
+ * @typedef {Readonly<{status: StatusName, reason: string} & (PassFields | NoPassFields)>} Verdict
+ */
+
+/**
+ * @param {StatusName} status
+ * @param {string} reason
+ * @param {PassFields} [fields]  the pass's, when its signature verified
+ * @returns {Verdict}
+ */
+function verdict(status, reason, fields = undefined) {
+  /** @type {NoPassFields} */
+  const none = {
     number: null,
     category: null,
     iss: null,
@@ -42,8 +78,8 @@ function verdict(status, reason, fields = {}) {
     photo: null,
     photoType: null,
     warnings: [],
-    ...fields,
-  });
+  };
+  return Object.freeze({ status, reason, ...(fields ?? none) });
 }
 
 /**
@@ -53,14 +89,20 @@ function verdict(status, reason, fields = {}) {
  * issuerName, iat, nbf, exp, serial, photo, photoType, warnings} (nbf is extra
  * to the Python Verdict, for the "valid from" line). The pass's claims
  * are filled in only when its signature verified.
+ * @param {string} qrText
+ * @param {TrustStore} store
+ * @param {number} [now]
+ * @returns {Promise<Verdict>}
  */
 export async function verify(qrText, store, now = Math.floor(Date.now() / 1000)) {
+  /** @type {Sign1} */
   let envelope;
+  /** @type {Pass} */
   let claims;
   try {
     [envelope, claims] = decodeQrText(qrText);
   } catch (err) {
-    const reason = err instanceof PasError ? err.message : `undecodable (${err?.name ?? typeof err})`;
+    const reason = err instanceof PasError ? err.message : `undecodable (${errorName(err) ?? typeof err})`;
     return verdict(Status.MALFORMED, reason);
   }
 
@@ -85,13 +127,18 @@ export async function verify(qrText, store, now = Math.floor(Date.now() / 1000))
   if (signer === null) return verdict(Status.BAD_SIGNATURE, 'signature does not verify');
 
   const entry = signer.entry;
+  // Never null: only keys that list the pass's category were candidates.
+  const category = /** @type {Category} */ (entryCategory(entry, claims.category));
+  /** @type {NoticeName[]} */
   const warnings = [];
   if (now >= store.trustList.exp) warnings.push(Notice.TRUST_LIST_EXPIRED);
   const revocations = store.revocations(claims.iss);
   if (revocations === null) warnings.push(Notice.REVOCATIONS_MISSING);
   else if (now >= revocations.exp) warnings.push(Notice.REVOCATIONS_EXPIRED);
 
+  /** @type {StatusName} */
   let status;
+  /** @type {string} */
   let reason;
   if (now + NBF_LEEWAY_SECONDS < claims.nbf) [status, reason] = [Status.NOT_YET_VALID, 'not valid yet'];
   else if (now >= claims.exp) [status, reason] = [Status.EXPIRED, 'expired'];
@@ -103,7 +150,7 @@ export async function verify(qrText, store, now = Math.floor(Date.now() / 1000))
   }
   return verdict(status, reason, {
     number: claims.number,
-    category: entryCategory(entry, claims.category),
+    category,
     iss: claims.iss,
     issuerName: entry.name,
     iat: claims.iat,
@@ -116,7 +163,10 @@ export async function verify(qrText, store, now = Math.floor(Date.now() / 1000))
   });
 }
 
-/** The CLI's --json shape (`pas-verify check --json`), for comparing with Python. */
+/**
+ * The CLI's --json shape (`pas-verify check --json`), for comparing with Python.
+ * @param {Verdict} v
+ */
 export function verdictToJson(v) {
   return {
     status: v.status,
