@@ -60,8 +60,8 @@ fuzz: $(STAMP)
 
 # Officials' UI strings (Dutch source, English catalog): extract, update (init the first
 # time), compile. Untranslated strings fail tests/tokenservice/test_translations.py; see
-# docs/translations.md. Worker texts live in tokenservice/texts.py.
-I18N := tokenservice/translations
+# docs/translations.md. Worker texts live in tokenservice/texts/worker.py.
+I18N := tokenservice/web/translations
 translations: $(STAMP)
 	mkdir -p $(I18N)
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -c TRANSLATORS: \

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageFilter
 
-from tokenservice import card, photo
+from tokenservice.issue import card, photo
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "astronaut.png"

@@ -7,7 +7,7 @@
 
 What is measured (issue 4, "Scans first time"): a pass is signed as the service
 signs it (the real 550-byte WebP thumbnail of the astronaut fixture), its card is
-rendered by :func:`tokenservice.card.card_pdf`, and the back page is rasterised at
+rendered by :func:`tokenservice.issue.card.card_pdf`, and the back page is rasterised at
 300 dpi with ``pdftoppm`` (or, without poppler, the QR region is drawn at the
 same 300-dpi geometry with segno). That raster is then photographed, in
 simulation, many times: the card is tilted in 3-D and projected through a pinhole
@@ -162,13 +162,13 @@ def sample_pass(photo_bytes: int | None = None, seed: int = 7) -> tuple[str, byt
 
 @lru_cache(maxsize=1)
 def _portrait() -> Any:
-    from tokenservice import photo
+    from tokenservice.issue import photo
 
     return photo.process(FIXTURE.read_bytes())
 
 
 def card_data(qr_text: str, portrait_jpeg: bytes, number: str = "GR-7K3M9QXD-4") -> Any:
-    from tokenservice import card
+    from tokenservice.issue import card
 
     return card.CardData(
         qr_text=qr_text, number=number, valid_until=datetime.date(2028, 1, 1),
@@ -201,7 +201,7 @@ def qr_region_back(
     sub-pixel size by area resampling. Used without poppler and for the EC sweep."""
     import segno
 
-    from tokenservice import card
+    from tokenservice.issue import card
 
     qr_mm = qr_mm or card.QR_WIDTH_MM
     qr = segno.make_qr(qr_text, error=error, mode="alphanumeric", boost_error=False)
@@ -225,7 +225,7 @@ def qr_region_back(
 
 def card_back(qr_text: str, portrait_jpeg: bytes) -> tuple[np.ndarray, str]:
     """The real card back at 300 dpi, and how it was made."""
-    from tokenservice import card
+    from tokenservice.issue import card
 
     pdf = card.card_pdf(card_data(qr_text, portrait_jpeg))
     img = rasterize_back(pdf)
@@ -487,7 +487,7 @@ def run(quick: bool = False, save: Path | None = None) -> dict[str, Any]:
     card_bgr, source = card_back(qr_text, portrait_jpeg)
     import segno
 
-    from tokenservice import card
+    from tokenservice.issue import card
 
     qr = segno.make_qr(qr_text, error=card.QR_ERROR, mode="alphanumeric", boost_error=False)
     modules = qr.symbol_size(border=card.QR_BORDER)[0]

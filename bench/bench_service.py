@@ -6,7 +6,7 @@
 
 Three measurements (issue 7; targets from issue 3):
 
-1. **Issuance**, in process: ``spreekuur.issue`` from the uploaded photo bytes to a
+1. **Issuance**, in process: ``flow.issue`` from the uploaded photo bytes to a
    signed pass and its card PDF (checklist checks, face detection and crop, thumbnail
    search, signing and storing, the card), on a file-backed SQLite instance.
    Median and p95; target median ≤ 300 ms. The service's own per-step timings are
@@ -105,7 +105,7 @@ def pg_database() -> Iterator[str | None]:
 def demo_instance(database_url: str | None = None) -> Iterator[Path]:
     """A demo instance folder (keys, pas.toml, accounts) in a temporary directory."""
     os.environ.setdefault("PAS_KDF_LIMITS", "interactive")
-    from tokenservice.setup import init_instance
+    from tokenservice.ops.instance import init_instance
 
     tmp = Path(tempfile.mkdtemp(prefix="pas-bench-"))
     try:
@@ -117,8 +117,9 @@ def demo_instance(database_url: str | None = None) -> Iterator[Path]:
 
 
 def api_token(instance: Path, database_url: str | None) -> str:
-    from tokenservice import accounts, config
-    from tokenservice.db import Database
+    from tokenservice import config
+    from tokenservice.access import accounts
+    from tokenservice.store.db import Database
 
     overrides = {"database_url": database_url} if database_url else {}
     settings = config.load(env={}, instance_dir=instance, **overrides)
@@ -150,7 +151,7 @@ def server(instance: Path, database_url: str | None, workers: int) -> Iterator[s
 
 
 def _checklist() -> Any:
-    from tokenservice.checks import Checklist
+    from tokenservice.issue.checklist import Checklist
 
     today = dt.date.today()
     return Checklist(
@@ -167,9 +168,10 @@ def _quantile(values: list[float], q: float) -> float:
 
 
 def bench_issuance(runs: int) -> dict[str, Any]:
-    from tokenservice import config, spreekuur
-    from tokenservice.app import create_app
-    from tokenservice.issuance import Official
+    from tokenservice import config
+    from tokenservice.issue import flow
+    from tokenservice.issue.passes import Official
+    from tokenservice.web.app import create_app
 
     photo_bytes = PHOTO.read_bytes()
     out: dict[str, Any] = {}
@@ -180,14 +182,14 @@ def bench_issuance(runs: int) -> dict[str, Any]:
         try:
             def once(outputs: tuple[str, ...]) -> tuple[float, dict[str, float]]:
                 t0 = time.perf_counter()
-                result = spreekuur.issue(
+                result = flow.issue(
                     svc, iss="GM9999", checklist=_checklist(), category="raam", language="nl",
                     photo_bytes=photo_bytes, official=official, outputs=outputs,
                 )
                 return (time.perf_counter() - t0) * 1000, result.timings_ms
 
             for outputs, label in ((("card_pdf",), "card_pdf"),
-                                   (spreekuur.API_OUTPUTS, "card_pdf_and_png")):
+                                   (flow.API_OUTPUTS, "card_pdf_and_png")):
                 once(outputs)  # warm-up: cascade, fonts, key
                 times: list[float] = []
                 parts: dict[str, list[float]] = {}

@@ -100,10 +100,10 @@ def _instance(tmp: Path) -> tuple[Path, str]:
     from pas_support import photo_avif
 
     from tokenservice import config
-    from tokenservice.db import Database
-    from tokenservice.issuance import Official, PassService
-    from tokenservice.keyring import Keyring
-    from tokenservice.setup import DEMO_ISS, init_instance
+    from tokenservice.issue.keyring import Keyring
+    from tokenservice.issue.passes import Official, PassService
+    from tokenservice.ops.instance import DEMO_ISS, init_instance
+    from tokenservice.store.db import Database
 
     path = tmp / "instance"
     init_instance(path, demo=True)

@@ -43,7 +43,7 @@ from verifier.verify import Status
 NOW = 1_767_225_600  # 2026-01-01T00:00:00Z
 DAY = 86400
 ISS = "GM0014"
-#: The service's thumbnail budget (tokenservice/photo.py: a ~550-byte WebP).
+#: The service's thumbnail budget (tokenservice/issue/photo.py: a ~550-byte WebP).
 PHOTO_BYTES = 550
 REVOKED_SERIALS = 100_000
 #: The issue's limits.

@@ -16,7 +16,7 @@ A sealed identity record is two pieces (crypto-shredding):
   ciphertext's length says nothing about the length of a name;
 * the data key, sealed (libsodium sealed box, X25519) to the team's public key.
   The server also wraps the data key under the worker's personal code
-  (``tokenservice.escrow``). Deleting the key row destroys every copy of the record.
+  (``tokenservice.escrow.seal``). Deleting the key row destroys every copy of the record.
 
 A share text (what a share holder keeps on paper)::
 
@@ -78,7 +78,7 @@ class WrongKeyError(EscrowError):
 # --- constants --------------------------------------------------------------------
 
 #: The identity fields an escrow record may hold, in this order. Which of them are
-#: actually kept is configured per instance (tokenservice.escrow).
+#: actually kept is configured per instance (tokenservice.escrow.seal).
 IDENTITY_FIELDS: Final = ("given_names", "family_name", "birth_date", "id_document_number", "bsn")
 #: Labels for printing an opened record (Dutch first, as the handhavers read it).
 FIELD_LABELS: Final = {
@@ -616,7 +616,7 @@ def matches(record: OpenedRecord, query: str) -> bool:
 
 # --- the access log, checked offline from a CSV export --------------------------------
 
-#: Columns of ``tokenservice.escrow.export_log_csv`` (and what this checks).
+#: Columns of ``tokenservice.escrow.seal.export_log_csv`` (and what this checks).
 LOG_COLUMNS: Final = (
     "id", "at", "time_utc", "actor", "role", "action", "pass_number", "reason_code",
     "prev_hash", "hash",
@@ -625,7 +625,7 @@ LOG_COLUMNS: Final = (
 
 def _log_digest(prev: bytes, at: int, actor: str, role: str, action: str, number: str,
                 reason: str) -> bytes:
-    # The same digest as tokenservice.audit: sha256(prev || len-prefixed fields).
+    # The same digest as tokenservice.audit.log: sha256(prev || len-prefixed fields).
     h = hashlib.sha256(prev)
     for value in (str(at), actor, role, action, number, reason):
         data = value.encode()

@@ -383,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from playwright.sync_api import sync_playwright
 
-    from tokenservice.setup import init_instance
+    from tokenservice.ops.instance import init_instance
 
     out = args.out.resolve()
     before = set(out.glob("*.png")) if out.exists() else set()

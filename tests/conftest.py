@@ -32,7 +32,7 @@ def _cheap_password_hashing() -> Iterator[None]:
     """
     from argon2 import PasswordHasher
 
-    from tokenservice import accounts
+    from tokenservice.access import accounts
 
     original = accounts._hasher
     accounts._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -86,7 +86,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file, copied for each test instead of migrating again."""
-    from tokenservice import migrate
+    from tokenservice.store import migrate
 
     path = tmp_path_factory.mktemp("sqlite-template") / "pas.db"
     migrate.upgrade(f"sqlite:///{path}")
@@ -99,7 +99,7 @@ def pg_template() -> Iterator[str]:
     require_postgres()
     import sqlalchemy as sa
 
-    from tokenservice import migrate
+    from tokenservice.store import migrate
 
     name = f"pas_tpl_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -144,7 +144,7 @@ def migrated_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Ite
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Demo keys and pas.toml made once per session; each test copies them."""
-    from tokenservice.setup import init_instance
+    from tokenservice.ops.instance import init_instance
 
     path = tmp_path_factory.mktemp("template") / "instance"
     init_instance(path, demo=True)
@@ -175,7 +175,7 @@ class Instance:
 
 @pytest.fixture
 def instance(tmp_path: Path, migrated_database_url: str, demo_template: Path) -> Instance:
-    from tokenservice.setup import init_instance
+    from tokenservice.ops.instance import init_instance
 
     path = tmp_path / "instance"
     path.mkdir(exist_ok=True, mode=0o700)
@@ -189,7 +189,7 @@ def instance(tmp_path: Path, migrated_database_url: str, demo_template: Path) ->
 
 @pytest.fixture
 def app(instance: Instance):  # type: ignore[no-untyped-def]
-    from tokenservice.app import create_app
+    from tokenservice.web.app import create_app
 
     flask_app = create_app(instance.settings())
     flask_app.config.update(TESTING=True)

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import keys
-
-from . import accounts, config
-from .db import Database
-from .errors import Error
-from .texts import LANGUAGES as LEAFLET_LANGUAGES
+from tokenservice import config
+from tokenservice.access import accounts
+from tokenservice.errors import Error
+from tokenservice.store.db import Database
+from tokenservice.texts.worker import LANGUAGES as LEAFLET_LANGUAGES
 
 
 def _instance(args: argparse.Namespace) -> Path:
@@ -25,7 +25,7 @@ def _instance(args: argparse.Namespace) -> Path:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from .setup import demo_escrow_text, init_instance
+    from tokenservice.ops.instance import demo_escrow_text, init_instance
 
     instance = _instance(args)
     demo_accounts = init_instance(instance, demo=args.demo, demo_escrow=args.demo)
@@ -49,7 +49,7 @@ def _own_command() -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .wsgi import serve
+    from tokenservice.web.wsgi import serve
 
     os.environ["PAS_INSTANCE_DIR"] = str(_instance(args))
     settings = config.load(instance_dir=_instance(args))
@@ -72,7 +72,7 @@ def _db(args: argparse.Namespace) -> tuple[config.Settings, Database]:
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
-    from . import audit
+    from tokenservice import audit
 
     settings, db = _db(args)
     now = int(time.time())
@@ -124,7 +124,7 @@ def cmd_demo_code(args: argparse.Namespace) -> int:
 
 
 def _keyring_or_none(settings: config.Settings) -> Any:
-    from .keyring import Keyring
+    from tokenservice.issue.keyring import Keyring
 
     try:
         return Keyring(settings.keys_dir, settings.key_passphrase)
@@ -134,9 +134,8 @@ def _keyring_or_none(settings: config.Settings) -> Any:
 
 def _witness_bytes(source: str) -> bytes:
     """A witness's checkpoint: a file (as `pas-verify sync` keeps it), or its copy over http(s)."""
+    from tokenservice.audit.log import AuditError
     from verifier import cache as fetching
-
-    from .audit import AuditError
 
     if source.startswith(("http://", "https://")):
         try:
@@ -154,8 +153,8 @@ def _witness_bytes(source: str) -> bytes:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from . import audit
-    from .keyring import Keyring
+    from tokenservice import audit
+    from tokenservice.issue.keyring import Keyring
 
     settings, db = _db(args)
     keyring = _keyring_or_none(settings)
@@ -173,7 +172,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         cp = check.checkpoint
         if check.ok:
             print(f"witness: the log is an append-only extension of the checkpoint of {cp.iss} "
-                  f"at {cp.size} events (signed {audit._utc(cp.iat)}; now {check.events} events)")
+                  f"at {cp.size} events (signed {audit.utc_text(cp.iat)}; now {check.events} events)")
         else:
             print(f"audit log REWRITTEN: {check.problem}")
     if report.intact and not rewritten:
@@ -194,8 +193,8 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
-    from . import audit
-    from .keyring import Keyring
+    from tokenservice import audit
+    from tokenservice.issue.keyring import Keyring
 
     settings, db = _db(args)
     keyring = Keyring(settings.keys_dir, settings.key_passphrase)
@@ -212,7 +211,7 @@ def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_export(args: argparse.Namespace) -> int:
-    from . import escrow
+    from tokenservice import escrow
 
     _, db = _db(args)
     with db.transaction() as session:
@@ -228,7 +227,8 @@ def cmd_audit_export(args: argparse.Namespace) -> int:
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
-    from . import escrow, retention
+    from tokenservice import escrow
+    from tokenservice.escrow import retention
 
     settings, db = _db(args)
     cfg = escrow.config_for(settings)
@@ -240,7 +240,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from . import backup
+    from tokenservice.ops import backup
 
     settings = config.load(instance_dir=_instance(args))
     result = backup.backup(settings, Path(args.out), with_encrypted_keys=args.with_encrypted_keys)
@@ -258,7 +258,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from . import backup
+    from tokenservice.ops import backup
 
     url = args.database_url or os.environ.get("PAS_DATABASE_URL") or None
     result = backup.restore(Path(args.archive), _instance(args), database_url=url)
@@ -272,8 +272,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_leaflet(args: argparse.Namespace) -> int:
-    from . import escrow, leaflet, texts
-    from .keyring import Keyring
+    from tokenservice import escrow, texts
+    from tokenservice.issue import leaflet
+    from tokenservice.issue.keyring import Keyring
 
     settings = config.load(instance_dir=_instance(args))
     iss = args.issuer or settings.default_iss

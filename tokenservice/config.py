@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import Error
+from tokenservice.errors import Error
 
 
 class ConfigError(Error):
@@ -44,7 +44,7 @@ DEFAULT_MAX_UPLOAD = 10 * 1024 * 1024
 REGISTRATION_POLICIES = ("none", "escrow")
 #: Revocation lists are re-signed at least this often, so verifiers see them fresh.
 DEFAULT_REVOCATION_LIST_DAYS = 7
-#: What a municipality can ask for at renewal (``renewal_proof``; tokenservice/continuity.py).
+#: What a municipality can ask for at renewal (``renewal_proof``; tokenservice/issue/continuity.py).
 RENEWAL_PROOFS = ("card_or_code", "card", "code", "card_and_code")
 
 
@@ -77,13 +77,13 @@ class Settings:
     secure_cookies: bool = True
     proxy_hops: int = 0
     public_url: str = ""
-    #: What a renewal needs to carry her number forward (tokenservice/continuity.py).
+    #: What a renewal needs to carry her number forward (tokenservice/issue/continuity.py).
     renewal_proof: str = "card_or_code"
     #: Her personal code on the official's screen too (default: only on her receipt).
     show_code_on_screen: bool = False
     issuers: dict[str, IssuerSettings] = field(default_factory=dict)
     default_iss: str | None = None
-    #: pas.toml's ``[escrow]`` with ``PAS_ESCROW_*`` applied; checked by tokenservice.escrow.
+    #: pas.toml's ``[escrow]`` with ``PAS_ESCROW_*`` applied; checked by tokenservice.escrow.seal.
     escrow: Mapping[str, Any] = field(default_factory=dict)
     #: pas.toml as parsed at start (the production checks look at it); holds the secret key.
     pas_toml: Mapping[str, Any] = field(default_factory=dict, repr=False)
@@ -172,7 +172,7 @@ def _policy(env: dict[str, str]) -> str | None:
 
 
 def _escrow(env: dict[str, str], file_settings: dict[str, Any]) -> dict[str, Any]:
-    """``[escrow]`` with the environment applied; its values are checked by tokenservice.escrow."""
+    """``[escrow]`` with the environment applied; its values are checked by tokenservice.escrow.seal."""
     section = file_settings.get("escrow", {})
     escrow = dict(section) if isinstance(section, dict) else {}
     if env.get("PAS_ESCROW_FIELDS"):

@@ -3,7 +3,7 @@
 :class:`Services` is the container (settings, database, keys, the pass register);
 :meth:`Services.build` makes one from :class:`~tokenservice.config.Settings`. The web edge
 keeps it on the app (``app.extensions["pas"]``) and hands it out with
-:func:`tokenservice.context.services`; workflows such as ``spreekuur`` take it as an
+:func:`tokenservice.web.context.services`; workflows such as ``spreekuur`` take it as an
 argument (docs/adr/0017).
 """
 
@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .config import Settings
-from .db import Database
-from .issuance import PassService
-from .keyring import Keyring
+from tokenservice.config import Settings
+from tokenservice.issue.keyring import Keyring
+from tokenservice.issue.passes import PassService
+from tokenservice.store.db import Database
 
 
 @dataclass

@@ -45,7 +45,7 @@ ANCHOR_FILE = "anchor.hex"
 TRUST_LIST_FILE = "trust-list.cose"
 REVOCATIONS_DIR = "revocations"
 LOG_DIR = "log"
-#: Where the service publishes, relative to its base URL (tokenservice/publication.py).
+#: Where the service publishes, relative to its base URL (tokenservice/web/publication.py).
 WELL_KNOWN = ".well-known/pas/"
 DEFAULT_TIMEOUT = 20.0
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})

@@ -1,7 +1,7 @@
 """The transparency log of a service's audit events: a Merkle tree (RFC 9162 §2.1).
 
 Pure functions, no I/O: the service builds tree heads and proofs with them
-(tokenservice/audit.py), and every witness — ``pas-verify sync`` on an exploitant's
+(tokenservice/audit/log.py), and every witness — ``pas-verify sync`` on an exploitant's
 phone or PC, ``pas-service audit verify --witness`` — checks them with the same code.
 docs/transparency.md describes the format; docs/adr/0015 why it exists.
 

@@ -440,7 +440,7 @@ def test_handhaver(topology: Topology, browsers: Browsers, ledger: Ledger, tmp_p
 
 def test_worker_on_her_phone_in_spanish(topology: Topology, browsers: Browsers, ledger: Ledger,
                                         shots: Shots) -> None:
-    from tokenservice import mijnpas
+    from tokenservice.web import mijnpas
 
     topo = topology
     number, code = ledger["number"], ledger["code"]

@@ -75,7 +75,7 @@ def holder(web):  # type: ignore[no-untyped-def]
     import time
 
     from tokenservice import escrow
-    from tokenservice.issuance import Official
+    from tokenservice.issue.passes import Official
 
     intake = Official("intake", "intake")
     anna = escrow.Identity(given_names="Anna", family_name="Kowalska", birth_date="1994-07-13",

@@ -15,8 +15,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from PIL import Image
 
-from tokenservice import accounts
-from tokenservice.models import Card, PassRecord
+from tokenservice.access import accounts
+from tokenservice.store.models import Card, PassRecord
 from verifier import Status, TrustStore, verify
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -230,10 +230,11 @@ def test_openapi_document_matches_the_routes(app, client) -> None:
     issue_schema = doc["paths"]["/passes"]["post"]["requestBody"]["content"][
         "multipart/form-data"]["schema"]
     issue_fields = issue_schema["properties"]
-    from tokenservice import escrow, spreekuur
+    from tokenservice import escrow
+    from tokenservice.issue import flow
 
-    for name in (*spreekuur.CHECKLIST_FIELDS, *spreekuur.CROP_FIELDS, "photo", "category",
-                 "language", "request_id", "escrow_consent", *spreekuur.IDENTITY_FORM_FIELDS):
+    for name in (*flow.CHECKLIST_FIELDS, *flow.CROP_FIELDS, "photo", "category",
+                 "language", "request_id", "escrow_consent", *flow.IDENTITY_FORM_FIELDS):
         assert name in issue_fields
     renew_fields = doc["paths"]["/passes/{number}/renew"]["post"]["requestBody"]["content"][
         "multipart/form-data"]["schema"]["properties"]
@@ -248,7 +249,7 @@ def test_openapi_document_matches_the_routes(app, client) -> None:
 
 def test_policy_none_ignores_the_registration_fields(app, client) -> None:
     """The Groningen model: whatever is sent about her identity is dropped, nothing kept."""
-    from tokenservice.models import EscrowRecord, PassCode
+    from tokenservice.store.models import EscrowRecord, PassCode
 
     intake, handhaver = token_for(app, "intake"), token_for(app, "handhaver")
     response = post_pass(client, intake, escrow_consent="yes", given_names="Zsofiavyx",
@@ -265,7 +266,7 @@ def test_policy_none_ignores_the_registration_fields(app, client) -> None:
     # No team key on a Groningen-model instance: there is nothing to ask for.
     assert asked.status_code == 503 and error(asked)["code"] == "escrow_not_configured"
     # The escrow document under policy escrow requires consent (the demo's default issuer).
-    from tokenservice.openapi import document
+    from tokenservice.web.openapi import document
 
     required = document(["raam"], "escrow")["paths"]["/passes"]["post"]["requestBody"][
         "content"]["multipart/form-data"]["schema"]["required"]

@@ -1,7 +1,7 @@
 """Login of officials: password then TOTP, lockout, enrolment, idle timeout, roles, cookies.
 
 Each test runs on SQLite and PostgreSQL (the ``instance`` fixture). Time is injected by
-replacing ``tokenservice.auth._now``; TOTP codes are computed for that time.
+replacing ``tokenservice.web.auth._now``; TOTP codes are computed for that time.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ import pytest
 import sqlalchemy as sa
 from flask import Blueprint
 
-from tokenservice import accounts, auth
-from tokenservice.models import Account, AuditEvent
+from tokenservice.access import accounts
+from tokenservice.store.models import Account, AuditEvent
+from tokenservice.web import auth
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
 _FLASH = re.compile(r'<p class="flash flash-error"[^>]*>(.*?)</p>', re.S)
@@ -316,7 +317,7 @@ def test_login_returns_to_the_local_page_asked_for(client, instance, clock) -> N
 
 def test_session_cookie_is_httponly_samesite_strict_and_secure_in_production(app, client, instance) -> None:
     from tokenservice import config
-    from tokenservice.app import create_app
+    from tokenservice.web.app import create_app
 
     cookie = next(c for c in client.get("/login").headers.getlist("Set-Cookie") if c.startswith("pas_session="))
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tokenservice import _cli, backup, config
-from tokenservice.app import create_app
-from tokenservice.issuance import Official
+from tokenservice import _cli, config
+from tokenservice.issue.passes import Official
+from tokenservice.ops import backup
+from tokenservice.web.app import create_app
 from verifier import Status, TrustStore, verify
 from verifier.format import RevocationList
 

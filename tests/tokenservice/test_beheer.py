@@ -19,8 +19,10 @@ import pyotp
 import pytest
 import sqlalchemy as sa
 
-from tokenservice import accounts, audit, reports
-from tokenservice.models import Account, ApiToken, AuditEvent, Card, PassRecord
+from tokenservice import audit
+from tokenservice.access import accounts
+from tokenservice.audit import reports
+from tokenservice.store.models import Account, ApiToken, AuditEvent, Card, PassRecord
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
 _SECRET = re.compile(r'<p class="secret-value"><code>([^<]+)</code></p>')

@@ -24,7 +24,8 @@ import pytest
 
 from keys import escrow as keys_escrow
 from tests.support.browser import BASE_ARGS, CHROMIUM, live_service, require_chromium, write_y4m
-from tokenservice import escrow, mijnpas, texts
+from tokenservice import escrow, texts
+from tokenservice.web import mijnpas
 
 pytestmark = pytest.mark.browser
 FIXTURES = Path(__file__).parents[1] / "fixtures"

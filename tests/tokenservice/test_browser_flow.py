@@ -119,7 +119,7 @@ def _check(base: str, image: Path, tmp: Path) -> dict:
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
     require_chromium()
-    from tokenservice.setup import init_instance
+    from tokenservice.ops.instance import init_instance
 
     instance = tmp_path_factory.mktemp("live") / "instance"
     accounts = {a.username: a for a in init_instance(instance, demo=True)}

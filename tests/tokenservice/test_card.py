@@ -18,8 +18,9 @@ import zxingcpp
 from fontTools.ttLib import TTFont
 from PIL import Image
 
-from tokenservice import card, photo, texts
-from tokenservice.card import CardData, CardError
+from tokenservice import texts
+from tokenservice.issue import card, photo
+from tokenservice.issue.card import CardData, CardError
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 FONTS = Path(card.__file__).resolve().parent / "fonts"

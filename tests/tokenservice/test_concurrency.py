@@ -1,6 +1,6 @@
 """Many officials at once: concurrent issuance, renewal and revocation on SQLite and PostgreSQL.
 
-Threads call :class:`tokenservice.issuance.PassService` directly (the code under both
+Threads call :class:`tokenservice.issue.passes.PassService` directly (the code under both
 the web form and the API), all released together by a barrier. Afterwards the
 database must hold exactly what the callers were told: no errors, no number or serial
 twice, one live card per pass, every superseded or revoked card in the published list,
@@ -19,9 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 import sqlalchemy as sa
 
 from tokenservice import audit
-from tokenservice.app import create_app
-from tokenservice.issuance import Issued, Official
-from tokenservice.models import Card, PassRecord, RevokeReason
+from tokenservice.issue.passes import Issued, Official
+from tokenservice.store.models import Card, PassRecord, RevokeReason
+from tokenservice.web.app import create_app
 from verifier import Status, TrustStore, verify
 from verifier.format import RevocationList
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tokenservice import config, escrow
-from tokenservice.setup import DEMO_ISS, init_instance
+from tokenservice.ops.instance import DEMO_ISS, init_instance
 
 SQLITE_ONLY = pytest.mark.parametrize("migrated_database_url", ["sqlite"], indirect=True)
 
@@ -41,7 +41,7 @@ def test_the_environment_wins_over_the_issuer_section(demo, policy: str) -> None
 @SQLITE_ONLY
 def test_policy_none_from_the_environment_switches_the_demo_intake(demo) -> None:  # type: ignore[no-untyped-def]
     """What docs/configuration.md promises: PAS_REGISTRATION_POLICY=none, nothing is asked or kept."""
-    from tokenservice.app import create_app
+    from tokenservice.web.app import create_app
 
     settings = config.load(env={"PAS_REGISTRATION_POLICY": "none"}, instance_dir=demo.path,
                            database_url=demo.database_url, secure_cookies=False)

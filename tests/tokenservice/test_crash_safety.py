@@ -38,8 +38,8 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from tests.support.browser import live_process
-from tokenservice import accounts
-from tokenservice.models import Card, PassRecord
+from tokenservice.access import accounts
+from tokenservice.store.models import Card, PassRecord
 from verifier.format import RevocationList
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -227,7 +227,7 @@ def test_kill_9_mid_burst_loses_nothing_and_doubles_nothing(instance) -> None:
     settings = instance.settings()
     engine = sa.create_engine(settings.database_url)
     now = int(time.time())
-    from tokenservice.db import Database
+    from tokenservice.store.db import Database
 
     db = Database(settings.database_url)
     with db.transaction() as s:

@@ -20,7 +20,7 @@ SAME_ORIGIN = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7",
 @pytest.fixture
 def production(instance):  # type: ignore[no-untyped-def]
     from tokenservice import config
-    from tokenservice.app import create_app
+    from tokenservice.web.app import create_app
 
     app = create_app(config.load(env={}, instance_dir=instance.path,
                                  database_url=instance.database_url, secure_cookies=True,

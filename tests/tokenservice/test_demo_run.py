@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tokenservice import _cli, config, wsgi
+from tokenservice import _cli, config
+from tokenservice.web import wsgi
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -180,7 +180,7 @@ def test_every_setting_is_documented() -> None:
 def test_every_environment_variable_and_toml_key_is_documented() -> None:
     doc = _doc("configuration.md")
     source = "\n".join(p.read_text() for d in ("tokenservice", "keys")
-                       for p in (ROOT / d).glob("*.py"))
+                       for p in (ROOT / d).rglob("*.py"))
     # "PAS_ESCROW_*" in a docstring names a family, not a variable.
     names = {n for n in re.findall(r"PAS_[A-Z0-9_]+", source) if not n.endswith("_")}
     assert {"PAS_SECRET_KEY", "PAS_DATABASE_URL"} <= names
@@ -188,7 +188,7 @@ def test_every_environment_variable_and_toml_key_is_documented() -> None:
     assert not missing, f"docs/configuration.md does not describe {missing}"
     toml_keys = set(re.findall(r'file_settings\.get\("(\w+)"', (ROOT / "tokenservice" / "config.py").read_text()))
     toml_keys |= set(re.findall(r'raw(?:\.get\(|\[)"(\w+)"', (ROOT / "tokenservice" / "config.py").read_text()))
-    toml_keys |= set(re.findall(r'raw\.get\("(\w+)"', (ROOT / "tokenservice" / "escrow.py").read_text()))
+    toml_keys |= set(re.findall(r'raw\.get\("(\w+)"', "\n".join(p.read_text() for p in (ROOT / "tokenservice" / "escrow").rglob("*.py"))))
     assert {"secret_key", "prefix", "grace_days"} <= toml_keys
     missing = sorted(k for k in toml_keys if f"`{k}`" not in doc)
     assert not missing, f"docs/configuration.md does not describe pas.toml keys {missing}"

@@ -25,10 +25,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tokenservice import db as dbmod
-from tokenservice import escrow, mijnpas
-from tokenservice.escrow import Identity
-from tokenservice.issuance import Official
+from tokenservice import escrow
+from tokenservice.escrow.seal import Identity
+from tokenservice.issue.passes import Official
+from tokenservice.store import db as dbmod
+from tokenservice.web import mijnpas
 
 PHOTO = b"RIFF\x1a\x00\x00\x00WEBPVP8 fake-thumbnail-bytes"
 INTAKE = Official("intake", "intake")
@@ -312,7 +313,7 @@ def test_scrub_that_a_reader_blocks_is_reported_then_finished(  # type: ignore[n
     try:
         _erase(client, number, code)  # her erasure itself succeeds
         assert any("not final" in r.getMessage() for r in caplog.records
-                   if r.name == "tokenservice.db")
+                   if r.name == "tokenservice.store.db")
         assert svc.db.scrub_pending
     finally:
         reader.execute("ROLLBACK")
@@ -443,7 +444,7 @@ def test_erasure_vacuums_the_tables_on_postgresql(web, client, neighbours) -> No
 
 @POSTGRES_ONLY
 def test_purge_vacuums_the_tables_on_postgresql(web, neighbours) -> None:  # type: ignore[no-untyped-def]
-    from tokenservice import retention
+    from tokenservice.escrow import retention
 
     number, _code, _identity = neighbours
     _request_with_reason(web, number)
@@ -471,7 +472,7 @@ def test_vacuum_that_a_lock_blocks_is_reported_then_finished(  # type: ignore[no
             conn.execute(sa.text("SELECT count(*) FROM escrow_keys")).scalar_one()
             _erase(client, number, code)  # her erasure itself succeeds
             assert any("not final" in r.getMessage() for r in caplog.records
-                       if r.name == "tokenservice.db")
+                       if r.name == "tokenservice.store.db")
             assert svc.db.scrub_pending
             conn.rollback()
     finally:

@@ -11,7 +11,7 @@ import logging
 import pytest
 
 from tests.tokenservice.test_escrow_flow import token_for
-from tokenservice.issuance import PassService
+from tokenservice.issue.passes import PassService
 from verifier import passnumber
 
 

@@ -9,11 +9,13 @@ import pytest
 import sqlalchemy as sa
 
 from keys import escrow as keys_escrow
-from tokenservice import escrow, retention
-from tokenservice.escrow import EscrowConfig, Identity
-from tokenservice.issuance import Official, UnknownPass
-from tokenservice.keyring import Keyring
-from tokenservice.models import (
+from tokenservice import escrow
+from tokenservice.audit import log as audit_log
+from tokenservice.escrow import retention
+from tokenservice.escrow.seal import EscrowConfig, Identity
+from tokenservice.issue.keyring import Keyring
+from tokenservice.issue.passes import Official, UnknownPass
+from tokenservice.store.models import (
     AuditEvent,
     EscrowKey,
     EscrowRecord,
@@ -45,7 +47,7 @@ def team() -> keys_escrow.TeamKey:
 def svc(app):  # type: ignore[no-untyped-def]
     """The demo instance plus a second handhaver account (set up on the command line, so by
     no beheer account: the two-person rule accepts the pair)."""
-    from tokenservice import accounts
+    from tokenservice.access import accounts
 
     services = app.extensions["pas"]
     with services.db.transaction() as s:
@@ -464,7 +466,7 @@ def _tamper(svc, how: str) -> None:  # type: ignore[no-untyped-def]
                 s.flush()
                 for e in events[:-1]:
                     e.prev_hash = prev
-                    e.hash = escrow.audit._digest(prev, e.at, e.actor, e.role, e.action,
+                    e.hash = audit_log._digest(prev, e.at, e.actor, e.role, e.action,
                                                   e.pass_number, e.reason_code)
                     prev = e.hash
                     s.flush()

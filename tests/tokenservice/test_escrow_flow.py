@@ -28,9 +28,11 @@ import sqlalchemy as sa
 
 from keys import escrow as keys_escrow
 from tests.tokenservice.test_intake import ASTRONAUT, good_fields, login, result_number
-from tokenservice import accounts, escrow, mijnpas
-from tokenservice.models import AuditEvent, EscrowRecord, EscrowRequest, PassCode, PassRecord
-from tokenservice.setup import demo_escrow_shares, init_instance
+from tokenservice import escrow
+from tokenservice.access import accounts
+from tokenservice.ops.instance import demo_escrow_shares, init_instance
+from tokenservice.store.models import AuditEvent, EscrowRecord, EscrowRequest, PassCode, PassRecord
+from tokenservice.web import mijnpas
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
 _TOKEN = re.compile(r'name="request_token" value="([^"]+)"')
@@ -62,7 +64,7 @@ def demo_shares(instance) -> list[str]:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def app(instance, demo_shares):  # type: ignore[no-untyped-def]
-    from tokenservice.app import create_app
+    from tokenservice.web.app import create_app
 
     flask_app = create_app(instance.settings())
     flask_app.config.update(TESTING=True)
@@ -416,7 +418,7 @@ def test_api_consent_fields_record_and_export(app, client, demo_shares) -> None:
 @pytest.fixture
 def two_person_app(instance, demo_shares):  # type: ignore[no-untyped-def]
     """The app of an instance whose pas.toml asks for two handhavers (read once, at start)."""
-    from tokenservice.app import create_app
+    from tokenservice.web.app import create_app
 
     with (instance.path / "pas.toml").open("a") as f:
         f.write("\n[escrow]\ntwo_person = true\n")

@@ -19,8 +19,9 @@ from tests.tokenservice.test_renewal_proof import (  # noqa: F401 - escrow_app: 
     escrow_app,
     receipt_code,
 )
-from tokenservice import audit, mijnpas
-from tokenservice.models import AuditEvent, PassRecord
+from tokenservice import audit
+from tokenservice.store.models import AuditEvent, PassRecord
+from tokenservice.web import mijnpas
 
 
 def test_every_opening_of_her_page_is_on_her_log(app, client) -> None:  # type: ignore[no-untyped-def]

@@ -44,9 +44,10 @@ from PIL import Image
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from tokenservice import accounts, auth
-from tokenservice.issuance import Official
-from tokenservice.models import Card, PassRecord
+from tokenservice.access import accounts
+from tokenservice.issue.passes import Official
+from tokenservice.store.models import Card, PassRecord
+from tokenservice.web import auth
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 MARK = "hostile" + secrets.token_hex(8)  # in every file that can carry text

@@ -18,12 +18,14 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from tokenservice import accounts, auth, spreekuur
-from tokenservice.checks import Checklist, IntakeError
-from tokenservice.continuity import RenewalProof
-from tokenservice.issuance import Official
-from tokenservice.models import Card, PassRecord
-from tokenservice.photo import PhotoError
+from tokenservice.access import accounts
+from tokenservice.issue import flow
+from tokenservice.issue.checklist import Checklist, IntakeError
+from tokenservice.issue.continuity import RenewalProof
+from tokenservice.issue.passes import Official
+from tokenservice.issue.photo import PhotoError
+from tokenservice.store.models import Card, PassRecord
+from tokenservice.web import auth
 from verifier import Status, TrustStore, verify
 from verifier.format import decode_qr_text
 from verifier.scan import pass_text_from_image
@@ -170,7 +172,7 @@ def test_full_intake_gives_a_card_whose_qr_verifies(app, client) -> None:
 
 def test_policy_none_asks_nothing_and_keeps_nothing(app, client) -> None:
     """The Groningen model (the default): no consent block, no code, whatever is sent dropped."""
-    from tokenservice.models import EscrowRecord, PassCode
+    from tokenservice.store.models import EscrowRecord, PassCode
 
     login(app, client, "intake")
     form = client.get("/intake/new").get_data(as_text=True)
@@ -344,7 +346,7 @@ def test_renewal_by_typed_number_and_by_qr_text(app, client) -> None:
 
 def test_handhaver_revokes_and_the_published_list_has_the_serial(app, client) -> None:
     svc = app.extensions["pas"]
-    result = spreekuur.issue(
+    result = flow.issue(
         svc, iss="GM9999", checklist=checklist(), category="raam", language="nl",
         photo_bytes=ASTRONAUT, official=INTAKE, outputs=("card_pdf",),
     )
@@ -380,13 +382,13 @@ def test_handhaver_revokes_and_the_published_list_has_the_serial(app, client) ->
     assert client.get("/handhaving/").status_code == 403
 
 
-# --- spreekuur.py itself ------------------------------------------------------------------
+# --- flow.py itself ------------------------------------------------------------------
 
 
 def test_spreekuur_checks_before_anything_else(app) -> None:
     svc = app.extensions["pas"]
     with pytest.raises(IntakeError) as failed:
-        spreekuur.issue(svc, iss="GM9999", checklist=checklist(kvk="1", bsn="123"),
+        flow.issue(svc, iss="GM9999", checklist=checklist(kvk="1", bsn="123"),
                         category="nope", language="xx", photo_bytes=b"not a photo",
                         official=INTAKE)
     assert failed.value.problems == {"kvk": "kvk_invalid", "bsn": "bsn_invalid",
@@ -394,23 +396,23 @@ def test_spreekuur_checks_before_anything_else(app) -> None:
     assert "87654321" not in str(failed.value) and "123" not in repr(failed.value)
     assert count(app, PassRecord) == 0
     with pytest.raises(PhotoError):
-        spreekuur.issue(svc, iss="GM9999", checklist=checklist(), category="raam",
+        flow.issue(svc, iss="GM9999", checklist=checklist(), category="raam",
                         language="nl", photo_bytes=b"not a photo", official=INTAKE)
     assert count(app, PassRecord) == 0
 
-    result = spreekuur.issue(svc, iss="GM9999", checklist=checklist(), category="inrichting",
+    result = flow.issue(svc, iss="GM9999", checklist=checklist(), category="inrichting",
                              language="bg", photo_bytes=ASTRONAUT, official=INTAKE,
                              request_token="unit-1")
     assert result.cards.card_pdf and result.cards.sheet_pdf and result.cards.receipt_pdf
     assert result.cards.digital_png and result.face_found
-    assert result.valid_until == spreekuur.local_date(result.issued.exp)
+    assert result.valid_until == flow.local_date(result.issued.exp)
     assert "QR" not in repr(result) and result.qr_text not in repr(result)
     _, claims = decode_qr_text(result.qr_text)
     assert claims.photo_type == "image/webp" and len(claims.photo) <= 550
 
-    renewed = spreekuur.renew(svc, number=result.number.lower(), checklist=checklist(),
+    renewed = flow.renew(svc, number=result.number.lower(), checklist=checklist(),
                               language="pl", photo_bytes=ASTRONAUT, official=INTAKE,
-                              outputs=spreekuur.API_OUTPUTS,
+                              outputs=flow.API_OUTPUTS,
                               proof=RenewalProof(card_qr=result.qr_text, photo_confirmed=True))
     assert renewed.number == result.number and renewed.issued.category.code == "inrichting"
     assert renewed.cards.sheet_pdf is None and renewed.cards.card_pdf

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tokenservice.issuance import Official, PassClosed, UnknownPass
-from tokenservice.models import Card, PassRecord
+from tokenservice.issue.passes import Official, PassClosed, UnknownPass
+from tokenservice.store.models import Card, PassRecord
 from verifier import Status, TrustStore, verify
 from verifier.format import decode_qr_text
 

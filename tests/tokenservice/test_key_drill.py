@@ -23,10 +23,10 @@ import sqlalchemy as sa
 from keys import _cli as pas_keys_cli
 from keys.keyfile import load_signing_key, read_public
 from tokenservice import config
-from tokenservice.app import create_app
-from tokenservice.db import Database
-from tokenservice.issuance import Official, PassService
-from tokenservice.keyring import Keyring
+from tokenservice.issue.keyring import Keyring
+from tokenservice.issue.passes import Official, PassService
+from tokenservice.store.db import Database
+from tokenservice.web.app import create_app
 from verifier import Status, TrustStore, passnumber, verify
 from verifier.format import Pass, TrustList
 

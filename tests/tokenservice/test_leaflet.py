@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 from fontTools.ttLib import TTFont
 
-from tokenservice import _cli, leaflet, texts
-from tokenservice.leaflet import LeafletError
+from tokenservice import _cli, texts
+from tokenservice.issue import leaflet
+from tokenservice.issue.leaflet import LeafletError
 
 ROOT = Path(__file__).resolve().parents[2]
-FONTS = ROOT / "tokenservice" / "fonts"
+FONTS = ROOT / "tokenservice" / "issue" / "fonts"
 DOCS = ROOT / "docs" / "leaflets"
 #: The address printed on the committed demo leaflets (docs/leaflets/README.md).
 DEMO_URL = "https://pas.demogemeente.example/mijn-pas/"

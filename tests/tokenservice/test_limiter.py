@@ -24,9 +24,12 @@ import pytest
 import sqlalchemy as sa
 
 from keys import escrow as keys_escrow
-from tokenservice import accounts, auth, escrow, mijnpas
-from tokenservice.escrow import Identity
-from tokenservice.issuance import Official
+from tokenservice import escrow
+from tokenservice.access import accounts
+from tokenservice.escrow import seal as escrow_seal
+from tokenservice.escrow.seal import Identity
+from tokenservice.issue.passes import Official
+from tokenservice.web import auth, mijnpas
 from verifier import passnumber
 
 PHOTO = b"RIFF\x1a\x00\x00\x00WEBPVP8 fake-thumbnail-bytes"
@@ -60,7 +63,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 def _make_app(instance: Any, team: Any, **overrides: Any) -> Any:
     import dataclasses
 
-    from tokenservice.app import create_app
+    from tokenservice.web.app import create_app
 
     app = create_app(dataclasses.replace(instance.settings(), **overrides))
     app.config.update(TESTING=True)
@@ -92,13 +95,13 @@ def web(apps):  # type: ignore[no-untyped-def]
 def argon(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts Argon2id derivations of the personal code (real or dummy)."""
     calls = [0]
-    real = escrow._derive
+    real = escrow_seal._derive
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         calls[0] += 1
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(escrow, "_derive", counting)
+    monkeypatch.setattr(escrow_seal, "_derive", counting)
     return calls
 
 
@@ -127,7 +130,7 @@ def _spellings(number: str) -> list[str]:
 
 
 def _limiter_rows(app: Any) -> list[tuple[Any, ...]]:
-    from tokenservice.models import RateLimitCounter
+    from tokenservice.store.models import RateLimitCounter
 
     with app.extensions["pas"].db.transaction() as s:
         return [tuple(getattr(r, c.key) for c in sa.inspect(RateLimitCounter).columns)
@@ -264,7 +267,7 @@ def test_erase_is_limited_like_show(web, holder, argon, clock) -> None:  # type:
 
 
 def test_limiter_rows_are_keyed_hashes_and_short_lived(web, holder, clock, caplog) -> None:  # type: ignore[no-untyped-def]
-    from tokenservice import limiter
+    from tokenservice.access import limiter
 
     number, code = holder
     client = web.test_client()
@@ -293,7 +296,7 @@ def row_key_is_hash(row: tuple[Any, ...]) -> bool:
 
 
 def test_concurrent_takes_never_pass_the_limit(web, clock) -> None:  # type: ignore[no-untyped-def]
-    from tokenservice import limiter
+    from tokenservice.access import limiter
 
     db = web.extensions["pas"].db
     lim = limiter.Limiter(db, "test secret")
@@ -315,7 +318,7 @@ def test_concurrent_takes_never_pass_the_limit(web, clock) -> None:  # type: ign
 
 
 def test_a_refund_gives_the_unit_back_and_leaves_no_row(web, clock) -> None:  # type: ignore[no-untyped-def]
-    from tokenservice import limiter
+    from tokenservice.access import limiter
 
     lim = limiter.Limiter(web.extensions["pas"].db, "test secret")
     bucket = lim.bucket("test", "her number", limit=1, window=3600)

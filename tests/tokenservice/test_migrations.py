@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from tokenservice import migrate
-from tokenservice.db import Base, make_engine
+from tokenservice.store import migrate
+from tokenservice.store.db import Base, make_engine
 
 
 def _diff(url: str) -> list[object]:

@@ -7,9 +7,10 @@ import time
 
 import pytest
 
-from tokenservice import escrow, mijnpas, texts
-from tokenservice.escrow import EscrowConfig, Identity
-from tokenservice.issuance import Official
+from tokenservice import escrow, texts
+from tokenservice.escrow.seal import EscrowConfig, Identity
+from tokenservice.issue.passes import Official
+from tokenservice.web import mijnpas
 
 PHOTO = b"RIFF\x1a\x00\x00\x00WEBPVP8 fake-thumbnail-bytes"
 INTAKE = Official("intake", "intake")

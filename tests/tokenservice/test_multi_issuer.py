@@ -18,11 +18,13 @@ import pytest
 
 from keys import trustconfig
 from keys.keyfile import load_signing_key, read_public
-from tokenservice import accounts, auth, config, intake
-from tokenservice.app import create_app
-from tokenservice.db import Database
-from tokenservice.issuance import BadCategory, Official, PassService
-from tokenservice.keyring import Keyring
+from tokenservice import config
+from tokenservice.access import accounts
+from tokenservice.issue.keyring import Keyring
+from tokenservice.issue.passes import BadCategory, Official, PassService
+from tokenservice.store.db import Database
+from tokenservice.web import auth, intake
+from tokenservice.web.app import create_app
 from verifier import Status, TrustError, TrustStore, verify
 from verifier.format import Category, RevocationList
 

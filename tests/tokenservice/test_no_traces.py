@@ -42,9 +42,12 @@ from PIL import Image, PngImagePlugin
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from tokenservice import accounts, auth, escrow, photo
-from tokenservice.db import Base
-from tokenservice.setup import init_instance
+from tokenservice import escrow
+from tokenservice.access import accounts
+from tokenservice.issue import photo
+from tokenservice.ops.instance import init_instance
+from tokenservice.store.db import Base
+from tokenservice.web import auth
 from verifier.format import decode_qr_text
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -208,7 +211,7 @@ def policy(request: pytest.FixtureRequest, instance) -> str:  # type: ignore[no-
 
 @pytest.fixture
 def app(instance, policy):  # type: ignore[no-untyped-def]
-    from tokenservice.app import create_app
+    from tokenservice.web.app import create_app
 
     flask_app = create_app(instance.settings())
     flask_app.config.update(TESTING=True)

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tokenservice import photo
-from tokenservice.photo import CropBox, PhotoError
+from tokenservice.issue import photo
+from tokenservice.issue.photo import CropBox, PhotoError
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 # Where the astronaut's face is in astronaut.png (x, y, w, h), from the fixture itself.

@@ -30,8 +30,9 @@ from tests.tokenservice.test_escrow_flow import (
     token_for,
 )
 from tests.tokenservice.test_intake import login, result_number
-from tokenservice import escrow, mijnpas
-from tokenservice.models import Card, EscrowKey, EscrowRecord, PassRecord
+from tokenservice import escrow
+from tokenservice.store.models import Card, EscrowKey, EscrowRecord, PassRecord
+from tokenservice.web import mijnpas
 
 _CODE = re.compile(r"\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){6}\b")
 
@@ -39,8 +40,8 @@ _CODE = re.compile(r"\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){6}\b")
 @pytest.fixture(name="app")
 def escrow_app(instance):  # type: ignore[no-untyped-def]
     """The demo of `pas-service init --demo`: policy escrow with a 2-of-3 team key."""
-    from tokenservice.app import create_app
-    from tokenservice.setup import init_instance
+    from tokenservice.ops.instance import init_instance
+    from tokenservice.web.app import create_app
 
     init_instance(instance.path, demo=True, database_url=instance.database_url, migrate_db=False,
                   demo_escrow=True)
@@ -164,7 +165,7 @@ def test_her_code_alone_renews_and_she_keeps_it(app, client, her_pass) -> None: 
     ("card_and_code", {"card", "personal_code"}, True),
 ])
 def test_the_municipality_chooses_what_counts(app, client, her_pass, instance, requirement, proofs, ok) -> None:  # type: ignore[no-untyped-def]
-    from tokenservice.app import create_app
+    from tokenservice.web.app import create_app
 
     number, code, qr = her_pass
     strict = create_app(instance.settings(renewal_proof=requirement))

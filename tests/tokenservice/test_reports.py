@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.orm import Session
 
-from tokenservice import reports
-from tokenservice.db import Base, Database
-from tokenservice.models import Card, PassRecord
+from tokenservice.audit import reports
+from tokenservice.store.db import Base, Database
+from tokenservice.store.models import Card, PassRecord
 
 TZ = reports.TZ
 

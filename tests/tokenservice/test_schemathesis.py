@@ -29,7 +29,7 @@ from PIL import Image
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from keys import escrow as keys_escrow
-from tokenservice import accounts
+from tokenservice.access import accounts
 
 MAX_EXAMPLES = 25
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -93,7 +93,7 @@ def test_api_matches_its_openapi_document_and_never_fails(instance, app) -> None
     tokens = {"intake": _token(app, "intake"), "handhaver": _token(app, "handhaver")}
     # A pass that exists, so status/renew/revoke reach more than 404 now and then.
     svc = app.extensions["pas"]
-    from tokenservice.issuance import Official
+    from tokenservice.issue.passes import Official
 
     issued = svc.passes.issue(iss="GM9999", category="raam", photo=b"x" * 300,
                               photo_type="image/webp", official=Official("intake", "intake"))

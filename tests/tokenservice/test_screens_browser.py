@@ -36,7 +36,7 @@ def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):  # type: ignore[no-untyped-def]
     require_chromium()
-    from tokenservice.setup import init_instance
+    from tokenservice.ops.instance import init_instance
 
     instance = tmp_path_factory.mktemp("live") / "instance"
     accounts = {a.username: a for a in init_instance(instance, demo=True)}

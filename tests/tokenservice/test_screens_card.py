@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tokenservice import card, photo, texts
-from tokenservice.card import CardData
+from tokenservice import texts
+from tokenservice.issue import card, photo
+from tokenservice.issue.card import CardData
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 DPI = 300
@@ -44,7 +45,7 @@ def white() -> CardData:
         category_color="#FFFFFF",
         portrait_jpeg=photo.process((FIXTURES / "astronaut.png").read_bytes()).print_jpeg,
         language="nl",
-        # The demo's contacts (tokenservice/setup.py).
+        # The demo's contacts (tokenservice/ops/instance.py).
         help_contacts=[("GGD Demogemeente", "0900 123 4567"),
                        ("Vertrouwelijk advies", "0900 765 4321")],
     )

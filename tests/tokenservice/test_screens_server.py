@@ -36,8 +36,9 @@ from tests.tokenservice.test_intake import (
     post_intake,
     result_number,
 )
-from tokenservice import leaflet, spreekuur, texts
-from tokenservice.models import AuditEvent
+from tokenservice import texts
+from tokenservice.issue import flow, leaflet
+from tokenservice.store.models import AuditEvent
 
 _LINK = re.compile(r'<div class="error-summary" role="alert"[^>]*>.*?</div>', re.S)
 _HREF = re.compile(r'<a href="#([^"]+)">([^<]*)</a>')
@@ -191,7 +192,7 @@ def test_handhaving_shows_the_lookup_before_the_revoke_form(app, client) -> None
 
 def test_revoking_an_already_revoked_pass_says_since_when_and_changes_nothing(app, client) -> None:  # type: ignore[no-untyped-def]
     svc = app.extensions["pas"]
-    result = spreekuur.issue(svc, iss="GM9999", checklist=checklist(), category="raam",
+    result = flow.issue(svc, iss="GM9999", checklist=checklist(), category="raam",
                              language="nl", photo_bytes=ASTRONAUT, official=INTAKE,
                              outputs=("card_pdf",))
     login(app, client, "handhaver")
@@ -259,7 +260,7 @@ def test_beheer_has_one_navigation(app, client) -> None:  # type: ignore[no-unty
 
 def test_report_charts_are_big_enough_and_their_axes_are_named(app, client) -> None:  # type: ignore[no-untyped-def]
     svc = app.extensions["pas"]
-    spreekuur.issue(svc, iss="GM9999", checklist=checklist(), category="raam", language="nl",
+    flow.issue(svc, iss="GM9999", checklist=checklist(), category="raam", language="nl",
                     photo_bytes=ASTRONAUT, official=INTAKE, outputs=("card_pdf",))
     _beheer(app, client)
     page = client.get("/beheer/reports").get_data(as_text=True)

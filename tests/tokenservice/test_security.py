@@ -28,7 +28,7 @@ REDIRECTS = {301, 302, 303, 307, 308}
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    from tokenservice import auth
+    from tokenservice.web import auth
 
     c = Clock()
     monkeypatch.setattr(auth, "_now", lambda: c.now)
@@ -108,7 +108,7 @@ def test_every_html_page_carries_the_security_headers(app, client, instance, clo
 
 
 def test_enrolment_page_has_no_inline_script_or_style(app, client, clock) -> None:
-    from tokenservice import accounts
+    from tokenservice.access import accounts
 
     with app.extensions["pas"].db.transaction() as s:
         _account, token = accounts.create_pending(s, username="nieuw", role="beheer", by=None,

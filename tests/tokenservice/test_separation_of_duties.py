@@ -31,10 +31,11 @@ import sqlalchemy as sa
 
 from tests.tokenservice.test_beheer import csrf_token, login_as
 from tests.tokenservice.test_escrow_flow import api_issue, handhaver_request, token_for
-from tokenservice import _cli, accounts, audit, escrow
-from tokenservice.issuance import Official
-from tokenservice.models import Account, AuditEvent, EscrowRequest
-from tokenservice.setup import init_instance
+from tokenservice import _cli, audit, escrow
+from tokenservice.access import accounts
+from tokenservice.issue.passes import Official
+from tokenservice.ops.instance import init_instance
+from tokenservice.store.models import Account, AuditEvent, EscrowRequest
 
 _SECRET = re.compile(r'<p class="secret-value"><code>([^<]+)</code></p>')
 _LINK = re.compile(r"(?:https?://[^/\s\"<]+)?(/enrol/[A-Za-z0-9_-]+)")
@@ -45,7 +46,7 @@ PASSWORD = "een eigen lang wachtwoord"
 @pytest.fixture
 def app(instance):  # type: ignore[no-untyped-def]
     """The demo instance with policy escrow and the two-person rule on."""
-    from tokenservice.app import create_app
+    from tokenservice.web.app import create_app
 
     init_instance(instance.path, demo=True, database_url=instance.database_url, migrate_db=False,
                   demo_escrow=True)

@@ -11,9 +11,11 @@ import pytest
 
 from keys import trustconfig
 from keys.keyfile import new_key_file, read_public
-from tokenservice import _cli, config, startup, wsgi
+from tokenservice import _cli, config
 from tokenservice.config import ConfigError
-from tokenservice.setup import init_instance
+from tokenservice.ops import preflight
+from tokenservice.ops.instance import init_instance
+from tokenservice.web import wsgi
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "9f" * 32
@@ -54,10 +56,10 @@ def _settings(instance: Path, env: dict[str, str] | None = None, **overrides: ob
 
 def test_a_production_instance_passes(production: Path) -> None:
     settings = _settings(production)
-    assert startup.check_production(settings, workers=1) == []
+    assert preflight.check_production(settings, workers=1) == []
     pg = _settings(production, database_url="postgresql+psycopg://pas@/pas?host=/var/run/postgresql")
-    assert startup.check_production(pg, workers=4) == []
-    assert startup.enforce(pg, workers=4, host="127.0.0.1") == []
+    assert preflight.check_production(pg, workers=4) == []
+    assert preflight.enforce(pg, workers=4, host="127.0.0.1") == []
 
 
 @pytest.mark.parametrize(
@@ -74,12 +76,12 @@ def test_a_production_instance_passes(production: Path) -> None:
     ],
 )
 def test_each_unsafe_setting_is_named(production: Path, change, expected: str) -> None:
-    problems = startup.check_production(_settings(production, **change(production)), workers=1)
+    problems = preflight.check_production(_settings(production, **change(production)), workers=1)
     assert len(problems) == 1 and expected in problems[0], problems
 
 
 def test_sqlite_with_several_workers(production: Path) -> None:
-    problems = startup.check_production(_settings(production), workers=3)
+    problems = preflight.check_production(_settings(production), workers=3)
     assert problems == [
         "SQLite with 3 worker processes: use one worker, or PostgreSQL (PAS_DATABASE_URL) for more"
     ]
@@ -94,7 +96,7 @@ def test_files_and_keys_on_disk(production: Path) -> None:
     key = next((production / "keys" / "issuers").glob("*.key"))
     os.chmod(key, 0o644)
     shutil.copy(production.parent / "offline" / "anchor.key", production / "keys" / "anchor.key")
-    problems = "\n".join(startup.check_production(settings, workers=1))
+    problems = "\n".join(preflight.check_production(settings, workers=1))
     assert f"{production} is open to other users" in problems
     assert "pas.toml is readable by other users (it holds the secret key)" in problems
     assert f"{key} is readable by other users: chmod 0600" in problems
@@ -104,27 +106,27 @@ def test_files_and_keys_on_disk(production: Path) -> None:
 
 def test_a_fresh_init_is_not_production_ready(tmp_path: Path) -> None:
     init_instance(tmp_path / "new", demo=False, migrate_db=False)
-    problems = startup.check_production(_settings(tmp_path / "new"), workers=1)
+    problems = preflight.check_production(_settings(tmp_path / "new"), workers=1)
     assert any("GM0000" in p for p in problems)
 
 
 def test_demo_instances_are_served_on_loopback_only(tmp_path: Path, demo_template: Path) -> None:
     settings = _settings(demo_template)
     assert settings.demo
-    warnings = startup.enforce(settings, workers=1, host="127.0.0.1")
+    warnings = preflight.enforce(settings, workers=1, host="127.0.0.1")
     assert warnings and "DEMO" in warnings[0]
-    assert startup.enforce(settings, workers=1, host="::1") == warnings
+    assert preflight.enforce(settings, workers=1, host="::1") == warnings
     for host in ("0.0.0.0", "192.168.1.10", "pas.example.nl"):
         with pytest.raises(ConfigError, match=r"demo instances listen on 127\.0\.0\.1 only"):
-            startup.enforce(settings, workers=1, host=host)
+            preflight.enforce(settings, workers=1, host=host)
     with pytest.raises(ConfigError, match="SQLite takes one worker"):
-        startup.enforce(settings, workers=2, host="127.0.0.1")
+        preflight.enforce(settings, workers=2, host="127.0.0.1")
 
 
 def test_enforce_lists_every_problem(production: Path) -> None:
     settings = _settings(production, debug=True, secret_key="", secure_cookies=False)
     with pytest.raises(ConfigError) as caught:
-        startup.enforce(settings, workers=1, host="127.0.0.1")
+        preflight.enforce(settings, workers=1, host="127.0.0.1")
     message = caught.value.diagnostics()
     assert message.startswith("refusing to start: these settings are not safe for production:")
     assert message.count("\n  - ") == 3
@@ -170,7 +172,7 @@ def test_the_sample_pas_toml_needs_its_secret_replaced(tmp_path: Path) -> None:
     settings = _settings(instance)
     assert settings.database_url.startswith("postgresql+psycopg://")
     assert set(settings.issuers) == {"GM0106", "GM1680"}
-    assert startup.check_production(settings, workers=3) == [
+    assert preflight.check_production(settings, workers=3) == [
         "the secret key is still the placeholder of pas.toml.example: replace it"
     ]
-    assert startup.check_production(_settings(instance, {"PAS_SECRET_KEY": SECRET}), workers=3) == []
+    assert preflight.check_production(_settings(instance, {"PAS_SECRET_KEY": SECRET}), workers=3) == []

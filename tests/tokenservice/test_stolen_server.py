@@ -35,10 +35,12 @@ import pytest
 import sqlalchemy as sa
 
 from keys import escrow as keys_escrow
-from tokenservice import escrow, mijnpas, retention
-from tokenservice.db import Base
-from tokenservice.escrow import Identity
-from tokenservice.issuance import Official
+from tokenservice import escrow
+from tokenservice.escrow import retention
+from tokenservice.escrow.seal import Identity
+from tokenservice.issue.passes import Official
+from tokenservice.store.db import Base
+from tokenservice.web import mijnpas
 
 INTAKE = Official("intake", "intake")
 HANDHAVER = Official("handhaver", "handhaver")
@@ -300,7 +302,7 @@ def test_the_database_holds_no_lookup_tag(app, instance) -> None:  # type: ignor
             escrow.seal_identity(s, config, pass_number=number, identity=ident, consent=True,
                                  policy="escrow", now=1)
     with svc.db.transaction() as s:
-        from tokenservice.models import EscrowKey, EscrowRecord, PassCode
+        from tokenservice.store.models import EscrowKey, EscrowRecord, PassCode
 
         for model in (EscrowRecord, EscrowKey, PassCode):
             rows.append([tuple(getattr(r, c.key) for c in model.__table__.columns

@@ -19,8 +19,9 @@ import pytest
 import sqlalchemy as sa
 
 from tests.tokenservice.test_beheer import csrf_token, login
-from tokenservice import accounts, backup
-from tokenservice.app import create_app
+from tokenservice.access import accounts
+from tokenservice.ops import backup
+from tokenservice.web.app import create_app
 
 SQLITE_ONLY = pytest.mark.parametrize("migrated_database_url", ["sqlite"], indirect=True)
 

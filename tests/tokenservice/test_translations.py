@@ -9,7 +9,7 @@
 (c) Every msgstr has exactly the placeholders of its msgid, and no stray ``%``.
 
 The worker's own texts (card back, receipt, /mijn-pas) are not in this catalog: they live
-in tokenservice/texts.py and tokenservice/mijnpas.py, tested in test_card.py/test_mijnpas.py.
+in tokenservice/texts/worker.py and tokenservice/web/mijnpas.py, tested in test_card.py/test_mijnpas.py.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
-TRANSLATIONS = ROOT / "tokenservice" / "translations"
+TRANSLATIONS = ROOT / "tokenservice" / "web" / "translations"
 PO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
 MO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.mo"
 #: The keywords of the extraction, besides Babel's defaults (_, gettext, ngettext, ...).

@@ -25,10 +25,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tokenservice import _cli, audit, escrow, mijnpas
-from tokenservice.escrow import EscrowConfig, Identity
-from tokenservice.issuance import Official
-from tokenservice.models import AuditEvent
+from tokenservice import _cli, escrow
+from tokenservice.audit import log as audit
+from tokenservice.escrow.seal import EscrowConfig, Identity
+from tokenservice.issue.passes import Official
+from tokenservice.store.models import AuditEvent
+from tokenservice.web import mijnpas
 
 PHOTO = b"RIFF\x1a\x00\x00\x00WEBPVP8 fake-thumbnail-bytes"
 INTAKE = Official("intake", "intake")

@@ -20,9 +20,9 @@ import numpy as np
 import pytest
 
 from bench import bench_scan
-from tokenservice import spreekuur
-from tokenservice.checks import Checklist
-from tokenservice.issuance import Official
+from tokenservice.issue import flow
+from tokenservice.issue.checklist import Checklist
+from tokenservice.issue.passes import Official
 from verifier.format import decode_qr_text
 from verifier.scan import read_qr_texts
 
@@ -55,7 +55,7 @@ def _checklist() -> Checklist:
 @pytest.mark.parametrize("migrated_database_url", ["sqlite"], indirect=True)
 def test_a_degraded_phone_photo_of_the_printed_card_verifies(app, client, tmp_path) -> None:
     svc = app.extensions["pas"]
-    result = spreekuur.issue(
+    result = flow.issue(
         svc, iss="GM9999", checklist=_checklist(), category="raam", language="nl",
         photo_bytes=ASTRONAUT, official=Official("intake", "intake"), outputs=("card_pdf",),
     )

@@ -64,10 +64,10 @@ def modes(cache: Path) -> dict[str, int]:
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     from tests.support.browser import live_service
     from tokenservice import config
-    from tokenservice.db import Database
-    from tokenservice.issuance import Official, PassService
-    from tokenservice.keyring import Keyring
-    from tokenservice.setup import DEMO_ISS, init_instance
+    from tokenservice.issue.keyring import Keyring
+    from tokenservice.issue.passes import Official, PassService
+    from tokenservice.ops.instance import DEMO_ISS, init_instance
+    from tokenservice.store.db import Database
 
     instance = tmp_path_factory.mktemp("sync-service") / "instance"
     init_instance(instance, demo=True)
@@ -91,7 +91,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
 def test_sync_check_revoke_resync(
     service: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tokenservice.issuance import Official
+    from tokenservice.issue.passes import Official
 
     cache = tmp_path / "cache"
     issued = service["issued"]

@@ -63,7 +63,7 @@ CHROMIUM_ARGS = [
 #: The service's Content-Security-Policy for its pages (no inline script or style, no
 #: other host); the app must work under it exactly as the service serves /verify/.
 try:
-    from tokenservice.app import CSP
+    from tokenservice.web.app import CSP
 except ImportError:  # the verifier alone, without the service's dependencies
     CSP = (
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "

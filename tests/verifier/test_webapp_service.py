@@ -42,7 +42,7 @@ PHONE = {"width": 390, "height": 844}
 @dataclass
 class Instance:
     path: Path
-    valid: Any  # tokenservice.issuance.Issued
+    valid: Any  # tokenservice.issue.passes.Issued
     revoked: Any
     trust_list_iat: int
 
@@ -52,10 +52,10 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instance]:
     """A demo instance with one valid and one revoked pass (made before any server runs)."""
     require_chromium()
     from tokenservice import config
-    from tokenservice.db import Database
-    from tokenservice.issuance import Official, PassService
-    from tokenservice.keyring import Keyring
-    from tokenservice.setup import DEMO_ISS, init_instance
+    from tokenservice.issue.keyring import Keyring
+    from tokenservice.issue.passes import Official, PassService
+    from tokenservice.ops.instance import DEMO_ISS, init_instance
+    from tokenservice.store.db import Database
 
     path = tmp_path_factory.mktemp("verifyapp") / "instance"
     init_instance(path, demo=True)

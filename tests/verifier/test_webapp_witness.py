@@ -25,10 +25,10 @@ pytestmark = pytest.mark.browser
 
 def _demo(path: Path) -> tuple[Any, Any]:
     from tokenservice import config
-    from tokenservice.db import Database
-    from tokenservice.issuance import PassService
-    from tokenservice.keyring import Keyring
-    from tokenservice.setup import init_instance
+    from tokenservice.issue.keyring import Keyring
+    from tokenservice.issue.passes import PassService
+    from tokenservice.ops.instance import init_instance
+    from tokenservice.store.db import Database
 
     init_instance(path, demo=True)
     settings = config.load(env={}, instance_dir=path)
@@ -37,8 +37,8 @@ def _demo(path: Path) -> tuple[Any, Any]:
 
 
 def _issue(passes: Any) -> Any:
-    from tokenservice.issuance import Official
-    from tokenservice.setup import DEMO_ISS
+    from tokenservice.issue.passes import Official
+    from tokenservice.ops.instance import DEMO_ISS
 
     return passes.issue(iss=DEMO_ISS, category="raam", photo=photo_avif(),
                         photo_type="image/avif", official=Official("intake", "intake"))
@@ -46,8 +46,8 @@ def _issue(passes: Any) -> Any:
 
 def _rewrite_without_first_event(db: Any) -> None:
     """Database access only: drop an event and every checkpoint, recompute the chain."""
-    from tokenservice import audit
-    from tokenservice.models import AuditEvent
+    from tokenservice.audit import log as audit
+    from tokenservice.store.models import AuditEvent
 
     with db.transaction() as s:
         for table in sa.inspect(s.connection()).get_table_names():

@@ -1,0 +1,1 @@
+"""Who may act, and how often: officials' accounts, API tokens, enrolment links, rate limits."""

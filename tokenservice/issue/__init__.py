@@ -1,0 +1,1 @@
+"""Issuing a pass: checklist → photo → pass (number, serial, signature, register) → card and leaflet."""

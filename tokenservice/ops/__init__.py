@@ -1,0 +1,1 @@
+"""Running an instance: init, the pre-flight checks before serving, backups."""
