@@ -78,7 +78,7 @@ _MESSAGES = {
 
 @bp.record_once
 def _memory_uploads(state: Any) -> None:
-    from tokenservice.web.intake import install_memory_uploads
+    from tokenservice.web.uploads import install_memory_uploads
 
     install_memory_uploads(state.app)
 

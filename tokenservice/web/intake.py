@@ -23,13 +23,11 @@ import io
 import re
 import secrets
 from collections.abc import Mapping
-from typing import IO, Any
+from typing import Any
 from urllib.parse import quote
 
 from flask import (
     Blueprint,
-    Flask,
-    Request,
     Response,
     jsonify,
     redirect,
@@ -50,33 +48,11 @@ from tokenservice.issue.photo import PhotoError
 from tokenservice.services import Services
 from tokenservice.web.auth import current_official, login_required
 from tokenservice.web.context import services
+from tokenservice.web.uploads import install_memory_uploads
 from verifier import Error as VerifierError
 from verifier import FormatError, Status, TrustError, TrustStore, passnumber, verify
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
-
-# --- app-wide plumbing this blueprint needs ----------------------------------------
-
-
-class MemoryRequest(Request):
-    """Uploads stay in memory: Werkzeug would spill files over 500 KB to a temp file.
-
-    The upload size is bounded by ``MAX_CONTENT_LENGTH``, so memory is bounded too.
-    """
-
-    def _get_file_stream(
-        self, total_content_length: int | None, content_type: str | None,
-        filename: str | None = None, content_length: int | None = None,
-    ) -> IO[bytes]:
-        return io.BytesIO()
-
-
-def install_memory_uploads(app: Flask) -> None:
-    """Make ``app`` parse uploads into memory (idempotent; keeps a custom subclass)."""
-    if not issubclass(app.request_class, MemoryRequest):
-        if app.request_class is not Request:
-            raise RuntimeError("app.request_class must derive from intake.MemoryRequest")
-        app.request_class = MemoryRequest
 
 
 @bp.record_once
@@ -688,4 +664,4 @@ def _issuance_error(exc: IssuanceError) -> tuple[str, int]:
     return render_template("error.html", code=exc.code, message=exc.diagnostics()), 409
 
 
-__all__ = ["bp", "install_memory_uploads", "trust_store"]
+__all__ = ["bp", "trust_store"]
