@@ -15,6 +15,13 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# The npm packages at the versions in package-lock.json: eslint and tsc for `make lint`
+# (eslint.config.mjs says why), axe-core for the accessibility tests. None runs in the app.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
 # The demo: instance/ with demo keys and accounts (printed), served by gunicorn on
 # $(HOST):$(PORT) (make run PORT=5201); her receipt prints that address for /mijn-pas.
 HOST ?= 127.0.0.1
@@ -23,7 +30,7 @@ run: $(STAMP)
 	$(BIN)/pas-service --instance instance init --demo
 	$(BIN)/pas-service --instance instance serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest -q -n 2 --ignore=tests/rehearsal $(PYTEST_ARGS)
 
 # The production rehearsal (docs/deployment.md, "What the rehearsal proves"): PostgreSQL,
@@ -32,13 +39,6 @@ test: $(STAMP)
 # Screenshots: REHEARSAL_SHOTS=DIR. Code from a commit instead of the tree: PAS_REHEARSAL_FROM=HEAD.
 rehearsal: $(STAMP)
 	PAS_REHEARSAL_SHOTS=$(REHEARSAL_SHOTS) $(BIN)/python -m pytest -v -p no:xdist tests/rehearsal $(PYTEST_ARGS)
-
-# eslint and tsc for the verifier app's JavaScript, at the versions in package-lock.json
-# (eslint.config.mjs says why). Only `make lint` needs them; the app and its tests do not.
-NODE_STAMP := node_modules/.installed
-$(NODE_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund
-	touch $(NODE_STAMP)
 
 lint: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check verifier keys tokenservice tests bench scripts fuzz

@@ -9,7 +9,7 @@ const STRINGS = {
   nl: {
     'app.title': 'Pascontrole',
     'lang.switch': 'EN',
-    'lang.switch.label': 'Switch to English',
+    'lang.switch.label': 'EN: switch to English',
     'about.open': 'Over',
     'about.open.label': 'Over deze app',
     'scan.hint': 'Houd de QR-code van de pas in het kader',
@@ -98,7 +98,7 @@ const STRINGS = {
   en: {
     'app.title': 'Pass check',
     'lang.switch': 'NL',
-    'lang.switch.label': 'Wissel naar Nederlands',
+    'lang.switch.label': 'NL: wissel naar Nederlands',
     'about.open': 'About',
     'about.open.label': 'About this app',
     'scan.hint': 'Hold the QR code of the pass inside the frame',
