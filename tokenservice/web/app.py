@@ -1,4 +1,11 @@
-"""The Flask application factory."""
+"""The Flask application factory, and all that is app-wide.
+
+:func:`create_app` builds the :class:`~tokenservice.services.Services` container, sets up
+Flask and its extensions, and wires everything that holds for every page: the checks
+before each request (Fetch Metadata, CSRF, the official's session), the security
+headers, the error pages and the template helpers. Blueprints (one per area) hold only
+their own routes and hooks (docs/adr/0017).
+"""
 
 from __future__ import annotations
 
@@ -21,10 +28,25 @@ from tokenservice.errors import Error
 from tokenservice.escrow import retention
 from tokenservice.services import Services
 from tokenservice.store.db import Database
-from tokenservice.web import api, auth, beheer, handhaving, intake, mijnpas, publication, verifyapp
-from tokenservice.web.context import EXTENSION, error_page
+from tokenservice.web import (
+    api,
+    auth,
+    beheer,
+    enrol,
+    handhaving,
+    intake,
+    mijnpas,
+    publication,
+    verifyapp,
+)
+from tokenservice.web.context import (
+    EXTENSION,
+    OFFICIAL_LANGUAGES,
+    current_locale,
+    endpoint_url,
+    error_page,
+)
 
-LANGUAGES = ("nl", "en")
 csrf = CSRFProtect()
 babel = Babel()
 
@@ -49,7 +71,7 @@ def _locale() -> str:
     # Dutch unless the official switched: a browser set to English must not surprise a
     # Dutch team mid-spreekuur (and the tests' Chromium sends en-US).
     lang = session.get("lang")
-    return str(lang) if lang in LANGUAGES else "nl"
+    return str(lang) if lang in OFFICIAL_LANGUAGES else "nl"
 
 
 class _App(Flask):
@@ -63,6 +85,30 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     """Build the app from ``settings`` (default: environment + instance folder)."""
     settings = settings or config_mod.load(**overrides)
     app = _App(__name__, instance_path=str(settings.instance_dir), instance_relative_config=True)
+    _configure(app, settings)
+    svc = Services.build(settings)
+    app.extensions[EXTENSION] = svc
+    _purge_at_start(settings, svc.db)
+    # TOTP secrets are sealed with instance/totp.key; rows from before migration 0005 are
+    # sealed here, once (docs/adr/0013).
+    prepare_totp(svc.db, settings.instance_dir)
+    if settings.proxy_hops:
+        # Behind nginx every request comes from 127.0.0.1; the rate limits of /mijn-pas
+        # need the client address nginx puts in X-Forwarded-For (it overwrites, never appends).
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops
+        )
+    _check_requests(app)
+    babel.init_app(app, locale_selector=_locale)
+    _register_blueprints(app)
+    _secure_responses(app, hsts=settings.secure_cookies)
+    _error_pages(app)
+    app.context_processor(_template_helpers)
+    return app
+
+
+def _configure(app: Flask, settings: Settings) -> None:
+    """Flask's own settings: the session cookie, upload size, CSRF and Babel."""
     secret = settings.secret_key
     if not secret:
         if not settings.debug and not settings.demo:
@@ -85,33 +131,27 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         BABEL_TRANSLATION_DIRECTORIES="translations",
         TEMPLATES_AUTO_RELOAD=settings.debug,
     )
-    svc = Services.build(settings)
-    app.extensions[EXTENSION] = svc
-    db = svc.db
 
-    _purge_at_start(settings, db)
-    # TOTP secrets are sealed with instance/totp.key; rows from before migration 0005 are
-    # sealed here, once (docs/adr/0013).
-    prepare_totp(db, settings.instance_dir)
-    if settings.proxy_hops:
-        # Behind nginx every request comes from 127.0.0.1; the rate limits of /mijn-pas
-        # need the client address nginx puts in X-Forwarded-For (it overwrites, never appends).
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops
-        )
+
+def _check_requests(app: Flask) -> None:
+    """Before every request, in this order: a form from another site is refused (Fetch
+    Metadata), then one without a valid CSRF token, then an official's session is checked
+    (idle time, age, account unchanged)."""
     app.before_request(_refuse_cross_site_forms)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=_locale)
+    app.before_request(auth.check_session)
 
-    app.register_blueprint(publication.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(intake.bp)
-    app.register_blueprint(handhaving.bp)
-    app.register_blueprint(beheer.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(verifyapp.bp)
-    app.register_blueprint(mijnpas.bp)
+
+def _register_blueprints(app: Flask) -> None:
+    """One blueprint per area; the API is token-authenticated, so CSRF does not apply to it."""
+    for blueprint in (publication.bp, auth.bp, enrol.bp, intake.bp, handhaving.bp, beheer.bp,
+                      api.bp, verifyapp.bp, mijnpas.bp):
+        app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # token-authenticated, no cookies: CSRF does not apply
+
+
+def _secure_responses(app: Flask, *, hsts: bool) -> None:
+    """Security headers on every response (a blueprint may set a stricter CSP of its own)."""
 
     @app.after_request
     def _headers(response: Any) -> Any:
@@ -122,11 +162,15 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         h["Referrer-Policy"] = "no-referrer"
         h["Cross-Origin-Opener-Policy"] = "same-origin"
         h["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=(), payment=()"
-        if settings.secure_cookies:
+        if hsts:
             h["Strict-Transport-Security"] = "max-age=63072000"
         # Pages may show a pass that was just issued: never keep them in a cache.
         h.setdefault("Cache-Control", "no-store")
         return response
+
+
+def _error_pages(app: Flask) -> None:
+    """The app's error pages (JSON under /api/, the error page elsewhere)."""
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError) -> Any:
@@ -140,6 +184,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
                 "(de sessie); sta cookies toe voor deze site en probeer het opnieuw."))
         return error_page(400, "csrf", gettext("Het formulier is verlopen; laad de pagina opnieuw."))
 
+    @app.errorhandler(403)
+    def _forbidden(_exc: Any) -> Any:
+        return error_page(403, "forbidden", gettext("U heeft geen toegang tot deze pagina."))
+
     @app.errorhandler(413)
     def _too_large(_exc: Any) -> Any:
         return error_page(413, "too_large", gettext("Het bestand is te groot."))
@@ -148,7 +196,14 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     def _domain_error(exc: Error) -> Any:
         return error_page(400, exc.code, exc.diagnostics())
 
-    return app
+
+def _template_helpers() -> dict[str, Any]:
+    """What every template may call."""
+    return {
+        "current_official": auth.current_official,
+        "endpoint_url": endpoint_url,
+        "current_locale": current_locale,
+    }
 
 
 #: Sec-Fetch-Site values of a form on our own pages ("none": typed or bookmarked by the user).

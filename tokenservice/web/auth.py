@@ -17,13 +17,11 @@ exempt from both; it has its own, per-username failure limit. Only a wrong secon
 (or a wrong old password when changing it) locks the account itself: that takes the
 password, not just the name.
 
-Enrolment (docs/adr/0012): a new account, or one beheer reset, has no usable password and
-no second factor until its official opens the one-time link beheer handed over
-(``/enrol/<token>``) and sets both there; nobody else ever sees either. Only the link
-token's SHA-256 is stored; the second factor shown on that page lives, sealed with the
-instance's TOTP key, in that browser's session cookie until it is confirmed.
+A new account, or one beheer reset, is set up through a one-time link instead
+(:mod:`tokenservice.web.enrol`); it ends in the same :func:`start_session` as a login.
 
-Sessions are Flask's signed cookies. Each request of a logged-in official re-checks the
+Sessions are Flask's signed cookies. Each request of a logged-in official re-checks
+(:func:`check_session`, which the app runs before every request) the
 idle time, the session's age, and that the account still exists, is not disabled and
 has the same role and password as at login (changing the password ends other sessions).
 What cannot be done without server-side sessions: a copied cookie stays usable after
@@ -41,8 +39,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-import pyotp
-import segno
 from flask import (
     Blueprint,
     abort,
@@ -54,11 +50,9 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
@@ -69,7 +63,7 @@ from tokenservice.config import Settings
 from tokenservice.issue.passes import Official
 from tokenservice.store.db import Database
 from tokenservice.store.models import Account
-from tokenservice.web.context import error_page, services
+from tokenservice.web.context import OFFICIAL_LANGUAGES, endpoint_url, services
 from tokenservice.web.context import limiter as rate_limiter
 
 bp = Blueprint("auth", __name__)
@@ -80,7 +74,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 PENDING_SECONDS = 300
 #: A session ends this long after login, however active (a consultation hour is three).
 MAX_SESSION_HOURS = 12
-LANGUAGES = ("nl", "en")
 #: Where each role starts; the first endpoint that exists wins.
 START_PAGES: dict[str, tuple[str, ...]] = {
     "intake": ("intake.new", "intake.index"),
@@ -100,6 +93,11 @@ DEVICE_DAYS = 90
 def _now() -> int:
     """The clock (tests replace it)."""
     return int(time.time())
+
+
+def clock() -> int:
+    """Now, on the clock of logins and sessions: enrolment (:mod:`.enrol`) keeps time by it too."""
+    return _now()
 
 
 def _settings() -> Settings:
@@ -161,17 +159,6 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def endpoint_url(*endpoints: str) -> str | None:
-    """The URL of the first of ``endpoints`` that exists and needs no arguments."""
-    for endpoint in endpoints:
-        if endpoint in current_app.view_functions:
-            try:
-                return url_for(endpoint)
-            except BuildError:
-                continue
-    return None
-
-
 def _password_fingerprint(account: Account) -> str:
     """Ties a session to the password, TOTP secret and session epoch it was made with (a new
     password, a TOTP reset or a logout ends other sessions and copies of this cookie),
@@ -185,7 +172,7 @@ def _password_fingerprint(account: Account) -> str:
 def _logout() -> None:
     lang = session.get("lang")
     session.clear()
-    if lang in LANGUAGES:
+    if lang in OFFICIAL_LANGUAGES:
         session["lang"] = lang
 
 
@@ -198,7 +185,7 @@ def _failed() -> str:
     )
 
 
-def _start_session(account: Account, next_url: str | None) -> BaseResponse:
+def start_session(account: Account, next_url: str | None) -> BaseResponse:
     """Both factors passed: a fresh session (nothing from before login survives but the language)."""
     now = _now()
     _logout()
@@ -256,7 +243,7 @@ def _admit(username: str) -> tuple[limiter.Ticket, list[limiter.Bucket]] | None:
     return None if ticket is None else (ticket, [failures])
 
 
-def _mark_device(response: BaseResponse, username: str) -> BaseResponse:
+def mark_device(response: BaseResponse, username: str) -> BaseResponse:
     response.set_cookie(
         DEVICE_COOKIE, _device_mark().value(username), max_age=DEVICE_DAYS * 86400,
         path="/login", httponly=True, samesite="Strict",
@@ -279,14 +266,15 @@ class LoginForm(FlaskForm):
         Length(max=1024, message=_l("Dit wachtwoord is te lang."))])
 
 
-class CodeForm(FlaskForm):
-    code = StringField(
+def code_field() -> Any:
+    """The six digits from the authenticator app (login and enrolment alike)."""
+    return StringField(
         _l("Code uit de app"),
         validators=[DataRequired(), Regexp(r"^\s*[0-9]{3}\s?[0-9]{3}\s*$", message=_l("Zes cijfers."))],
     )
 
 
-def _new_password_rules() -> list[Any]:
+def new_password_rules() -> list[Any]:
     """What a password an official chooses must be (change and enrolment alike)."""
     return [
         DataRequired(),
@@ -297,11 +285,15 @@ def _new_password_rules() -> list[Any]:
     ]
 
 
+class CodeForm(FlaskForm):
+    code = code_field()
+
+
 class PasswordForm(FlaskForm):
     old = PasswordField(_l("Huidig wachtwoord"), validators=[DataRequired(), Length(max=1024)])
     new = PasswordField(
         _l("Nieuw wachtwoord"),
-        validators=_new_password_rules(),
+        validators=new_password_rules(),
     )
     repeat = PasswordField(
         _l("Nieuw wachtwoord nogmaals"),
@@ -314,34 +306,12 @@ class LangForm(FlaskForm):
     next = HiddenField()
 
 
-# --- Templates ----------------------------------------------------------------------------
-
-
-def current_locale() -> str:
-    """The page's language code (the ``lang`` of ``<html>`` and the switch in the nav)."""
-    locale = get_locale()
-    return str(locale.language) if locale is not None else "nl"
-
-
-@bp.app_context_processor
-def _template_helpers() -> dict[str, Any]:
-    return {
-        "current_official": current_official,
-        "endpoint_url": endpoint_url,
-        "current_locale": current_locale,
-    }
-
-
-@bp.app_errorhandler(403)
-def _forbidden(_exc: Any) -> Any:
-    return error_page(403, "forbidden", _("U heeft geen toegang tot deze pagina."))
-
-
 # --- Every request: idle timeout and a still-valid account --------------------------------
 
 
-@bp.before_app_request
-def _check_session() -> None:
+def check_session() -> None:
+    """Before every request (the app registers it): end the session of an official who idled
+    too long, whose session is too old, or whose account changed."""
     if request.endpoint == "static" or not session.get("authenticated"):
         return
     now = _now()
@@ -500,88 +470,7 @@ def totp() -> Any:
             return render_template(template, **context)
         accounts.record_successful_login(account)
         s.flush()
-    return _mark_device(_start_session(account, pending.get("next")), account.username)
-
-
-# --- Enrolment through a one-time link (docs/adr/0012) ------------------------------------
-
-
-class EnrolForm(FlaskForm):
-    password = PasswordField(
-        _l("Kies een wachtwoord"),
-        validators=_new_password_rules(),
-    )
-    repeat = PasswordField(
-        _l("Wachtwoord nogmaals"),
-        validators=[DataRequired(), EqualTo("password", message=_l("De twee wachtwoorden verschillen."))],
-    )
-    code = StringField(
-        _l("Code uit de app"),
-        validators=[DataRequired(), Regexp(r"^\s*[0-9]{3}\s?[0-9]{3}\s*$", message=_l("Zes cijfers."))],
-    )
-
-
-def _link_gone() -> tuple[str, int]:
-    response: tuple[str, int] = error_page(404, "enrolment_link", _(
-        "Deze inschrijflink is niet (meer) geldig: hij is al gebruikt, verlopen of onbekend. "
-        "Vraag beheer om een nieuwe link. Had u hem zelf nog niet gebruikt, meld dat dan ook: "
-        "dan heeft iemand anders hem gebruikt."))
-    return response
-
-
-def _pending_secret(link_id: int, key: accounts.TotpKey) -> str:
-    """The second factor this browser was shown for this link (new if there is none)."""
-    held = session.get("enrol")
-    if isinstance(held, dict) and held.get("link") == link_id and isinstance(held.get("sealed"), str):
-        try:
-            secret = key.open(bytes.fromhex(held["sealed"]), f"enrol:{link_id}")
-        except ValueError:
-            secret = None
-        if secret:
-            return secret
-    secret = pyotp.random_base32()
-    session["enrol"] = {"link": link_id, "sealed": key.seal(secret, f"enrol:{link_id}").hex()}
-    return secret
-
-
-@bp.route("/enrol/<token>", methods=["GET", "POST"])
-def enrol(token: str) -> Any:
-    """The official's own password and second factor, through the link beheer handed over."""
-    now = _now()
-    key = accounts.key_for(_db().engine)
-    with _db().transaction() as s:
-        link = accounts.find_link(s, token, now)
-        if link is None:
-            return _link_gone()
-        link_id = link.id
-        account = accounts.link_account(s, link)
-        username, role = account.username, account.role
-    secret = _pending_secret(link_id, key)
-    form = EnrolForm()
-    uri = accounts.totp_uri(username, secret, issuer_name=_("Pas-service"))
-    context: dict[str, Any] = {
-        "form": form, "username": username, "role": role,
-        "qr": segno.make(uri, error="m").svg_data_uri(scale=5, border=2),
-        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
-        "min_length": accounts.MIN_PASSWORD_LENGTH,
-    }
-    if not form.validate_on_submit():
-        return render_template("auth/enrol.html", **context), 400 if request.method == "POST" else 200
-    password_hash = accounts.hash_password(form.password.data or "")  # slow: outside the transaction
-    with _db().transaction() as s:
-        if accounts.find_link(s, token, now) is None:
-            return _link_gone()
-        enrolled = accounts.complete_enrolment(s, token, password_hash=password_hash, secret=secret,
-                                               code=form.code.data or "", now=now, key=key)
-        if enrolled is not None:
-            audit.append(s, at=now, actor=enrolled.username, role=enrolled.role,
-                         action="account_enrolled", reason_code=f"account:{enrolled.id}")
-    if enrolled is None:
-        form.code.errors = [_("Die code klopt niet. Probeer de volgende code uit de app.")]
-        return render_template("auth/enrol.html", **context), 400
-    session.pop("enrol", None)
-    flash(_("Uw account is ingesteld. Welkom!"), "info")
-    return _mark_device(_start_session(enrolled, None), enrolled.username)
+    return mark_device(start_session(account, pending.get("next")), account.username)
 
 
 @bp.post("/logout")
@@ -590,7 +479,7 @@ def logout() -> Any:
     account_id = session.get("account_id")
     if session.get("authenticated") and isinstance(account_id, int):
         # Sessions live in a signed cookie; bumping the epoch makes every copy of it
-        # (another tab, a stolen cookie) fail the check in _check_session.
+        # (another tab, a stolen cookie) fail the check in check_session.
         with _db().transaction() as s:
             account = s.get(Account, account_id)
             if account is not None:
@@ -646,7 +535,7 @@ def password() -> Any:
 def lang() -> Any:
     form = LangForm()
     choice = form.lang.data if form.validate_on_submit() else None
-    if choice in LANGUAGES:
+    if choice in OFFICIAL_LANGUAGES:
         session["lang"] = choice
     target = safe_next(form.next.data) or safe_next(_local_referrer())
     return redirect(target or url_for("auth.home"))

@@ -206,7 +206,7 @@ def _link_url(token: str) -> str:
     base = services().settings.public_url
     if base:
         return f"{base.rstrip('/')}/enrol/{token}"
-    return url_for("auth.enrol", token=token, _external=True)
+    return url_for("enrol.link", token=token, _external=True)
 
 
 @bp.get("/accounts", endpoint="accounts")

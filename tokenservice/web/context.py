@@ -1,4 +1,5 @@
-"""The web edge's view of the current request's app: its services, limiter and error page.
+"""The web edge's view of the current request's app: its services, limiter, error page,
+the officials' language and which pages exist.
 
 Blueprints reach the container through :func:`services` (typed), never by importing the
 app factory (``tokenservice.web.app`` imports every blueprint; docs/adr/0017). Only the web
@@ -9,13 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request, url_for
+from flask_babel import get_locale
+from werkzeug.routing import BuildError
 
 from tokenservice.access.limiter import Limiter
 from tokenservice.services import Services
 
 #: The key of :class:`Services` in ``app.extensions``.
 EXTENSION = "pas"
+#: The languages of the officials' pages (Dutch unless the official switches).
+OFFICIAL_LANGUAGES = ("nl", "en")
 
 
 def services() -> Services:
@@ -41,4 +46,24 @@ def error_page(status: int, code: str, message: str) -> Any:
     return render_template("error.html", code=code, message=message), status
 
 
-__all__ = ["EXTENSION", "error_page", "limiter", "services"]
+def current_locale() -> str:
+    """The page's language code (the ``lang`` of ``<html>`` and the switch in the nav)."""
+    locale = get_locale()
+    return str(locale.language) if locale is not None else "nl"
+
+
+def endpoint_url(*endpoints: str) -> str | None:
+    """The URL of the first of ``endpoints`` that exists and needs no arguments."""
+    for endpoint in endpoints:
+        if endpoint in current_app.view_functions:
+            try:
+                return url_for(endpoint)
+            except BuildError:
+                continue
+    return None
+
+
+__all__ = [
+    "EXTENSION", "OFFICIAL_LANGUAGES", "current_locale", "endpoint_url", "error_page", "limiter",
+    "services",
+]
