@@ -204,6 +204,45 @@ ASSEN_REVOCATIONS = RevocationList.build(
 REVOCATIONS = (GRONINGEN_REVOCATIONS, ASSEN_REVOCATIONS)
 
 
+# A second region (ADR 0020): its own anchor, trust list and revocation lists.
+# Leeuwarden (GM0080) is listed only there.
+ANCHOR_NORTH = key("anchor/region-north")
+LEEUWARDEN = key("GM0080/2025")
+NORTH_ISSUERS = (
+    IssuerEntry(
+        iss="GM0080",
+        name="Gemeente Leeuwarden",
+        public_key=bytes(LEEUWARDEN.verify_key),
+        nbf=NOW - 365 * DAY,
+        exp=NOW + 4 * 365 * DAY,
+        categories=DEFAULT_CATEGORIES,
+    ),
+)
+NORTH_TRUST_LIST = TrustList(seq=5, iat=NOW - DAY, exp=NOW + 30 * DAY, issuers=NORTH_ISSUERS).sign(
+    ANCHOR_NORTH
+)
+NORTH_REVOCATIONS = RevocationList.build(
+    iss="GM0080",
+    seq=2,
+    iat=NOW - 3600,
+    exp=NOW + 7 * DAY,
+    serials=[serial("north-revoked")],
+).sign(LEEUWARDEN)
+
+
+def region(
+    anchor: nacl.signing.SigningKey = ANCHOR_NORTH,
+    trust_list: bytes = NORTH_TRUST_LIST,
+    revocations: Sequence[bytes] = (NORTH_REVOCATIONS,),
+) -> dict[str, Any]:
+    """One more pinned anchor with its lists, as a case's ``more_regions`` item."""
+    return {
+        "anchor_pub_hex": bytes(anchor.verify_key).hex(),
+        "trust_list_b64": _b64(trust_list),
+        "revocations_b64": [_b64(r) for r in revocations],
+    }
+
+
 def signed_as(payload: bytes, signer: nacl.signing.SigningKey, kid: bytes) -> bytes:
     """COSE_Sign1 bytes signed by ``signer`` but labelled with ``kid`` (maybe not its own)."""
     protected = _cbor.encode({1: -8, 4: kid})
@@ -344,6 +383,8 @@ def case(
     pass_: Pass | None = None,
     min_seq: int | None = None,
     min_revocation_seqs: dict[str, int] | None = None,
+    more_regions: Sequence[dict[str, Any]] | None = None,
+    policy: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {
         "name": name,
@@ -358,6 +399,11 @@ def case(
         out["min_seq"] = min_seq
     if min_revocation_seqs is not None:
         out["min_revocation_seqs"] = min_revocation_seqs
+    # Several pinned anchors (§9.1) and where the pass counts (§10.4).
+    if more_regions is not None:
+        out["more_regions"] = list(more_regions)
+    if policy is not None:
+        out["policy"] = policy
     out.update({"now": now, "expect": expect, "warnings": list(warnings)})
     if pass_ is not None:
         out["number"] = pass_.number
@@ -1299,8 +1345,184 @@ def build_cases() -> list[dict[str, Any]]:
     )
 
     # REFUSED: the lists must not be accepted; qr_text is a pass that would be VALID.
+    # Where the pass counts (§10.4) and several regions (§9.1) ------------------------
+    assen_here = {"here": "GM0106", "accept": []}
+    p = make_pass("valid")
+    add(
+        case(
+            "not-valid-here-other-issuer",
+            good_qr,
+            "NOT_VALID_HERE",
+            "a valid Groningen pass, checked by a verifier set up for Assen that accepts only "
+            "its own passes",
+            policy=assen_here,
+            pass_=p,
+        )
+    )
+    add(
+        case(
+            "valid-here-accepted-issuer",
+            good_qr,
+            "VALID",
+            "the same pass where Assen's policy accepts Groningen",
+            policy={"here": "GM0106", "accept": ["GM0014"]},
+            pass_=p,
+        )
+    )
+    p = make_pass("valid-green", iss="GM0106", prefix="AS", category="inrichting",
+                  photo=PHOTO_WEBP, photo_type="image/webp")
+    add(
+        case(
+            "valid-here-own-issuer",
+            qr(envelope(p, ASSEN).to_bytes()),
+            "VALID",
+            "the municipality's own passes always count, with an empty accept list",
+            policy=assen_here,
+            pass_=p,
+        )
+    )
+    p = make_pass("revoked")
+    add(
+        case(
+            "revoked-before-not-valid-here",
+            groningen(p),
+            "REVOKED",
+            "revoked and not accepted here: REVOKED is checked first",
+            policy=assen_here,
+            pass_=p,
+        )
+    )
+    p = make_pass("expired-not-here", iat=NOW - DEFAULT_VALIDITY_SECONDS - DAY)
+    add(
+        case(
+            "expired-before-not-valid-here",
+            groningen(p),
+            "EXPIRED",
+            "expired and not accepted here: EXPIRED is checked first",
+            policy=assen_here,
+            pass_=p,
+        )
+    )
+    p = make_pass("not-here-soon", iat=NOW + 30 * DAY - DEFAULT_VALIDITY_SECONDS)
+    add(
+        case(
+            "not-valid-here-no-expires-soon",
+            groningen(p),
+            "NOT_VALID_HERE",
+            "exp = now + 30 days: EXPIRES_SOON is a VALID verdict's warning only",
+            policy=assen_here,
+            pass_=p,
+        )
+    )
+    p = make_pass("north", iss="GM0080", prefix="LW")
+    north_qr = qr(envelope(p, LEEUWARDEN).to_bytes())
+    add(
+        case(
+            "valid-second-region",
+            north_qr,
+            "VALID",
+            "a Leeuwarden pass under a second pinned anchor, no policy: every trusted issuer counts",
+            more_regions=[region()],
+            pass_=p,
+        )
+    )
+    add(
+        case(
+            "not-valid-here-second-region",
+            north_qr,
+            "NOT_VALID_HERE",
+            "the Leeuwarden pass where Assen accepts itself and Groningen only",
+            more_regions=[region()],
+            policy={"here": "GM0106", "accept": ["GM0014"]},
+            pass_=p,
+        )
+    )
+    add(
+        case(
+            "valid-here-second-region-accepted",
+            north_qr,
+            "VALID",
+            "the Leeuwarden pass where Assen's policy accepts Leeuwarden",
+            more_regions=[region()],
+            policy={"here": "GM0106", "accept": ["GM0014", "GM0080"]},
+            pass_=p,
+        )
+    )
+    add(
+        case(
+            "unknown-issuer-region-not-pinned",
+            north_qr,
+            "UNKNOWN_ISSUER",
+            "the Leeuwarden pass without the second anchor: not 'not valid here', unknown",
+            policy=assen_here,
+        )
+    )
+    p = make_pass("north-revoked", iss="GM0080", prefix="LW")
+    add(
+        case(
+            "revoked-second-region",
+            qr(envelope(p, LEEUWARDEN).to_bytes()),
+            "REVOKED",
+            "revoked on the second region's own list",
+            more_regions=[region()],
+            pass_=p,
+        )
+    )
+    north_expired = TrustList(
+        seq=4, iat=NOW - 60 * DAY, exp=NOW - DAY, issuers=NORTH_ISSUERS
+    ).sign(ANCHOR_NORTH)
+    add(
+        case(
+            "valid-first-region-other-region-expired",
+            good_qr,
+            "VALID",
+            "the second region's trust list expired: a pass of the first region has no warning",
+            more_regions=[region(trust_list=north_expired)],
+            pass_=make_pass("valid"),
+        )
+    )
+    p = make_pass("north", iss="GM0080", prefix="LW")
+    add(
+        case(
+            "trust-list-expired-second-region",
+            north_qr,
+            "VALID",
+            "the second region's trust list expired: its passes carry TRUST_LIST_EXPIRED",
+            more_regions=[region(trust_list=north_expired)],
+            warnings=["TRUST_LIST_EXPIRED"],
+            pass_=p,
+        )
+    )
+
     def refused(name: str, note: str, **kwargs: Any) -> None:
         add(case(f"refused-{name}", good_qr, "REFUSED", note, **kwargs))
+
+    refused(
+        "issuer-under-two-anchors",
+        "the second anchor's trust list also lists Groningen (GM0014): refused, whichever "
+        "comes first",
+        more_regions=[
+            region(
+                trust_list=TrustList(
+                    seq=5,
+                    iat=NOW - DAY,
+                    exp=NOW + 30 * DAY,
+                    issuers=(*NORTH_ISSUERS, ISSUERS[1]),
+                ).sign(ANCHOR_NORTH)
+            )
+        ],
+    )
+    refused(
+        "second-region-trust-list-by-first-anchor",
+        "each region's trust list must be signed by its own pinned anchor",
+        more_regions=[region(trust_list=TrustList(
+            seq=5, iat=NOW - DAY, exp=NOW + 30 * DAY, issuers=NORTH_ISSUERS).sign(ANCHOR))],
+    )
+    refused(
+        "same-anchor-twice",
+        "two regions that pin one anchor",
+        more_regions=[region(anchor=ANCHOR, trust_list=TRUST_LIST, revocations=())],
+    )
 
     refused(
         "trust-list-not-signed-by-anchor",

@@ -5,11 +5,15 @@
                      [--cache-dir DIR] [--now UNIX] [--json] [--photo-out FILE]
                      (--text QR_TEXT | IMAGE)
     pas-verify scan [--device N|VIDEO] [--once] [--json] [list options as for check]
+    pas-verify region (add ID URL --anchor HEX_OR_FILE [--name NAME] | remove ID | list | sync [ID])
+    pas-verify policy (set GMxxxx [--accept CODE_OR_REGION ...] [--name NAME] | show | clear)
 
 ``sync`` fetches the municipality's signed trust list and revocation lists,
 verifies them against the pinned trust anchor, refuses a rollback and keeps them
-in the user's cache directory (verifier/cache.py). ``check`` and ``scan`` use
-that cache unless --anchor/--trust-list are given.
+in the user's cache directory (verifier/cache.py). ``region add`` pins one more
+region's anchor with its own source (verifier/regioncache.py, ADR 0020); ``policy set``
+says which issuers' passes count for work in this municipality. ``check`` and ``scan``
+use every cached region and the policy unless --anchor/--trust-list are given.
 
 Exit codes: 0 only for a VALID pass, 1 for every other verdict, 2 for usage and
 I/O errors (unreadable file, no QR code in the image, a trust list or anchor that
@@ -37,8 +41,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from . import cache as cache_mod
+from . import regioncache
 from .errors import Error
 from .format import COSE_SIGN1_TAG, MAX_LIST_BYTES, MAX_QR_CHARS, QR_PREFIX
+from .regions import Policy, RegionStore
 from .trust import TrustStore, parse_anchor
 from .verify import Notice, Status, Verdict, verify
 
@@ -124,6 +130,7 @@ _STATUS_TEXT = {
     Status.NOT_YET_VALID: ("NIET GELDIG: nog niet geldig", "not valid yet"),
     Status.EXPIRED: ("NIET GELDIG: verlopen", "expired"),
     Status.REVOKED: ("NIET GELDIG: ingetrokken", "revoked"),
+    Status.NOT_VALID_HERE: ("NIET GELDIG HIER: echte pas", "not valid here: genuine pass"),
 }
 
 _NOTICE_TEXT = {
@@ -176,9 +183,14 @@ def format_verdict(
     verdict: Verdict,
     paint: Callable[[str, str], str] = lambda text, colour: text,
     photo_path: str | None = None,
+    policy: Policy | None = None,
 ) -> str:
     """A multi-line verdict in Dutch with English in brackets."""
     nl, en = _STATUS_TEXT[verdict.status]
+    if verdict.status is Status.NOT_VALID_HERE and policy is not None:
+        nl = (f"NIET GELDIG HIER: echte pas van {verdict.issuer_name}; "
+              f"geldt niet voor werk in {policy.name}")
+        en = f"genuine pass of {verdict.issuer_name}; not valid for work in {policy.name}"
     lines = [paint(f"{nl} ({en})", "green" if verdict.ok else "red")]
     rows: list[tuple[str, str]] = [("Status", verdict.status.value)]
     if verdict.reason:
@@ -195,7 +207,7 @@ def format_verdict(
     for w in verdict.warnings:
         w_nl, w_en = _NOTICE_TEXT.get(w, (w.value, w.value))
         rows.append(("Let op (warning)", f"{w_nl} ({w_en})"))
-    if verdict.photo is not None and verdict.ok:
+    if verdict.photo is not None and (verdict.ok or verdict.status is Status.NOT_VALID_HERE):
         where = photo_path or "--photo-out FILE"
         rows.append(("Foto (photo)", f"vergelijk met het gezicht: {where} (compare with the face)"))
     elif verdict.photo is not None and photo_path:
@@ -253,11 +265,14 @@ def _cache(args: argparse.Namespace) -> cache_mod.Cache:
     return cache_mod.Cache(Path(path).expanduser())
 
 
-def load_store(args: argparse.Namespace) -> TrustStore:
+def load_store(args: argparse.Namespace, err: IO[str] | None = None) -> TrustStore | RegionStore:
     """The verified lists to check against: explicit files, else the sync cache.
 
-    With both --anchor and --trust-list the cache is not touched at all.
+    With both --anchor and --trust-list the cache is not touched at all. From the cache:
+    every region (the one of `sync URL` and those of `region add`) side by side, and
+    the policy (``args.policy``) of where a pass counts.
     """
+    args.policy = None
     explicit = [read_signed_list(path, "revocation list") for path in args.revocations]
     if args.anchor and args.trust_list:
         anchor = read_anchor(args.anchor)
@@ -273,8 +288,17 @@ def load_store(args: argparse.Namespace) -> TrustStore:
             )
         trust_list = read_signed_list(args.trust_list, "trust list")
         return TrustStore.from_bytes(anchor_or_none, trust_list, explicit)
-    store = cache.store(anchor=anchor_or_none)
-    return store.with_revocations(explicit) if explicit else store
+    if args.anchor or explicit or not regioncache.Regions(cache).sources():
+        store = cache.store(anchor=anchor_or_none)
+        store = store.with_revocations(explicit) if explicit else store
+        args.policy = regioncache.Regions(cache).policy(RegionStore.single(store))
+        return store
+    regions, policy, problems = regioncache.load(cache)
+    for problem in problems:
+        if err is not None:
+            err.write(f"{PROG}: warning: {problem}\n")
+    args.policy = policy
+    return regions
 
 
 def _add_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -312,9 +336,9 @@ def cmd_check(args: argparse.Namespace, out: IO[str], err: IO[str], stdin: IO[st
             "give the pass as --text QR_TEXT or as an IMAGE file "
             "(put IMAGE before --revocations, or end the list of revocation files with --)"
         )
-    store = load_store(args)
+    store = load_store(args, err)
     qr_text = read_qr_text(args, stdin)
-    verdict = verify(qr_text, store, now=args.now)
+    verdict = verify(qr_text, store, now=args.now, policy=args.policy)
     _show(verdict, args, out, err)
     return EXIT_VALID if verdict.ok else EXIT_NOT_VALID
 
@@ -329,7 +353,7 @@ def _show(verdict: Verdict, args: argparse.Namespace, out: IO[str], err: IO[str]
     if args.json:
         out.write(json.dumps(verdict.to_json(), ensure_ascii=False) + "\n")
     else:
-        out.write(format_verdict(verdict, _colour(out), args.photo_out) + "\n")
+        out.write(format_verdict(verdict, _colour(out), args.photo_out, args.policy) + "\n")
     out.flush()
 
 
@@ -352,8 +376,10 @@ def _add_sync(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument(
         "url",
+        nargs="?",
         metavar="URL",
-        help="the service, e.g. https://pas.groningen.nl/, or its .well-known/pas/ folder",
+        help="the service, e.g. https://pas.groningen.nl/, or its .well-known/pas/ folder; "
+        "without URL: every region added with `region add`, each from its own source",
     )
     p.add_argument(
         "--anchor",
@@ -383,6 +409,10 @@ def _add_sync(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_sync(args: argparse.Namespace, out: IO[str], err: IO[str], stdin: IO[str]) -> int:
+    if args.url is None:
+        if args.anchor or args.repin:
+            raise CliError("--anchor and --repin need URL (a new region: `pas-verify region add`)")
+        return _sync_regions(args, None, out, err)
     if args.repin and not args.anchor:
         raise CliError("--repin needs the new anchor: --anchor HEX_OR_FILE")
     if not 0 < args.timeout <= 600:
@@ -395,6 +425,7 @@ def cmd_sync(args: argparse.Namespace, out: IO[str], err: IO[str], stdin: IO[str
         repin=args.repin,
         insecure_http=args.insecure_http,
         fetch=cache_mod.http_fetcher(timeout=args.timeout, insecure_http=args.insecure_http),
+        check=regioncache.Regions(_cache(args))._check_against_others(regioncache.DEFAULT_ID),
     )
     now = int(time.time())
     summary = _sync_summary(result, now)
@@ -530,6 +561,159 @@ def _format_sync(summary: dict[str, Any], now: int) -> str:
     return "\n".join(lines)
 
 
+# --- region and policy: several anchors, and where a pass counts (ADR 0020) ----------------
+
+
+def _add_region(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "region",
+        help="add, remove, list or sync the regions (pinned anchors) this cache trusts",
+        description="A region is one trust anchor with its own lists, source and rollback "
+        "floors. Add one only with the anchor its municipality gave you out of band (letter, "
+        "configuration), never one a server sends. An issuer two regions both list is refused.",
+    )
+    rsub = p.add_subparsers(dest="region_command", metavar="ACTION", required=True)
+    add = rsub.add_parser("add", help="pin a region's anchor and sync its lists once")
+    add.add_argument("id", metavar="ID", help="a short name: lower-case letters, digits, hyphens")
+    add.add_argument("url", metavar="URL", help="the region's service or .well-known/pas/ folder")
+    add.add_argument("--anchor", required=True, metavar="HEX_OR_FILE",
+                     help="the region's trust-anchor public key (from its letter or configuration)")
+    add.add_argument("--name", default="", help="how to show the region (e.g. 'Drenthe')")
+    remove = rsub.add_parser("remove", help="forget a region: its anchor, lists and floors")
+    remove.add_argument("id", metavar="ID")
+    rsub.add_parser("list", help="the regions with their source, anchor and list seqs")
+    rsync = rsub.add_parser("sync", help="sync one region (or all) from its own source")
+    rsync.add_argument("id", nargs="?", metavar="ID")
+    for q in (add, remove, rsub.choices["list"], rsync):
+        _add_cache_dir(q)
+        q.add_argument("--json", action="store_true", help="print the result as JSON")
+    for q in (add, rsync):
+        q.add_argument("--insecure-http", action="store_true",
+                       help="allow plain http to hosts other than localhost")
+        q.add_argument("--timeout", type=float, default=cache_mod.DEFAULT_TIMEOUT,
+                       metavar="SECONDS", help="network timeout per request")
+    p.set_defaults(run=cmd_region)
+
+
+def cmd_region(args: argparse.Namespace, out: IO[str], err: IO[str], stdin: IO[str]) -> int:
+    regions = regioncache.Regions(_cache(args))
+    action = args.region_command
+    if action == "add":
+        result = regions.add(
+            args.id, args.url, anchor=read_anchor(args.anchor), name=args.name,
+            insecure_http=args.insecure_http,
+            fetch=cache_mod.http_fetcher(timeout=args.timeout, insecure_http=args.insecure_http),
+        )
+        summary = {"region": args.id, **_sync_summary(result, int(time.time()))}
+        out.write((json.dumps(summary, ensure_ascii=False) if args.json
+                   else f"Regio (region) {args.id} toegevoegd (added)\n"
+                   + _format_sync(summary, int(time.time()))) + "\n")
+        return 0
+    if action == "remove":
+        dropped = regions.remove(args.id)
+        if args.json:
+            out.write(json.dumps({"removed": args.id, "policy_dropped": dropped}) + "\n")
+        else:
+            out.write(f"Regio (region) {args.id} verwijderd met lijsten en volgnummers "
+                      "(removed with its lists and floors)\n")
+            if dropped:
+                out.write(f"  ook uit de acceptatielijst gehaald (also dropped from accept): {args.id}\n")
+        return 0
+    if action == "sync":
+        return _sync_regions(args, args.id, out, err)
+    rows: list[dict[str, Any]] = []
+    store_regions, problems = regions.stores()
+    by_id = {r.id: r for r in store_regions}
+    ids = ([regioncache.DEFAULT_ID] if regioncache.DEFAULT_ID in by_id else []) + [
+        s.id for s in regions.sources()]
+    sources = {s.id: s for s in regions.sources()}
+    for rid in ids:
+        region = by_id.get(rid)
+        src = sources.get(rid)
+        rows.append({
+            "id": rid,
+            "name": src.name if src else "",
+            "url": src.url if src else None,
+            "anchor": region.store.anchor_public_key.hex() if region else None,
+            "trust_list_seq": region.store.trust_list.seq if region else None,
+            "issuers": sorted(region.issuer_codes) if region else [],
+        })
+    if args.json:
+        out.write(json.dumps({"regions": rows, "problems": problems}, ensure_ascii=False) + "\n")
+    else:
+        for row in rows:
+            out.write(f"{row['id']}: {row['name'] or '-'} · {row['url'] or '(sync URL)'} · anker "
+                      f"{(row['anchor'] or '?')[:16]}… · seq {row['trust_list_seq']} · "
+                      f"{', '.join(row['issuers'])}\n")
+        for problem in problems:
+            out.write(f"let op (warning): {problem}\n")
+    return 0
+
+
+def _sync_regions(args: argparse.Namespace, only: str | None, out: IO[str], err: IO[str]) -> int:
+    """Sync the added regions one by one; one that fails leaves the others as they are."""
+    regions = regioncache.Regions(_cache(args))
+    ids = [only] if only else [s.id for s in regions.sources()]
+    if not ids:
+        raise CliError("no regions added: `pas-verify sync URL --anchor HEX` or "
+                       "`pas-verify region add ID URL --anchor HEX`")
+    now = int(time.time())
+    results: dict[str, Any] = {}
+    failed = False
+    for rid in ids:
+        try:
+            result = regions.sync(
+                rid, insecure_http=args.insecure_http,
+                fetch=cache_mod.http_fetcher(timeout=args.timeout, insecure_http=args.insecure_http),
+            )
+        except Error as exc:
+            failed = True
+            results[rid] = {"error": exc.diagnostics()}
+            if not args.json:
+                err.write(f"{PROG}: region {rid}: {exc.diagnostics()}\n")
+            continue
+        results[rid] = _sync_summary(result, now)
+        if not args.json:
+            out.write(f"[{rid}] " + _format_sync(results[rid], now) + "\n")
+    if args.json:
+        out.write(json.dumps({"regions": results}, ensure_ascii=False) + "\n")
+    return EXIT_USAGE if failed else 0
+
+
+def _add_policy(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "policy",
+        help="where a pass counts: this municipality and the issuers accepted for work here",
+        description="A genuine pass of an issuer that does not count here is NOT_VALID_HERE "
+        "(exit 1): its photo and details are shown, it is not a permission to work here.",
+    )
+    psub = p.add_subparsers(dest="policy_command", metavar="ACTION", required=True)
+    pset = psub.add_parser("set", help="set this municipality and what it accepts")
+    pset.add_argument("here", metavar="GMxxxx", help="this municipality's code")
+    pset.add_argument("--accept", nargs="*", default=[], metavar="CODE_OR_REGION",
+                      help="issuer codes (GM0014) and region ids whose passes count here "
+                      "(its own always count)")
+    pset.add_argument("--name", default="", help="this municipality's name for the verdict")
+    psub.add_parser("show", help="print the policy")
+    psub.add_parser("clear", help="remove the policy: every trusted issuer counts")
+    for q in psub.choices.values():
+        _add_cache_dir(q)
+    p.set_defaults(run=cmd_policy)
+
+
+def cmd_policy(args: argparse.Namespace, out: IO[str], err: IO[str], stdin: IO[str]) -> int:
+    regions = regioncache.Regions(_cache(args))
+    if args.policy_command == "set":
+        doc = regions.set_policy(args.here, list(args.accept), args.name)
+        out.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    elif args.policy_command == "clear":
+        regions.clear_policy()
+        out.write("geen beleid: elke vertrouwde uitgever telt (no policy: every trusted issuer counts)\n")
+    else:
+        out.write(json.dumps(regions.policy_doc(), ensure_ascii=False) + "\n")
+    return 0
+
+
 # --- scan: continuous scanning from a camera -----------------------------------------
 
 #: The same QR text is shown again only after it has been out of sight this long.
@@ -615,7 +799,7 @@ def _frame_texts(cv2: Any, zxingcpp: Any, frame: Any) -> list[str]:
 def cmd_scan(args: argparse.Namespace, out: IO[str], err: IO[str], stdin: IO[str]) -> int:
     if not 0 <= args.debounce <= 3600:
         raise CliError("--debounce must be between 0 and 3600 seconds")
-    store = load_store(args)  # before the camera: a missing cache is the likelier problem
+    store = load_store(args, err)  # before the camera: a missing cache is the likelier problem
     cv2, zxingcpp = _scan_modules()
     source = _device(args.device)
     capture = cv2.VideoCapture(source)
@@ -640,7 +824,7 @@ def _scan_loop(
     capture: Any,
     cv2: Any,
     zxingcpp: Any,
-    store: TrustStore,
+    store: TrustStore | RegionStore,
     args: argparse.Namespace,
     out: IO[str],
     err: IO[str],
@@ -679,7 +863,7 @@ def _scan_loop(
             last_seen = now  # still in sight: shown already
             continue
         last_text, last_seen = text, now
-        verdict = verify(text, store, now=args.now)
+        verdict = verify(text, store, now=args.now, policy=args.policy)
         _show(verdict, args, out, err)
         if args.once:
             return EXIT_VALID if verdict.ok else EXIT_NOT_VALID
@@ -701,6 +885,8 @@ _COMMANDS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]],
     _add_sync,
     _add_check,
     _add_scan,
+    _add_region,
+    _add_policy,
     _add_export_app,
 )
 

@@ -444,11 +444,14 @@ def sync(
     repin: bool = False,
     insecure_http: bool = False,
     fetch: Fetcher | None = None,
+    check: Callable[[TrustStore], None] | None = None,
 ) -> SyncResult:
     """Fetch, verify and store the lists; refuse a rollback. All or nothing.
 
     Everything is fetched and verified before anything is written, so a refused
     sync (bad signature, rollback, network error) leaves the cache as it was.
+    ``check`` sees the verified trust list before anything else is fetched and may
+    refuse it with TrustError (several regions: an issuer another anchor lists).
     """
     folder = lists_url(url, insecure_http=insecure_http)
     fetch = fetch or http_fetcher(insecure_http=insecure_http)
@@ -483,6 +486,8 @@ def sync(
             raise CacheError(f"no trust list at {folder}trust-list.cose (404)")
         try:
             store = TrustStore.from_bytes(use, trust_bytes, min_seq=min_seq)
+            if check is not None:
+                check(store)
         except (TrustError, FormatError) as exc:
             raise _refused(cache, exc) from exc
 

@@ -160,6 +160,10 @@ class TrustStore:
     def candidates(self, envelope: Sign1) -> tuple[_Issuer, ...]:
         return self._by_kid.get(envelope.kid, ())
 
+    def trust_list_for(self, iss: str) -> TrustList:
+        """The trust list that vouches for ``iss`` (one store: its only one)."""
+        return self.trust_list
+
     def revocations(self, iss: str) -> RevocationList | None:
         r = self._revocations.get(iss)
         return r.list if r else None

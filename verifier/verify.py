@@ -5,10 +5,14 @@ from __future__ import annotations
 import enum
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .errors import Error
 from .format import Category, decode_qr_text
 from .trust import TrustStore
+
+if TYPE_CHECKING:
+    from .regions import Policy, RegionStore
 
 #: A phone's clock may run a few minutes behind the service's: tolerate it for nbf only.
 NBF_LEEWAY_SECONDS = 300
@@ -26,6 +30,9 @@ class Status(enum.StrEnum):
     NOT_YET_VALID = "NOT_YET_VALID"
     EXPIRED = "EXPIRED"
     REVOKED = "REVOKED"
+    #: Genuine and current, but its issuer does not count where this verifier is set up
+    #: (verifier policy, docs/token-format.md §10.4). Not a permission to work here.
+    NOT_VALID_HERE = "NOT_VALID_HERE"
 
 
 class Notice(enum.StrEnum):
@@ -42,7 +49,8 @@ class Verdict:
     """The result of :func:`verify`. Read ``status``; there is no truthiness.
 
     The pass's claims are filled in only when its signature verified (VALID,
-    NOT_YET_VALID, EXPIRED, REVOKED); for other statuses nothing unverified is shown.
+    NOT_YET_VALID, EXPIRED, REVOKED, NOT_VALID_HERE); for other statuses nothing
+    unverified is shown.
     """
 
     status: Status
@@ -86,10 +94,19 @@ class Verdict:
         }
 
 
-def verify(qr_text: str, store: TrustStore, now: int | None = None) -> Verdict:
+def verify(
+    qr_text: str,
+    store: TrustStore | RegionStore,
+    now: int | None = None,
+    *,
+    policy: Policy | None = None,
+) -> Verdict:
     """Check the text of a scanned QR code. Never raises for bad input.
 
-    ``now`` is Unix seconds (injected clock); it defaults to the system clock.
+    ``now`` is Unix seconds (injected clock); it defaults to the system clock. ``store``
+    is one region's lists or several (:class:`verifier.regions.RegionStore`). With a
+    ``policy`` a genuine, current pass of an issuer that does not count here is
+    NOT_VALID_HERE (§10.4); without one every trusted issuer counts.
     """
     if now is None:
         now = int(time.time())
@@ -117,7 +134,8 @@ def verify(qr_text: str, store: TrustStore, now: int | None = None) -> Verdict:
 
     entry = signer.entry
     warnings: list[Notice] = []
-    if now >= store.trust_list.exp:
+    trust_list = store.trust_list_for(claims.iss)
+    if trust_list is not None and now >= trust_list.exp:
         warnings.append(Notice.TRUST_LIST_EXPIRED)
     revocations = store.revocations(claims.iss)
     if revocations is None:
@@ -131,6 +149,9 @@ def verify(qr_text: str, store: TrustStore, now: int | None = None) -> Verdict:
         status, reason = Status.EXPIRED, "expired"
     elif store.is_revoked(claims.iss, claims.serial):
         status, reason = Status.REVOKED, "revoked by the issuer"
+    elif policy is not None and not policy.counts(claims.iss):
+        status = Status.NOT_VALID_HERE
+        reason = f"genuine pass of {entry.name}; it does not count for work in {policy.name}"
     else:
         status, reason = Status.VALID, ""
         if claims.exp - now <= EXPIRES_SOON_SECONDS:

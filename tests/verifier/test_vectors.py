@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pas_support import VECTORS, make_vectors
 
-from verifier import Error, Notice, Status, TrustStore, verify
+from verifier import Error, Notice, Policy, Region, RegionStore, Status, TrustStore, verify
 
 PAS1 = VECTORS / "pas1.json"
 CASES: list[dict[str, Any]] = json.loads(PAS1.read_text(encoding="utf-8"))
@@ -23,7 +23,15 @@ REQUIRED = {
     "now",
     "expect",
 }
-OPTIONAL = {"note", "warnings", "number", "min_seq", "min_revocation_seqs"}
+OPTIONAL = {
+    "note",
+    "warnings",
+    "number",
+    "min_seq",
+    "min_revocation_seqs",
+    "more_regions",
+    "policy",
+}
 #: Not a verdict: accepting the case's lists (with its floors) must fail.
 REFUSED = "REFUSED"
 
@@ -58,14 +66,31 @@ def test_the_vectors_cover_every_status_and_every_warning() -> None:
     assert warnings == {n.value for n in Notice}
 
 
-def store_for(case: dict[str, Any]) -> TrustStore:
-    return TrustStore.from_bytes(
+def store_for(case: dict[str, Any]) -> TrustStore | RegionStore:
+    first = TrustStore.from_bytes(
         bytes.fromhex(case["anchor_pub_hex"]),
         base64.b64decode(case["trust_list_b64"]),
         [base64.b64decode(r) for r in case["revocations_b64"]],
         min_seq=case.get("min_seq", 0),
         min_revocation_seqs=case.get("min_revocation_seqs", {}),
     )
+    if "more_regions" not in case:
+        return first
+    regions = [Region("region-0", first)]
+    for i, more in enumerate(case["more_regions"], start=1):
+        store = TrustStore.from_bytes(
+            bytes.fromhex(more["anchor_pub_hex"]),
+            base64.b64decode(more["trust_list_b64"]),
+            [base64.b64decode(r) for r in more["revocations_b64"]],
+        )
+        regions.append(Region(f"region-{i}", store))
+    return RegionStore(regions)
+
+
+def policy_for(case: dict[str, Any]) -> Policy | None:
+    if "policy" not in case:
+        return None
+    return Policy(case["policy"]["here"], frozenset(case["policy"]["accept"]))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
@@ -74,7 +99,7 @@ def test_vector(case: dict[str, Any]) -> None:
         with pytest.raises(Error):
             store_for(case)
         return
-    verdict = verify(case["qr_text"], store_for(case), now=case["now"])
+    verdict = verify(case["qr_text"], store_for(case), now=case["now"], policy=policy_for(case))
     assert verdict.status == case["expect"], verdict.reason
     if "warnings" in case:
         assert sorted(w.value for w in verdict.warnings) == sorted(case["warnings"])

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pas_support import DAY, NOW, YEAR, World, claims_of, cose_of, qr, serial, sign_claims
 
-from verifier import Notice, Status, Verdict, verify
+from verifier import Notice, Policy, Status, Verdict, verify
 from verifier.format import DEFAULT_VALIDITY_SECONDS, MAX_PHOTO_BYTES, QR_PREFIX, Sign1
 from verifier.verify import EXPIRES_SOON_SECONDS, NBF_LEEWAY_SECONDS
 
@@ -93,6 +93,7 @@ def test_status_values_are_the_names_of_the_spec() -> None:
         "NOT_YET_VALID",
         "EXPIRED",
         "REVOKED",
+        "NOT_VALID_HERE",
     }
     assert Status("VALID") is Status.VALID and Status.VALID == "VALID"
 
@@ -419,4 +420,6 @@ def test_every_status_is_reachable(world: World) -> None:
             world.issue("revoked"),
         ]
     }
+    # Verifier policy (§10.4): a genuine Groningen pass where only Assen's count.
+    seen.add(verify(world.issue(), world.store(), now=NOW, policy=Policy("GM0106")).status)
     assert seen == set(Status)

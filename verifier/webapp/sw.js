@@ -13,7 +13,7 @@
 // Nothing about a check ever reaches this worker: a check makes no request.
 // SHELL and VERSION are written by `python -m verifier.webapp stamp`.
 
-const VERSION = "a906e8b32c92271e";
+const VERSION = "23e091955839aaef";
 const SHELL = [
   "app.css",
   "config.json",
@@ -31,6 +31,7 @@ const SHELL = [
   "js/i18n.js",
   "js/lists.js",
   "js/passnumber.js",
+  "js/regions.js",
   "js/scanner.js",
   "js/translog.js",
   "js/trust.js",

@@ -9,6 +9,7 @@ import * as cbor from '../../../verifier/webapp/js/cbor.js';
 import { useBackend } from '../../../verifier/webapp/js/ed25519.js';
 import { FormatError } from '../../../verifier/webapp/js/errors.js';
 import { Sign1, sigStructure } from '../../../verifier/webapp/js/format.js';
+import { RegionStore } from '../../../verifier/webapp/js/regions.js';
 import { TrustError, TrustStore } from '../../../verifier/webapp/js/trust.js';
 import { Status, verify } from '../../../verifier/webapp/js/verify.js';
 import { VECTORS, b64, hex, pas1, readJson, toHex } from './_helpers.mjs';
@@ -17,11 +18,24 @@ const CASES = pas1();
 /** Not a verdict: accepting the case's lists (with its floors) must fail. */
 const REFUSED = 'REFUSED';
 
-function storeOf(c) {
-  return TrustStore.fromBytes(c.anchor_pub_hex, b64(c.trust_list_b64), c.revocations_b64.map(b64), {
+async function storeOf(c) {
+  const first = await TrustStore.fromBytes(c.anchor_pub_hex, b64(c.trust_list_b64), c.revocations_b64.map(b64), {
     minSeq: c.min_seq ?? 0,
     minRevocationSeqs: c.min_revocation_seqs ?? {},
   });
+  if (!c.more_regions) return first;
+  // Several pinned anchors (§9.1): one store per region, side by side.
+  const regions = [{ id: 'region-0', store: first }];
+  for (const [i, r] of c.more_regions.entries()) {
+    const store = await TrustStore.fromBytes(r.anchor_pub_hex, b64(r.trust_list_b64), r.revocations_b64.map(b64));
+    regions.push({ id: `region-${i + 1}`, store });
+  }
+  return new RegionStore(regions);
+}
+
+/** Where the pass counts (§10.4), or null: every trusted issuer counts. */
+function policyOf(c) {
+  return c.policy ? { here: c.policy.here, accept: new Set(c.policy.accept) } : null;
 }
 
 async function runAll() {
@@ -37,7 +51,7 @@ async function runAll() {
       continue;
     }
     const store = await storeOf(c);
-    const v = await verify(c.qr_text, store, c.now);
+    const v = await verify(c.qr_text, store, c.now, policyOf(c));
     const got = { status: v.status, warnings: [...v.warnings], number: v.number };
     const want = { status: c.expect, warnings: c.warnings, number: c.number ?? null };
     if (JSON.stringify(got) !== JSON.stringify(want)) failures.push({ name: c.name, got, want, reason: v.reason });
@@ -77,8 +91,7 @@ test('a VALID verdict carries the verified claims', async () => {
 
 test('verdicts of failed checks show nothing unverified', async () => {
   for (const c of CASES.filter((x) => ['MALFORMED', 'UNKNOWN_ISSUER', 'BAD_SIGNATURE'].includes(x.expect))) {
-    const store = await TrustStore.fromBytes(c.anchor_pub_hex, b64(c.trust_list_b64), c.revocations_b64.map(b64));
-    const v = await verify(c.qr_text, store, c.now);
+    const v = await verify(c.qr_text, await storeOf(c), c.now, policyOf(c));
     assert.equal(v.photo, null, c.name);
     assert.equal(v.number, null, c.name);
     assert.equal(v.issuerName, null, c.name);

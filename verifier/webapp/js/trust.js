@@ -202,6 +202,15 @@ export class TrustStore {
   }
 
   /**
+   * The trust list that vouches for `iss` (one store: its only one, if it lists iss).
+   * @param {string} iss
+   * @returns {TrustList | null}
+   */
+  trustListFor(iss) {
+    return this.trustList.issuers.some((e) => e.iss === iss) ? this.trustList : null;
+  }
+
+  /**
    * The revocation list held for `iss`, or null.
    * @param {string} iss
    * @returns {RevocationList | null}

@@ -8,6 +8,7 @@ import { decodeQrText, entryCategory } from './format.js';
 /** @import { Bytes, Int } from './cbor.js' */
 /** @import { Category, Pass, Sign1 } from './format.js' */
 /** @import { TrustStore } from './trust.js' */
+/** @import { Policy, RegionStore } from './regions.js' */
 
 /** A phone's clock may run a few minutes behind the service's: tolerate it for nbf only. */
 export const NBF_LEEWAY_SECONDS = 300;
@@ -22,6 +23,9 @@ export const Status = Object.freeze({
   NOT_YET_VALID: 'NOT_YET_VALID',
   EXPIRED: 'EXPIRED',
   REVOKED: 'REVOKED',
+  // Genuine and current, but its issuer does not count where this app is set up
+  // (verifier policy, docs/token-format.md §10.4). Not a permission to work here.
+  NOT_VALID_HERE: 'NOT_VALID_HERE',
 });
 
 export const Notice = Object.freeze({
@@ -88,13 +92,16 @@ function verdict(status, reason, fields = undefined) {
  * Resolves to a frozen verdict: {status, reason, number, category, iss,
  * issuerName, iat, nbf, exp, serial, photo, photoType, warnings} (nbf is extra
  * to the Python Verdict, for the "valid from" line). The pass's claims
- * are filled in only when its signature verified.
+ * are filled in only when its signature verified. `store` is one region's lists or
+ * several (RegionStore). With a `policy`, a genuine, current pass of an issuer that does
+ * not count here is NOT_VALID_HERE (§10.4); without one every trusted issuer counts.
  * @param {string} qrText
- * @param {TrustStore} store
+ * @param {TrustStore | RegionStore} store
  * @param {number} [now]
+ * @param {Policy | null} [policy]
  * @returns {Promise<Verdict>}
  */
-export async function verify(qrText, store, now = Math.floor(Date.now() / 1000)) {
+export async function verify(qrText, store, now = Math.floor(Date.now() / 1000), policy = null) {
   /** @type {Sign1} */
   let envelope;
   /** @type {Pass} */
@@ -131,7 +138,8 @@ export async function verify(qrText, store, now = Math.floor(Date.now() / 1000))
   const category = /** @type {Category} */ (entryCategory(entry, claims.category));
   /** @type {NoticeName[]} */
   const warnings = [];
-  if (now >= store.trustList.exp) warnings.push(Notice.TRUST_LIST_EXPIRED);
+  const trustList = store.trustListFor(claims.iss);
+  if (trustList !== null && now >= trustList.exp) warnings.push(Notice.TRUST_LIST_EXPIRED);
   const revocations = store.revocations(claims.iss);
   if (revocations === null) warnings.push(Notice.REVOCATIONS_MISSING);
   else if (now >= revocations.exp) warnings.push(Notice.REVOCATIONS_EXPIRED);
@@ -143,7 +151,10 @@ export async function verify(qrText, store, now = Math.floor(Date.now() / 1000))
   if (now + NBF_LEEWAY_SECONDS < claims.nbf) [status, reason] = [Status.NOT_YET_VALID, 'not valid yet'];
   else if (now >= claims.exp) [status, reason] = [Status.EXPIRED, 'expired'];
   else if (store.isRevoked(claims.iss, claims.serial)) [status, reason] = [Status.REVOKED, 'revoked by the issuer'];
-  else {
+  else if (policy && !(claims.iss === policy.here || policy.accept.has(claims.iss))) {
+    status = Status.NOT_VALID_HERE;
+    reason = `genuine pass of ${entry.name}; it does not count for work in ${policy.hereName || policy.here}`;
+  } else {
     [status, reason] = [Status.VALID, ''];
     // exp - now <= 60 days, written without subtraction so BigInt claims compare too.
     if (claims.exp <= now + EXPIRES_SOON_SECONDS) warnings.unshift(Notice.EXPIRES_SOON);
