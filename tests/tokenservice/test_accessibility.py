@@ -123,11 +123,21 @@ def _receipt_code(page: Any) -> str:
 
 
 @pytest.fixture(scope="module")
-def issued(service, browser):  # type: ignore[no-untyped-def]
-    """The intake official's page after issuing a sealed pass: (page, number, code)."""
+def office(service, browser):  # type: ignore[no-untyped-def]
+    """The intake official's page, logged in once (a TOTP code is accepted only once)."""
     base, accounts = service
     page = _page(browser)
     _login(page, base, accounts["intake"])
+    # Leaving a result page asks first (the leave guard); these tests leave on purpose.
+    page.on("dialog", lambda dialog: dialog.accept())
+    return page
+
+
+@pytest.fixture(scope="module")
+def issued(service, office):  # type: ignore[no-untyped-def]
+    """The intake official's page after issuing a sealed pass: (page, number, code)."""
+    base, _accounts = service
+    page = office
     page.goto(base + "/intake/new")
     _fill_intake(page, consent=True)
     page.click("#intake-submit")
@@ -144,8 +154,6 @@ def test_the_intake_officials_pages(service, issued) -> None:  # type: ignore[no
     for name, size in VIEWPORTS.items():
         page.set_viewport_size(size)
         _check(page, f"intake result [nl, {name}]", found)
-    page.evaluate("() => { window.onbeforeunload = null; }")
-    page.on("dialog", lambda dialog: dialog.accept())
     _walk(page, base, ["/intake/new", "/intake/renew", "/account/password"], "intake", found)
     # The form sent empty: the error summary and the fields it names.
     page.goto(base + "/intake/new")
@@ -176,7 +184,7 @@ def test_the_handhavers_and_beheer_pages(service, browser, issued) -> None:  # t
 
 def test_her_mijn_pas_on_a_phone_in_her_languages(service, browser, issued) -> None:  # type: ignore[no-untyped-def]
     base, _accounts = service
-    _page_, number, code = issued
+    _office, number, code = issued
     found: dict[str, list[str]] = {}
     page = _page(browser, locale="es-ES")
     for lang in ("es", "nl", "en", "bg"):
@@ -219,3 +227,127 @@ def test_the_exploitants_verifier_app(service, browser) -> None:  # type: ignore
             page.wait_for_timeout(200)
             _check(page, f"verifier app [en, {name}]", found)
     assert not found, "\n".join(f"{k}:\n  " + "\n  ".join(v) for k, v in found.items())
+
+
+# Keyboard only: no mouse, no element clicked or filled by the test; Tab, typing, Space,
+# arrow keys and Enter, as someone who cannot use a pointer does it.
+
+def _active(page: Any) -> dict[str, str]:
+    return dict(page.evaluate("""() => { const e = document.activeElement;
+        return {id: e.id || '', name: e.getAttribute('name') || '', type: e.type || '',
+                tag: e.tagName, value: e.value || '', checked: String(Boolean(e.checked))}; }"""))
+
+
+def _arrow_to(page: Any, value: str, key: str = "ArrowDown", limit: int = 12) -> None:
+    for _ in range(limit):
+        if _active(page)["value"] == value and _active(page).get("checked") in ("true", "false"):
+            if _active(page)["type"] != "radio" or _active(page)["checked"] == "true":
+                return
+        page.keyboard.press(key)
+    raise AssertionError(f"{value!r} not reachable with {key}: at {_active(page)}")
+
+
+def test_the_intake_by_keyboard_only(service, office) -> None:  # type: ignore[no-untyped-def]
+    base, _accounts = service
+    page = office
+    page.goto(base + "/intake/new")
+    typed = {"bsn": "111222333", "kvk": "12345678"}
+    dates = {"id_valid_until": "01052031", "birth_date": "02031994"}
+    radios = {"category": "raam", "language": "es", "escrow_consent": "no"}
+    done: set[str] = set()
+    for _ in range(120):
+        page.keyboard.press("Tab")
+        now = _active(page)
+        key = now["id"] or now["name"]
+        if now["id"] == "id_document_type" and key not in done:
+            _arrow_to(page, "passport")
+        elif now["id"] in typed and key not in done:
+            page.keyboard.type(typed[now["id"]])
+        elif now["id"] in dates and key not in done:
+            page.keyboard.type(dates[now["id"]])
+        elif now["type"] == "checkbox" and now["name"] in ("information_given", "help_offered") \
+                and key not in done:
+            page.keyboard.press("Space")
+        elif now["type"] == "radio" and now["name"] in radios and now["name"] not in done:
+            _arrow_to(page, radios[now["name"]], key="ArrowRight")
+            key = now["name"]
+        elif now["id"] == "photo" and key not in done:
+            with page.expect_file_chooser() as chooser:
+                page.keyboard.press("Space")
+            chooser.value.set_files(str(FIXTURES / "astronaut.png"))
+            page.wait_for_timeout(300)
+        elif now["id"] == "intake-submit":
+            break
+        else:
+            continue
+        done.add(key)
+    assert _active(page)["id"] == "intake-submit", f"the submit button by Tab; reached {done}"
+    wanted = {"id_document_type", *typed, *dates, "information_given", "help_offered", *radios, "photo"}
+    assert wanted <= done, f"not reachable by keyboard: {wanted - done}"
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#intake-result", timeout=60_000)
+    assert page.get_attribute("#intake-result", "data-number")
+
+
+def test_mijn_pas_by_keyboard_only(service, browser, issued) -> None:  # type: ignore[no-untyped-def]
+    base, _accounts = service
+    _office, number, code = issued
+    page = _page(browser, locale="es-ES")
+    page.set_viewport_size(PHONE)
+    page.goto(f"{base}/mijn-pas/?lang=es")
+    # The skip link comes first and leads past the language links to the form.
+    page.keyboard.press("Tab")
+    assert _active(page)["tag"] == "A"
+    page.keyboard.press("Enter")
+    for _ in range(10):
+        if _active(page)["id"] == "number":
+            break
+        page.keyboard.press("Tab")
+    assert _active(page)["id"] == "number"
+    page.keyboard.type(number)
+    page.keyboard.press("Tab")
+    assert _active(page)["id"] == "code"
+    page.keyboard.type(code)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert number in page.inner_text("main")
+
+
+def test_the_verifier_app_by_keyboard_only(service, browser, issued) -> None:  # type: ignore[no-untyped-def]
+    import zxingcpp
+    from PIL import Image
+
+    base, _accounts = service
+    office, _number, _code = issued
+    href = office.get_attribute("a[download$='.png']", "href")
+    card = Image.open(__import__("io").BytesIO(base64.b64decode(href.split(",", 1)[1])))
+    (qr,) = [r.text for r in zxingcpp.read_barcodes(card) if r.text.startswith("PAS1:")]
+    page = _page(browser)
+    page.set_viewport_size(PHONE)
+    page.goto(base + "/verify/")
+    page.wait_for_selector("#paste-open", timeout=20_000)
+    page.wait_for_timeout(500)
+    for _ in range(15):
+        page.keyboard.press("Tab")
+        if _active(page)["id"] == "paste-open":
+            break
+    assert _active(page)["id"] == "paste-open", "the code entry by Tab"
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#paste-dialog[open]", timeout=5000)
+    assert _active(page)["id"] == "paste-text", "the dialog puts the cursor in its field"
+    page.keyboard.insert_text(qr)  # a USB/Bluetooth scanner types it
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        if _active(page)["id"] == "paste-check":
+            break
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#verdict:not([hidden])", timeout=10_000)
+    tone = page.get_attribute("#verdict", "data-tone")
+    title = page.inner_text("#verdict-title")
+    # Text and icon as well as colour, and announced: an assertive live region with focus.
+    assert tone == "valid" and title.startswith("GELDIG"), (tone, title)
+    assert page.get_attribute("#verdict", "aria-live") == "assertive"
+    assert page.evaluate("() => getComputedStyle(document.querySelector('.verdict-icon'), '::before')"
+                         ".content") not in ("none", "normal", "")
+    assert _active(page)["id"] in ("verdict", "verdict-title", "verdict-next", "scan-again") \
+        or page.evaluate("() => document.querySelector('#verdict').contains(document.activeElement)")
