@@ -19,7 +19,7 @@ from fontTools.ttLib import TTFont
 from PIL import Image
 
 from tokenservice import texts
-from tokenservice.issue import card, photo
+from tokenservice.issue import card, cardbase, photo
 from tokenservice.issue.card import CardData, CardError
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -150,7 +150,7 @@ def test_demo_card_still_decodes_and_is_marked_on_both_sides(data: CardData) -> 
 
 
 def test_qr_uses_alphanumeric_mode_at_the_chosen_error_correction(data: CardData) -> None:
-    qr = card._prepare(data).qr
+    qr = cardbase.prepare(data).qr
     assert qr.mode == "alphanumeric"
     assert qr.error == card.QR_ERROR.upper()
     modules = qr.symbol_size(border=card.QR_BORDER)[0]

@@ -27,14 +27,14 @@ from fpdf import FPDF
 from tokenservice import texts
 from tokenservice.config import DEFAULT_VALIDITY_DAYS
 from tokenservice.errors import Error
-from tokenservice.issue import card
-from tokenservice.issue.card import _FAMILY, _FONT_BOLD, _FONT_REGULAR, _font_path
+from tokenservice.issue import cardbase, typeface
+from tokenservice.issue.typeface import FAMILY
 
 __all__ = ["A5_MM", "MAX_HELP_CONTACTS", "LeafletError", "filename", "pdf"]
 
 A5_MM: Final = (148.0, 210.0)
 #: The same limit as the card back, which prints the same contacts.
-MAX_HELP_CONTACTS: Final = card.MAX_HELP_CONTACTS
+MAX_HELP_CONTACTS: Final = cardbase.MAX_HELP_CONTACTS
 MAX_PAGES: Final = 2
 _MARGIN: Final = 12.0
 _BOTTOM: Final = 16.0  # room for the footer
@@ -72,8 +72,7 @@ class _Doc(FPDF):
     def __init__(self, footer_text: str) -> None:
         super().__init__(orientation="P", unit="mm", format=A5_MM)
         self._footer_text = footer_text
-        self.add_font(_FAMILY, "", fname=_font_path(_FONT_REGULAR))
-        self.add_font(_FAMILY, "B", fname=_font_path(_FONT_BOLD))
+        typeface.add_to(self)
         self.set_margins(_MARGIN, _MARGIN, _MARGIN)
         self.set_auto_page_break(True, margin=_BOTTOM)
         self.c_margin = 0
@@ -87,7 +86,7 @@ class _Doc(FPDF):
 
     def footer(self) -> None:
         self.set_y(-_BOTTOM + 5)
-        self.set_font(_FAMILY, "", 8)
+        self.set_font(FAMILY, "", 8)
         self.set_text_color(*_GREY)
         w = A5_MM[0] - 2 * _MARGIN
         self.set_x(_MARGIN)
@@ -110,7 +109,7 @@ class _Writer:
         self.doc.set_y(self.doc.get_y() + mm * self.k)
 
     def _height(self, text: str, width: float, size: float, style: str) -> float:
-        self.doc.set_font(_FAMILY, style, size * self.k)
+        self.doc.set_font(FAMILY, style, size * self.k)
         rows = self.doc.multi_cell(width, self.lh(size), text, dry_run=True, output="LINES")
         assert isinstance(rows, list)
         return len(rows) * self.lh(size)
@@ -131,7 +130,7 @@ class _Writer:
         size = _HEAD_PT
         # Never a heading alone at the bottom: keep it with two lines of text.
         self._keep(self._height(text, self.width, size, "B") + 2 * self.lh(_BODY_PT) + 1.2)
-        d.set_font(_FAMILY, "B", size * self.k)
+        d.set_font(FAMILY, "B", size * self.k)
         d.set_text_color(*_ACCENT)
         d.set_x(_MARGIN)
         d.multi_cell(self.width, self.lh(size), text, align="L")
@@ -141,7 +140,7 @@ class _Writer:
              color: tuple[int, int, int] = _DARK, after: float = 1.9) -> None:
         d = self.doc
         self._room(self._height(text, self.width, size, "B" if bold else ""), self.lh(size))
-        d.set_font(_FAMILY, "B" if bold else "", size * self.k)
+        d.set_font(FAMILY, "B" if bold else "", size * self.k)
         d.set_text_color(*color)
         d.set_x(_MARGIN)
         d.multi_cell(self.width, self.lh(size), text, align="L")
@@ -155,7 +154,7 @@ class _Writer:
         indent = 6.0 * self.k
         self._room(self._height(text, self.width - indent, _BODY_PT, "B"), self.lh(_BODY_PT))
         y = d.get_y()
-        d.set_font(_FAMILY, "B", _BODY_PT * self.k)
+        d.set_font(FAMILY, "B", _BODY_PT * self.k)
         d.set_text_color(*mark_color)
         d.set_xy(_MARGIN, y)
         d.cell(indent, self.lh(_BODY_PT), mark)
@@ -163,11 +162,11 @@ class _Writer:
         d.set_xy(_MARGIN + indent, y)
         label, sep, rest = text.partition(": ")
         if sep and len(label) <= 20:
-            d.set_font(_FAMILY, "", _BODY_PT * self.k)
+            d.set_font(FAMILY, "", _BODY_PT * self.k)
             d.multi_cell(self.width - indent, self.lh(_BODY_PT), f"**{_md(label)}:** {_md(rest)}",
                          align="L", markdown=True)
         else:
-            d.set_font(_FAMILY, "", _BODY_PT * self.k)
+            d.set_font(FAMILY, "", _BODY_PT * self.k)
             d.multi_cell(self.width - indent, self.lh(_BODY_PT), text, align="L")
         self.gap(after)
 
@@ -185,7 +184,7 @@ class _Writer:
         d.rect(_MARGIN, y, self.width, total, style="F", round_corners=True, corner_radius=1.5)
         d.set_y(y + pad)
         for line, bold in lines:
-            d.set_font(_FAMILY, "B" if bold else "", _BODY_PT * self.k)
+            d.set_font(FAMILY, "B" if bold else "", _BODY_PT * self.k)
             d.set_text_color(*_DARK)
             d.set_x(_MARGIN + pad)
             d.multi_cell(self.width - 2 * pad, self.lh(_BODY_PT), line, align="L")
@@ -211,10 +210,10 @@ class _Writer:
                 d.set_fill_color(*_BOX)
                 d.rect(x, y, col, height, style="F", round_corners=True, corner_radius=1.5)
                 d.set_text_color(*_DARK)
-                d.set_font(_FAMILY, "B", _BODY_PT * self.k)
+                d.set_font(FAMILY, "B", _BODY_PT * self.k)
                 d.set_xy(x + pad, y + pad)
                 d.multi_cell(col - 2 * pad, self.lh(_BODY_PT), name, align="L")
-                d.set_font(_FAMILY, "", _BODY_PT * self.k)
+                d.set_font(FAMILY, "", _BODY_PT * self.k)
                 d.set_x(x + pad)
                 d.multi_cell(col - 2 * pad, self.lh(_BODY_PT), how, align="L")
             d.set_y(y + height)
@@ -304,12 +303,12 @@ def _layout(lang: str, k: float, *, issuer_name: str, footer: str,
     doc.add_page()
     w = _Writer(doc, k)
     # Title block: language name (so the official picks the right one), title, issuer.
-    doc.set_font(_FAMILY, "", 8.5)
+    doc.set_font(FAMILY, "", 8.5)
     doc.set_text_color(*_GREY)
     doc.set_xy(_MARGIN, 7.5)
     doc.cell(w.width, 4, texts.LANGUAGE_NAMES[lang], align="R")
     doc.set_xy(_MARGIN, 13)
-    doc.set_font(_FAMILY, "B", _TITLE_PT * k)
+    doc.set_font(FAMILY, "B", _TITLE_PT * k)
     doc.set_text_color(*_DARK)
     doc.multi_cell(w.width, _TITLE_PT * k * _PT * 1.25, texts.text(lang, "leaflet_title"),
                    align="L")
