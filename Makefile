@@ -58,10 +58,15 @@ fuzz: $(STAMP)
 	$(BIN)/python -m pytest -q tests/verifier/test_fuzz.py --hypothesis-profile=long
 	$(BIN)/python fuzz/fuzz_decode.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048
 
-# Officials' UI strings (Dutch source, English catalog): extract, update (init the first
-# time), compile. Untranslated strings fail tests/tokenservice/test_translations.py; see
-# docs/translations.md. Worker texts live in tokenservice/texts/worker.py.
+# Two gettext domains, Dutch the source of both (docs/translations.md):
+# - officials' UI (`messages`, English): extract from the code, update (init the first time),
+#   compile;
+# - worker texts (`worker`, eight languages: card back, receipt, leaflet, /mijn-pas): update
+#   every language from the hand-kept template worker.pot (changed texts turn fuzzy, with the
+#   previous Dutch), write the Dutch catalogue from the template, compile.
+# Untranslated or fuzzy strings fail tests/tokenservice/test_translations.py.
 I18N := tokenservice/web/translations
+WORKER_I18N := tokenservice/texts/locale
 translations: $(STAMP)
 	mkdir -p $(I18N)
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -c TRANSLATORS: \
@@ -72,6 +77,9 @@ translations: $(STAMP)
 	    $(BIN)/pybabel -q init -i $(I18N)/messages.pot -d $(I18N) -l en; \
 	fi
 	$(BIN)/pybabel compile --statistics -d $(I18N)
+	$(BIN)/pybabel -q update -D worker --previous -i $(WORKER_I18N)/worker.pot -d $(WORKER_I18N)
+	$(BIN)/python -m tokenservice.texts.source
+	$(BIN)/pybabel compile -D worker --statistics -d $(WORKER_I18N)
 
 # Screenshots for the docs (docs/img/), taken in Debian's Chromium against a demo instance.
 screenshots: $(STAMP)

@@ -44,10 +44,12 @@ def _erase(client, number, code, *, erase=True, revoke=False, lang="en"):  # typ
 
 
 def test_every_language_has_every_text() -> None:
-    keys = set(mijnpas.text_keys())
+    """The page's texts come from the worker catalogue (every entry translated and compiled:
+    test_translations.py); here, that each one is there for the page in every language."""
+    keys = set(texts.page_keys())
+    assert len(keys) > 80
     for lang in texts.LANGUAGES:
-        assert set(mijnpas._T[lang]) == keys, lang
-        assert all(mijnpas.t(lang, k).strip() for k in keys)
+        assert all(mijnpas.t(lang, k, date="{date}").strip() for k in keys), lang
     for code in escrow.REASON_CODES:
         assert f"reason_{code}" in keys
     for action in ("issue", "renew", "revoke", "escrow_sealed", "escrow_request", "escrow_approve",

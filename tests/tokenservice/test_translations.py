@@ -1,4 +1,5 @@
-"""The English catalog of the officials' UI (docs/translations.md).
+"""The two gettext domains: the officials' UI in English, the worker texts in eight languages
+(docs/translations.md).
 
 (a) A fresh extraction (what ``make translations`` runs) has no msgid that the English
     catalog lacks, leaves empty or marks fuzzy; the catalog compiles cleanly and the
@@ -7,17 +8,24 @@
     English and none of the catalog's Dutch source strings (text, titles, aria labels,
     the texts handed to JavaScript in data attributes).
 (c) Every msgstr has exactly the placeholders of its msgid, and no stray ``%``.
-
-The worker's own texts (card back, receipt, /mijn-pas) are not in this catalog: they live
-in tokenservice/texts/worker.py and tokenservice/web/mijnpas.py, tested in test_card.py/test_mijnpas.py.
+(d) The worker texts (domain ``worker``: card back, receipt, leaflet, /mijn-pas; keys as
+    msgctxt, Dutch msgids, template ``tokenservice/texts/locale/worker.pot``): every key
+    translated in every language, nothing fuzzy, the Dutch catalogue the template's copy, the
+    committed ``.po`` files what ``make translations`` makes of the template and the ``.mo``
+    files compiled from them, the same ``{placeholders}`` as the Dutch, every key the code
+    asks for in the catalogue; at run time an unknown language or key is a ``KeyError`` and
+    an untranslated entry shows the Dutch.
 """
 
 from __future__ import annotations
 
+import datetime
 import functools
 import html
 import io
 import re
+import shutil
+import string
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -28,6 +36,9 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
+
+from tokenservice import texts
+from tokenservice.texts import source, worker
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "tokenservice" / "web" / "translations"
@@ -239,6 +250,11 @@ def test_the_makefile_target_extracts_like_this_test() -> None:
     for keyword in KEYWORDS:
         assert f"-k {keyword}" in target, keyword
     assert "pybabel -q init" in target and "pybabel -q update" in target
+    # The worker domain, as test_worker_catalogues_are_what_make_translations_makes runs it.
+    assert "WORKER_I18N := tokenservice/texts/locale" in makefile
+    assert "pybabel -q update -D worker --previous -i $(WORKER_I18N)/worker.pot -d $(WORKER_I18N)" in target
+    assert "python -m tokenservice.texts.source" in target
+    assert "pybabel compile -D worker --statistics -d $(WORKER_I18N)" in target
 
 
 # --- (c) placeholders -------------------------------------------------------------------------
@@ -342,7 +358,7 @@ def test_beheer_pages_in_english(client, instance) -> None:  # type: ignore[no-u
 
 @SQLITE_ONLY
 def test_mijn_pas_has_its_own_languages(client) -> None:  # type: ignore[no-untyped-def]
-    """The worker's page takes ?lang= (texts in mijnpas.py), not the officials' catalog."""
+    """The worker's page takes ?lang= (the worker catalogue), not the officials' catalog."""
     page = client.get("/mijn-pas/?lang=en").get_data(as_text=True)
     assert '<html lang="en">' in page and "My pass" in visible(page)
     assert dutch_on(page) == []
@@ -359,3 +375,170 @@ def test_reason_codes_and_report_labels_follow_the_language(app, instance) -> No
     report = visible(beheer.get("/beheer/reports").get_data(as_text=True))
     assert "Inspection" in record and "Toezichtscontrole" not in record
     assert "uitgegeven" not in report and "ingetrokken" not in report
+
+
+# --- (d) the worker texts: domain "worker", one catalogue per language --------------------------
+
+WORKER_POT = worker.LOCALE_DIR / "worker.pot"
+WORKER_FIX = ("edit tokenservice/texts/locale/worker.pot, run `make translations`, then translate "
+              "the empty or fuzzy entries of tokenservice/texts/locale/<lang>/LC_MESSAGES/worker.po")
+_KEY = re.compile(r"(?:mijnpas\.)?[a-z][a-z0-9_]*")
+
+
+def _read_po(path: Path) -> Catalog:
+    with path.open("rb") as f:
+        return read_po(f)
+
+
+def _worker_template() -> Catalog:
+    return _read_po(WORKER_POT)
+
+
+def _fields(text: str) -> list[tuple[str, str, str | None]]:
+    """The ``{placeholders}`` of a text (name, format spec, conversion), sorted; raises
+    ValueError for a lone brace."""
+    return sorted((name, spec or "", conversion)
+                  for _, name, spec, conversion in string.Formatter().parse(text)
+                  if name is not None)
+
+
+def _key_of(message: Message) -> str:
+    return f"{message.context} ({message.id!r})"
+
+
+def test_the_worker_template_has_one_key_per_text() -> None:
+    template = _worker_template()
+    messages = [m for m in template if m.id]
+    assert len(messages) > 130, "the worker template is (almost) empty"
+    contexts = [m.context for m in messages]
+    problems = [f"no key (msgctxt): {m.id!r}" for m in messages if not m.context]
+    problems += [f"key used twice: {c}" for c in sorted({c for c in contexts if contexts.count(c) > 1})]
+    problems += [f"not a key: {c!r}" for c in contexts if c and not _KEY.fullmatch(c)]
+    problems += [f"plural forms are not used here: {_key_of(m)}" for m in messages if m.pluralizable]
+    problems += [f"a template has no msgstr: {_key_of(m)}" for m in messages if m.string]
+    for m in messages:
+        # Poedit and Weblate check {placeholders} by this flag.
+        if bool(_fields(str(m.id))) != ("python-brace-format" in m.flags):
+            problems.append(f"python-brace-format flag wrong: {_key_of(m)}")
+    assert not problems, "\n".join(problems)
+    assert {c for c in contexts if c} == set(texts.keys()) | {worker.PAGE + k for k in texts.page_keys()}
+
+
+def test_every_language_has_a_worker_catalogue_and_no_more() -> None:
+    found = {p.parent.parent.name for p in worker.LOCALE_DIR.glob("*/LC_MESSAGES/worker.po")}
+    compiled = {p.parent.parent.name for p in worker.LOCALE_DIR.glob("*/LC_MESSAGES/worker.mo")}
+    assert found == compiled == set(texts.LANGUAGES)
+
+
+@pytest.mark.parametrize("lang", texts.LANGUAGES)
+def test_every_worker_text_is_translated(lang: str) -> None:
+    catalogue = _read_po(worker.catalogue_path(lang, ".po"))
+    assert str(catalogue.locale) == lang and not catalogue.fuzzy, "header: wrong language or fuzzy"
+    missing, empty, fuzzy, changed = [], [], [], []
+    for message in _worker_template():
+        if not message.id:
+            continue
+        have = catalogue.get(message.id, context=message.context)
+        if have is None:
+            missing.append(_key_of(message))
+        elif have.fuzzy:
+            fuzzy.append(_key_of(message))
+        elif not (isinstance(have.string, str) and have.string.strip()):
+            empty.append(_key_of(message))
+        elif lang == worker.SOURCE_LANGUAGE and have.string != have.id:
+            changed.append(_key_of(message))
+    extra = [_key_of(m) for m in catalogue if m.id and _worker_template().get(m.id, context=m.context) is None]
+    report = [
+        *(f"not in the catalogue: {m}" for m in missing),
+        *(f"fuzzy (check it, then remove the flag): {m}" for m in fuzzy),
+        *(f"untranslated: {m}" for m in empty),
+        *(f"the Dutch catalogue differs from the template (edit worker.pot): {m}" for m in changed),
+        *(f"not in the template (run `make translations`): {m}" for m in extra),
+    ]
+    assert not report, f"{lang}: {len(report)} text(s) need work ({WORKER_FIX}):\n" + "\n".join(report)
+
+
+@pytest.mark.parametrize("lang", texts.LANGUAGES)
+def test_worker_placeholders_match(lang: str) -> None:
+    problems = []
+    for message in _read_po(worker.catalogue_path(lang, ".po")):
+        if not message.id or not message.string:
+            continue
+        try:
+            have, want = _fields(str(message.string)), _fields(str(message.id))
+        except ValueError as exc:  # a lone { or }: str.format would raise at run time
+            problems.append(f"{_key_of(message)}: {exc} in {message.string!r}")
+            continue
+        if have != want:
+            problems.append(f"{_key_of(message)}: {message.string!r} has {have}, the Dutch has {want}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("lang", texts.LANGUAGES)
+def test_worker_catalogue_compiles_and_the_committed_mo_is_current(lang: str) -> None:
+    catalogue = _read_po(worker.catalogue_path(lang, ".po"))
+    errors = [f"{_key_of(m)}: {'; '.join(map(str, errs))}" for m, errs in catalogue.check()]
+    assert not errors, "\n".join(errors)
+    out = io.BytesIO()
+    write_mo(out, catalogue)  # what `pybabel compile` writes
+    assert out.getvalue() == worker.catalogue_path(lang).read_bytes(), (
+        f"{lang}/LC_MESSAGES/worker.mo is not the compiled worker.po (run `make translations`)")
+
+
+def test_worker_catalogues_are_what_make_translations_makes(tmp_path: Path) -> None:
+    """Updating from the template and writing the Dutch changes nothing: no key is missing
+    from a .po, the Dutch catalogue is current, nothing turned fuzzy or obsolete unseen."""
+    copy = tmp_path / "locale"
+    shutil.copytree(worker.LOCALE_DIR, copy, ignore=shutil.ignore_patterns("*.mo"))
+    CommandLineInterface().run(["pybabel", "-q", "update", "-D", "worker", "--previous",
+                                "-i", str(copy / "worker.pot"), "-d", str(copy)])
+    source.write_source_catalogue(copy)
+    stale = [lang for lang in texts.LANGUAGES
+             if (copy / lang / "LC_MESSAGES" / "worker.po").read_bytes()
+             != worker.catalogue_path(lang, ".po").read_bytes()]
+    assert not stale, f"out of date with worker.pot (run `make translations`): {stale}"
+
+
+#: Where the code names a worker text by a literal key: (files, pattern, keys it must be one of).
+_CALLS = [
+    (["tokenservice/issue/*.py", "tokenservice/web/intake.py", "tokenservice/_cli.py"],
+     re.compile(r"""\b(?:text\(\s*[\w."']+\s*,|t\()\s*["']([a-z][a-z0-9_]*)["']"""), texts.keys),
+    (["tokenservice/web/mijnpas.py", "tokenservice/texts/record_view.py",
+      "tokenservice/web/templates/mijnpas/*.html"],
+     re.compile(r"""\b(?:page_text|t)\(\s*(?:lang\s*,\s*)?["']([a-z][a-z0-9_]*)["']"""), texts.page_keys),
+]
+
+
+def test_every_key_the_code_asks_for_is_in_the_catalogue() -> None:
+    unknown, found = [], 0
+    for patterns, call, known in _CALLS:
+        keys = set(known())
+        for pattern in patterns:
+            for path in sorted(ROOT.glob(pattern)):
+                for key in call.findall(path.read_text()):
+                    found += 1
+                    if key not in keys:
+                        unknown.append(f"{path.relative_to(ROOT)}: {key!r}")
+    assert found > 80, "the scan found (almost) no calls: check _CALLS"
+    assert not unknown, "keys not in tokenservice/texts/locale/worker.pot:\n" + "\n".join(unknown)
+
+
+def test_a_missing_language_or_key_fails_and_an_untranslated_text_shows_the_dutch(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    with pytest.raises(KeyError):
+        texts.text("de", "back_help")
+    with pytest.raises(KeyError):
+        texts.text("en", "no_such_key")
+    with pytest.raises(KeyError):
+        texts.page_text("en", "back_help")  # a card text is not a page text
+    with pytest.raises(KeyError):
+        texts.text("en", "receipt_valid")  # a placeholder without its value
+    assert texts.text("en", "back_help") == "Help" and texts.page_text("ro", "title") == "Cardul meu"
+    real = worker._entries
+    monkeypatch.setattr(worker, "_entries", lambda lang: {} if lang == "hu" else real(lang))
+    worker._untranslated.cache_clear()
+    with caplog.at_level("WARNING", logger=worker.__name__):
+        assert texts.text("hu", "back_help") == texts.text("nl", "back_help") == "Hulp"
+        assert texts.valid_until(datetime.date(2027, 3, 12), "hu").startswith("Je pas")
+    assert "'back_help' has no hu translation" in caplog.text

@@ -1,4 +1,9 @@
-"""Texts in the worker's own language: card back, receipt, leaflet (and /mijn-pas)."""
+"""Texts in the worker's own language: card back, receipt, leaflet and /mijn-pas.
+
+Gettext catalogues (Babel domain ``worker``, one per language) read by
+:mod:`tokenservice.texts.worker`; what /mijn-pas shows of her record is put into words by
+:mod:`tokenservice.texts.record_view`. No Flask. See docs/translations.md.
+"""
 
 from tokenservice.texts.worker import (
     DEMO_WATERMARK,
@@ -8,6 +13,8 @@ from tokenservice.texts.worker import (
     date_long,
     date_short,
     keys,
+    page_keys,
+    page_text,
     text,
     valid_until,
 )
@@ -20,6 +27,8 @@ __all__ = [
     "date_long",
     "date_short",
     "keys",
+    "page_keys",
+    "page_text",
     "text",
     "valid_until",
 ]
