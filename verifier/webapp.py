@@ -28,6 +28,7 @@ from typing import IO
 from urllib.parse import urlsplit
 
 from .errors import Error, TrustError
+from .regions import REGION_ID
 from .trust import parse_anchor
 
 #: Days past a list's own exp after which the app refuses a green verdict. 30 keeps the
@@ -127,10 +128,17 @@ def _check_lists_url(lists_url: str) -> str:
 def make_config(
     *, anchor_hex: str, lists_url: str, max_list_age_days: int = DEFAULT_MAX_LIST_AGE_DAYS,
     demo: bool = False,
+    regions: list[tuple[str, str, str, str]] | None = None,
+    municipality: str | None = None,
+    municipality_name: str = "",
+    accept: list[str] | None = None,
 ) -> dict[str, object]:
     """The content of config.json; raises ValueError for a bad anchor or URL.
 
     ``demo``: the anchor is a demo anchor; the app then marks every screen and verdict DEMO.
+    ``regions``: more pinned anchors (ADR 0020), each ``(id, name, anchor_hex, lists_url)``.
+    ``municipality`` (GMxxxx) and ``accept`` (issuer codes and region ids; the region of
+    ``anchor_hex`` is ``default``): where a pass counts (docs/token-format.md §10.4).
     """
     try:
         anchor = parse_anchor(anchor_hex)
@@ -147,6 +155,35 @@ def make_config(
     }
     if demo:
         config["demo"] = True
+    ids = {"default"}
+    anchors = {anchor}
+    more: list[dict[str, str]] = []
+    for region_id, name, region_anchor, region_url in regions or []:
+        if not REGION_ID.fullmatch(region_id) or region_id in ids:
+            raise ValueError(f"region id must be unique lower-case letters, digits, hyphens: {region_id!r}")
+        try:
+            pinned = parse_anchor(region_anchor)
+        except TrustError as exc:
+            raise ValueError(f"region {region_id}: {exc}") from exc
+        if pinned in anchors:
+            raise ValueError(f"region {region_id}: this anchor is pinned by another region already")
+        ids.add(region_id)
+        anchors.add(pinned)
+        more.append({"id": region_id, "name": name or region_id, "anchor_hex": pinned.hex(),
+                     "lists_url": _check_lists_url(region_url)})
+    if more:
+        config["regions"] = more
+    if municipality is not None:
+        if not re.fullmatch(r"GM[0-9]{4}", municipality):
+            raise ValueError(f"municipality must be a code like GM0106: {municipality!r}")
+        config["municipality"] = {"code": municipality, "name": municipality_name}
+        items = list(dict.fromkeys(accept or []))
+        for item in items:
+            if not re.fullmatch(r"GM[0-9]{4}", item) and item not in ids:
+                raise ValueError(f"accept: {item!r} is neither a municipality code nor a region id")
+        config["accept"] = items
+    elif accept:
+        raise ValueError("accept needs the municipality it is for")
     return config
 
 
@@ -156,6 +193,10 @@ def export_app(
     anchor_hex: str,
     lists_url: str,
     max_list_age_days: int = DEFAULT_MAX_LIST_AGE_DAYS,
+    regions: list[tuple[str, str, str, str]] | None = None,
+    municipality: str | None = None,
+    municipality_name: str = "",
+    accept: list[str] | None = None,
 ) -> None:
     """Write the app as a standalone static folder at ``dest`` with config.json filled in.
 
@@ -167,7 +208,9 @@ def export_app(
     export. Raises ValueError for bad arguments or a non-empty foreign folder.
     """
     config = make_config(
-        anchor_hex=anchor_hex, lists_url=lists_url, max_list_age_days=max_list_age_days
+        anchor_hex=anchor_hex, lists_url=lists_url, max_list_age_days=max_list_age_days,
+        regions=regions, municipality=municipality, municipality_name=municipality_name,
+        accept=accept,
     )
     dest = Path(dest)
     src = app_dir()
@@ -231,6 +274,21 @@ def add_export_app(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         help="days past a list's expiry after which the app refuses a green verdict "
         f"(default {DEFAULT_MAX_LIST_AGE_DAYS})",
     )
+    p.add_argument(
+        "--region",
+        nargs=4,
+        action="append",
+        default=[],
+        metavar=("ID", "NAME", "ANCHOR_HEX_OR_FILE", "LISTS_URL"),
+        help="one more region: its own pinned anchor and lists (repeatable; ADR 0020)",
+    )
+    p.add_argument("--municipality", metavar="GMxxxx",
+                   help="the municipality this app is set up for (where a pass counts)")
+    p.add_argument("--municipality-name", default="", metavar="NAME",
+                   help="its name in the verdict, e.g. 'Gemeente Assen'")
+    p.add_argument("--accept", nargs="*", default=[], metavar="CODE_OR_REGION",
+                   help="issuer codes and region ids whose passes count for work here besides "
+                   "its own (the region of --anchor is 'default')")
     p.set_defaults(run=_cmd_export_app)
 
 
@@ -252,6 +310,10 @@ def _cmd_export_app(args: argparse.Namespace, out: IO[str], err: IO[str], stdin:
             anchor_hex=_anchor_hex(args.anchor),
             lists_url=args.lists_url,
             max_list_age_days=args.max_list_age_days,
+            regions=[(i, n, _anchor_hex(a), u) for i, n, a, u in args.region],
+            municipality=args.municipality,
+            municipality_name=args.municipality_name,
+            accept=list(args.accept),
         )
     except ValueError as exc:
         raise ExportError(str(exc)) from exc

@@ -965,12 +965,21 @@ def test_app_in_chromium_paste_lists_and_speed(site: Site, tmp_path: Path) -> No
         results = page.evaluate(
             """async (cases) => {
                 const { TrustStore } = await import('./js/trust.js');
+                const { RegionStore } = await import('./js/regions.js');
                 const { verify } = await import('./js/verify.js');
                 const b64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
                 const out = [];
                 for (const c of cases) {
-                  const store = await TrustStore.fromBytes(c.anchor_pub_hex, b64(c.trust_list_b64), c.revocations_b64.map(b64));
-                  const v = await verify(c.qr_text, store, c.now);
+                  let store = await TrustStore.fromBytes(c.anchor_pub_hex, b64(c.trust_list_b64), c.revocations_b64.map(b64));
+                  if (c.more_regions) {
+                    const regions = [{ id: 'region-0', store }];
+                    for (const [i, r] of c.more_regions.entries()) {
+                      regions.push({ id: `region-${i + 1}`, store: await TrustStore.fromBytes(r.anchor_pub_hex, b64(r.trust_list_b64), r.revocations_b64.map(b64)) });
+                    }
+                    store = new RegionStore(regions);
+                  }
+                  const policy = c.policy ? { here: c.policy.here, accept: new Set(c.policy.accept) } : null;
+                  const v = await verify(c.qr_text, store, c.now, policy);
                   out.push([v.status, [...v.warnings], v.number]);
                 }
                 return out;

@@ -13,7 +13,7 @@
 // Nothing about a check ever reaches this worker: a check makes no request.
 // SHELL and VERSION are written by `python -m verifier.webapp stamp`.
 
-const VERSION = "23e091955839aaef";
+const VERSION = "37390520899e7ac9";
 const SHELL = [
   "app.css",
   "config.json",
@@ -31,6 +31,7 @@ const SHELL = [
   "js/i18n.js",
   "js/lists.js",
   "js/passnumber.js",
+  "js/regionlists.js",
   "js/regions.js",
   "js/scanner.js",
   "js/translog.js",

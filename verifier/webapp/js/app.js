@@ -6,12 +6,14 @@
 
 import { backend } from './ed25519.js';
 import { ago, formatDate, getLang, setLang, t } from './i18n.js';
-import { Lists } from './lists.js';
+import { RegionLists } from './regionlists.js';
+import { REGION_ID } from './regions.js';
 import { Scanner, prepareDecoder } from './scanner.js';
 import { Notice, Status, verify } from './verify.js';
 
 /** @import { StatusName, Verdict } from './verify.js' */
 /** @import { Vars } from './i18n.js' */
+/** @import { PolicyConfig, RegionConfig } from './regionlists.js' */
 
 /**
  * What the verdict screen shows: the verifier's status, or the app's own refusal to
@@ -29,10 +31,12 @@ import { Notice, Status, verify } from './verify.js';
 /**
  * config.json as the app uses it.
  * @typedef {object} Config
- * @property {string | null} anchorHex  the pinned trust anchor; null: the app is not set up
+ * @property {string | null} anchorHex  the pinned trust anchor of anchor_hex (region 'default'), if any
  * @property {string | null} listsUrl  absolute, ends with '/'; null when config.json could not be read
  * @property {number} maxListAgeDays
  * @property {boolean} [demo]
+ * @property {RegionConfig[]} [regions]  every pinned anchor (anchor_hex's first); none: the app is not set up
+ * @property {PolicyConfig | null} [policy]  where a pass counts (municipality, accept); null: every trusted issuer
  */
 /** @typedef {'starting' | 'ok' | 'paused' | 'denied' | 'unavailable'} CameraState */
 /**
@@ -40,7 +44,7 @@ import { Notice, Status, verify } from './verify.js';
  * `photoUrl` and `lastText` go when it is closed.
  * @typedef {object} State
  * @property {Config | null} config
- * @property {Lists | null} lists
+ * @property {RegionLists | null} lists
  * @property {Scanner | null} scanner
  * @property {Shown | null} current  the verdict on screen (drawn again when the language changes)
  * @property {string | null} photoUrl  the object URL of its photo
@@ -75,6 +79,7 @@ const REFRESH_EVERY_MS = 30 * 60 * 1000;
 const SYNC_WAIT_MS = 3000;
 /** Days past a list's exp before green is refused, if config.json does not say (as verifier/webapp.py). */
 const DEFAULT_MAX_LIST_AGE_DAYS = 30;
+const ISS = /^GM[0-9]{4}$/;
 /** @type {Set<Display>} The verdicts that depend on the phone's clock (a wrong clock turns them into 'CLOCK'). */
 const CLOCK_BOUND = new Set([Status.VALID, Status.EXPIRED, Status.NOT_YET_VALID]);
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -105,14 +110,41 @@ async function loadConfig() {
   const anchorHex = typeof raw.anchor_hex === 'string' ? raw.anchor_hex.trim().toLowerCase() : '';
   const maxAge = raw.max_list_age_days;
   const days = typeof maxAge === 'number' && Number.isInteger(maxAge) && maxAge >= 0 ? maxAge : DEFAULT_MAX_LIST_AGE_DAYS;
-  let listsUrl = String(raw.lists_url || '../.well-known/pas/');
-  if (!listsUrl.endsWith('/')) listsUrl += '/';
-  return {
-    anchorHex: /^[0-9a-f]{64}$/.test(anchorHex) ? anchorHex : null,
-    listsUrl: new URL(listsUrl, response.url || document.baseURI).href,
-    maxListAgeDays: days,
-    demo: raw.demo === true,
+  const base = response.url || document.baseURI;
+  /** @param {unknown} url */
+  const absolute = (url) => {
+    let u = String(url || '../.well-known/pas/');
+    if (!u.endsWith('/')) u += '/';
+    return new URL(u, base).href;
   };
+  const listsUrl = absolute(raw.lists_url);
+  const primary = /^[0-9a-f]{64}$/.test(anchorHex) ? anchorHex : null;
+  /** @type {RegionConfig[]} */
+  const regions = primary ? [{ id: 'default', name: '', anchorHex: primary, listsUrl, primary: true }] : [];
+  // More regions (ADR 0020): each one pinned anchor with its own source; added by the
+  // municipality's configuration, never by a server the app syncs from.
+  const more = /** @type {{regions?: unknown}} */ (raw).regions;
+  if (Array.isArray(more)) {
+    for (const item of more) {
+      const r = /** @type {{id?: unknown, name?: unknown, anchor_hex?: unknown, lists_url?: unknown}} */ (item ?? {});
+      const hex = typeof r.anchor_hex === 'string' ? r.anchor_hex.trim().toLowerCase() : '';
+      if (typeof r.id !== 'string' || !REGION_ID.test(r.id) || !/^[0-9a-f]{64}$/.test(hex) || typeof r.lists_url !== 'string') continue;
+      if (regions.some((x) => x.id === r.id || x.anchorHex === hex)) continue;
+      regions.push({ id: r.id, name: typeof r.name === 'string' ? r.name : r.id, anchorHex: hex, listsUrl: absolute(r.lists_url), primary: false });
+    }
+  }
+  /** @type {PolicyConfig | null} */
+  let policy = null;
+  const { municipality, accept } = /** @type {{municipality?: unknown, accept?: unknown}} */ (raw);
+  const m = /** @type {{code?: unknown, name?: unknown}} */ (typeof municipality === 'string' ? { code: municipality } : (municipality ?? {}));
+  if (typeof m.code === 'string' && ISS.test(m.code)) {
+    policy = {
+      here: m.code,
+      hereName: typeof m.name === 'string' ? m.name : '',
+      accept: Array.isArray(accept) ? accept.filter((a) => typeof a === 'string') : [],
+    };
+  }
+  return { anchorHex: primary, listsUrl, maxListAgeDays: days, demo: raw.demo === true, regions, policy };
 }
 
 function initialLang() {
@@ -196,9 +228,9 @@ async function loadLists() {
   } catch {
     state.config = { anchorHex: null, listsUrl: null, maxListAgeDays: DEFAULT_MAX_LIST_AGE_DAYS };
   }
-  const { anchorHex, listsUrl, maxListAgeDays } = state.config;
-  if (!anchorHex || !listsUrl) return; // (listsUrl is null only when anchorHex is too)
-  const lists = new Lists({ anchorHex, listsUrl, maxListAgeDays });
+  const { regions, maxListAgeDays, policy } = state.config;
+  if (!regions?.length) return;
+  const lists = new RegionLists(regions, { maxListAgeDays, policy: policy ?? null });
   state.lists = lists;
   lists.onChange(renderListsStatus);
   await backend(); // choose WebCrypto or the fallback before any scan
@@ -310,7 +342,7 @@ async function check(text) {
     const now = nowSeconds();
     /** @type {Shown} */
     let shown;
-    if (!state.config?.anchorHex) {
+    if (!state.config?.regions?.length || lists?.configError) {
       shown = { display: 'CONFIG', verdict: null, now };
     } else if (looksLikePassNumber(text)) {
       // Typed off the card: nothing about it can be checked, and "forged" would be wrong.
@@ -318,7 +350,7 @@ async function check(text) {
     } else if (!lists?.store) {
       shown = { display: 'NO_LISTS', verdict: null, now };
     } else {
-      const verdict = await verify(text, lists.store, now);
+      const verdict = await verify(text, lists.store, now, lists.policy);
       /** @type {Display} */
       let display = verdict.status;
       if (CLOCK_BOUND.has(display) && lists.clock(now)) display = 'CLOCK';
@@ -389,9 +421,16 @@ function renderVerdict(shown) {
     { valid: 'verdict.valid', invalid: 'verdict.invalid', unchecked: 'verdict.unchecked' }[kind],
   );
   const reasonKey = display === 'CONFIG' ? null : `reason.${display}`;
-  $('verdict-reason').textContent = reasonKey && display !== Status.VALID ? t(reasonKey) : '';
+  // A genuine pass of a municipality whose passes do not count here (§10.4): name both.
+  /** @type {Vars} */
+  const here = { issuer: v?.issuerName ?? '', here: state.lists?.policy?.hereName ?? '' };
+  if (display === Status.NOT_VALID_HERE) $('verdict-title').textContent = t('verdict.not-here');
+  $('verdict-reason').textContent = reasonKey && display !== Status.VALID ? t(reasonKey, here) : '';
+  const configError = state.lists?.configError;
   $('verdict-explain').textContent =
-    display === 'CONFIG' ? t('config.missing') : display === Status.VALID ? '' : t(`explain.${display}`);
+    display === 'CONFIG'
+      ? configError ? t('config.policy', { error: configError }) : t('config.missing')
+      : display === Status.VALID ? '' : t(`explain.${display}`, here);
 
   const showPass = v !== null && v.photo !== null && kind !== 'unchecked';
   $('verdict-card').hidden = !showPass;
@@ -474,8 +513,11 @@ function renderListsStatus() {
   /** @type {Vars} */
   let vars = {};
   let level = 'ok';
-  if (!state.config?.anchorHex) {
+  if (!state.config?.regions?.length) {
     [key, level] = ['config.missing', 'bad'];
+  } else if (lists?.configError) {
+    [key, level] = ['config.policy', 'bad'];
+    vars = { error: lists.configError };
   } else if (!lists || !lists.store) {
     [key, level] = [lists?.busy ? 'lists.updating' : 'lists.none', 'bad'];
   } else if (lists.busy) {
@@ -487,6 +529,7 @@ function renderListsStatus() {
     else if (lists.stale(now)) [key, level] = ['lists.stale', 'bad'];
     else if (lists.expired(now)) [key, level] = ['lists.expired', 'warn'];
     else if (lists.lastError === 'log') [key, level] = ['lists.log', 'bad'];
+    else if (lists.lastError === 'conflict' || lists.conflicts.length) [key, level] = ['lists.conflict', 'bad'];
     else if (lists.lastError === 'rollback') [key, level] = ['lists.rollback', 'warn'];
     else if (lists.lastError === 'offline') key = 'lists.offline';
     else if (lists.lastError === 'failed') [key, level] = ['lists.failed', 'warn'];
@@ -501,10 +544,23 @@ function renderListsStatus() {
 async function openAbout() {
   const cfg = state.config;
   const lists = state.lists;
-  $('about-anchor').textContent = cfg?.anchorHex ? `${cfg.anchorHex.slice(0, 16)}…` : t('about.none');
-  $('about-source').textContent = cfg?.listsUrl ?? t('about.none');
-  const tl = lists?.store?.trustList;
-  $('about-trust-list').textContent = tl ? t('about.list-line', { seq: tl.seq, exp: formatDate(tl.exp) }) : t('about.none');
+  const regions = cfg?.regions ?? [];
+  const several = regions.length > 1;
+  /** @param {RegionConfig} r */
+  const label = (r) => (several ? `${r.name || r.id}: ` : '');
+  $('about-anchor').textContent = regions.length ? regions.map((r) => `${label(r)}${r.anchorHex.slice(0, 16)}…`).join('; ') : t('about.none');
+  $('about-source').textContent = regions.length ? regions.map((r) => `${label(r)}${r.listsUrl}`).join('; ') : t('about.none');
+  const tls = (lists?.regions ?? []).filter((l) => l.store !== null);
+  $('about-trust-list').textContent = tls.length
+    ? tls.map((l) => {
+        const tl = /** @type {import('./trust.js').TrustStore} */ (l.store).trustList;
+        return `${several ? `${l.name || l.id}: ` : ''}${t('about.list-line', { seq: tl.seq, exp: formatDate(tl.exp) })}`;
+      }).join('; ')
+    : t('about.none');
+  const policy = lists?.policy;
+  $('about-policy').textContent = policy
+    ? t('about.policy-line', { here: policy.hereName || policy.here, accept: [...policy.accept].sort().join(', ') || '—' })
+    : t('about.policy.none');
   const revs = lists?.revocationSummary() ?? [];
   $('about-revocations').textContent = revs.length
     ? revs.map((r) => `${r.iss}: ${t('about.list-line', { seq: r.seq, exp: formatDate(r.exp) })}`).join('; ')

@@ -35,8 +35,9 @@ import { TrustStore, sameRevocationList } from './trust.js';
  */
 /** @typedef {ListRecord | Floors | LogRecord} CacheRecord */
 /**
- * Why the last sync did not bring new lists.
- * @typedef {'offline' | 'failed' | 'rollback' | 'log'} SyncError
+ * Why the last sync did not bring new lists ('conflict': the trust list lists an issuer
+ * another region's anchor lists; ADR 0020).
+ * @typedef {'offline' | 'failed' | 'rollback' | 'log' | 'conflict'} SyncError
  */
 /**
  * A rewritten audit log, as shown in the about panel.
@@ -51,6 +52,10 @@ import { TrustStore, sameRevocationList } from './trust.js';
  * @property {string} anchorHex  the pinned trust anchor key
  * @property {string} listsUrl  where the lists are published: absolute, ends with '/'
  * @property {number} [maxListAgeDays]
+ * @property {string} [prefix]  this region's keys in the shared cache ('' for the anchor of
+ *   config.json's anchor_hex, as before several regions; REGION_PREFIX + anchor for the others)
+ * @property {string} [id]  the region's id in config.json
+ * @property {string} [name]
  */
 
 const DB_NAME = 'pas-verifier';
@@ -61,6 +66,44 @@ const REV_PREFIX = 'rev:';
 /** The last audit-log checkpoint this phone accepted (docs/transparency.md): its evidence. */
 const LOG_KEY = 'log-checkpoint';
 const ISS = /^GM[0-9]{4}$/;
+/** Keys of the regions of config.json's `regions` start with this, then the anchor (hex), then ':'. */
+export const REGION_PREFIX = 'region:';
+
+/**
+ * The cache key prefix of a region's lists: '' for config.json's own anchor_hex (the keys
+ * phones have held since before several regions), else REGION_PREFIX + anchor + ':'.
+ * @param {string} anchorHex
+ * @param {boolean} primary
+ */
+export function regionPrefix(anchorHex, primary) {
+  return primary ? '' : `${REGION_PREFIX}${anchorHex}:`;
+}
+
+/**
+ * Remove from the cache the lists of every anchor not in `prefixes` — a region the
+ * municipality removed from config.json (its lists and floors go with it). The unprefixed
+ * keys go when '' is not among them.
+ * @param {Set<string>} prefixes
+ * @returns {Promise<void>}
+ */
+export async function forgetOtherRegions(prefixes) {
+  let db;
+  try {
+    db = await openDb();
+  } catch {
+    return;
+  }
+  try {
+    const keys = [...(await readAll(db)).keys()];
+    const drop = keys.filter((k) => {
+      if (k.startsWith(REGION_PREFIX)) return ![...prefixes].some((p) => p !== '' && k.startsWith(p));
+      return !prefixes.has('');
+    });
+    if (drop.length) await tx(db, 'readwrite', (s) => drop.forEach((k) => s.delete(k)));
+  } finally {
+    db.close();
+  }
+}
 const DAY = 86400;
 /** A list fetch that hangs (a dead network that looks alive) must not hold up a verdict for long. */
 const FETCH_TIMEOUT_MS = 15000;
@@ -160,8 +203,19 @@ async function fetchBytes(url) {
  */
 export class Lists {
   /** @param {ListsConfig} config */
-  constructor({ anchorHex, listsUrl, maxListAgeDays = 30 }) {
+  constructor({ anchorHex, listsUrl, maxListAgeDays = 30, prefix = '', id = 'default', name = '' }) {
     this.anchorHex = anchorHex;
+    this.prefix = prefix;
+    this.id = id;
+    this.name = name;
+    /**
+     * Refuses a verified trust list before anything is stored (several regions: an issuer
+     * another anchor lists), returning why; null lets it through.
+     * @type {((store: TrustStore) => string | null) | null}
+     */
+    this.check = null;
+    /** @type {string | null} why the last trust list was refused by `check` */
+    this.conflict = null;
     this.listsUrl = listsUrl; // absolute, ends with '/'
     this.maxListAgeDays = maxListAgeDays;
     /** @type {TrustStore | null} */
@@ -195,7 +249,15 @@ export class Lists {
   async load() {
     try {
       this.db = await openDb();
-      this.records = await readAll(this.db);
+      /** @type {Map<string, CacheRecord>} */
+      const mine = new Map();
+      for (const [key, value] of await readAll(this.db)) {
+        // This region's keys only, without the prefix.
+        if (this.prefix === '' ? !key.startsWith(REGION_PREFIX) : key.startsWith(this.prefix)) {
+          mine.set(key.slice(this.prefix.length), value);
+        }
+      }
+      this.records = mine;
     } catch {
       this.db = null; // private mode without IndexedDB: lists live in memory only
       this.records = new Map();
@@ -258,7 +320,7 @@ export class Lists {
     if (!this.db) return;
     try {
       await tx(this.db, 'readwrite', (s) => {
-        for (const [key, value] of entries) s.put(value, key);
+        for (const [key, value] of entries) s.put(value, this.prefix + key);
       });
     } catch {
       // quota or private mode: the in-memory copy still works for this session
@@ -298,6 +360,12 @@ export class Lists {
       store = await TrustStore.fromBytes(this.anchorHex, tlBytes, [], { minSeq: floors.tl });
     } catch (err) {
       this.lastError = err instanceof TrustError && /rollback/.test(err.message) ? 'rollback' : 'failed';
+      return;
+    }
+    const refusal = this.check?.(store) ?? null;
+    this.conflict = refusal;
+    if (refusal !== null) {
+      this.lastError = 'conflict';
       return;
     }
     const checkedAt = nowSeconds();
