@@ -23,7 +23,7 @@ from tokenservice.access import accounts
 from tokenservice.issue.keyring import Keyring
 from tokenservice.issue.passes import BadCategory, Official, PassService
 from tokenservice.store.db import Database
-from tokenservice.web import auth, intake
+from tokenservice.web import auth, intake_form
 from tokenservice.web.app import create_app
 from verifier import Status, TrustError, TrustStore, verify
 from verifier.format import Category, RevocationList
@@ -152,8 +152,8 @@ def test_the_intake_offers_each_municipality(region: config.Settings) -> None:
     app.config.update(TESTING=True)
     try:
         svc = app.extensions["pas"]
-        assert intake._issuers(svc) == ["GM0106", "GM1680"]
-        assert intake._default_iss(svc) == "GM0106"
+        assert intake_form.issuers(svc) == ["GM0106", "GM1680"]
+        assert intake_form.default_iss(svc) == "GM0106"
         with svc.db.transaction() as s:
             accounts.create(s, username="intake", role="intake", password=None, now=int(time.time()),
                             enrolled=True)

@@ -38,7 +38,7 @@ from tokenservice.issue.passes import (
 from tokenservice.store.models import PassRecord
 from tokenservice.web.auth import current_official, login_required
 from tokenservice.web.context import services
-from tokenservice.web.intake import REASON_LABELS, status_text
+from tokenservice.web.labels import REASON_LABELS, number_typo, status_text
 from verifier import FormatError, passnumber
 
 bp = Blueprint("handhaving", __name__, url_prefix="/handhaving")
@@ -54,10 +54,7 @@ def _normalize(raw: str) -> tuple[str | None, str | None]:
     try:
         return passnumber.normalize(raw), None
     except FormatError:
-        return None, _(
-            "Dit pasnummer klopt niet: waarschijnlijk een tikfout. Een pasnummer ziet eruit "
-            "als %(example)s.", example="GR-7K3M9QXD-4",
-        )
+        return None, number_typo()
 
 
 def _escrow_nav() -> dict[str, Any]:
