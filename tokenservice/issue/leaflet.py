@@ -266,22 +266,22 @@ def _sections(lang: str, *, help_contacts: Sequence[tuple[str, str]], escrow: bo
 
     def rights(w: _Writer) -> None:
         w.heading(t("leaflet_rights_title"))
-        if escrow:
-            w.item("•", _ACCENT, t("leaflet_right_see"))
-            w.item("•", _ACCENT, t("leaflet_right_erase"))
-            w.item("•", _ACCENT, t("leaflet_right_stop"), after=1.9)
-            if mijnpas_url:
-                w.para(t("leaflet_rights_online"), after=1.2)
-                w.box([(mijnpas_url, True)])
-                w.para(t("leaflet_rights_desk_too"))
-            else:
-                w.para(t("leaflet_rights_desk"))
-            w.para(t("leaflet_keep_apart"), bold=True)
-        else:
-            w.item("•", _ACCENT, t("leaflet_right_see_none"))
-            w.item("•", _ACCENT, t("leaflet_right_erase_none"))
-            w.item("•", _ACCENT, t("leaflet_right_stop"), after=1.9)
+        # Under policy none there is no record: seeing and erasing are about the pass row.
+        see, erase = (("leaflet_right_see", "leaflet_right_erase") if escrow
+                      else ("leaflet_right_see_none", "leaflet_right_erase_none"))
+        for key in (see, erase):
+            w.item("•", _ACCENT, t(key))
+        w.item("•", _ACCENT, t("leaflet_right_stop"), after=1.9)
+        if not escrow:
             w.para(t("leaflet_rights_desk"))
+            return
+        if mijnpas_url:
+            w.para(t("leaflet_rights_online"), after=1.2)
+            w.box([(mijnpas_url, True)])
+            w.para(t("leaflet_rights_desk_too"))
+        else:
+            w.para(t("leaflet_rights_desk"))
+        w.para(t("leaflet_keep_apart"), bold=True)
 
     def help_(w: _Writer) -> None:
         w.heading(t("receipt_help_title"))

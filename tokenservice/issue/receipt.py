@@ -13,18 +13,8 @@ from typing import Final
 from fpdf import FPDF
 
 from tokenservice import texts
-from tokenservice.issue import typeface
-from tokenservice.issue.cardbase import (
-    DARK,
-    EDGE,
-    EDGE_MM,
-    CardData,
-    CardError,
-    Prepared,
-    new_pdf,
-    pdf_watermark,
-    prepare,
-)
+from tokenservice.issue import cardbase, typeface
+from tokenservice.issue.cardbase import CardData, CardError, Prepared
 
 __all__ = ["A6_MM", "receipt_pdf", "render"]
 
@@ -40,7 +30,7 @@ def receipt_pdf(data: CardData, *, personal_code: str | None = None) -> bytes:
     ``personal_code`` is printed only when given (policy ``escrow``). Raises
     :class:`CardError`.
     """
-    return render(prepare(data), personal_code)
+    return render(cardbase.prepare(data), personal_code)
 
 
 def render(p: Prepared, personal_code: str | None) -> bytes:
@@ -56,7 +46,7 @@ def _attempt(p: Prepared, personal_code: str | None, k: float) -> bytes | None:
     """The receipt with type at scale ``k``, or None if it does not fit the page."""
     d = p.data
     lang = d.language
-    pdf = new_pdf(A6_MM)
+    pdf = cardbase.new_pdf(A6_MM)
     pdf.add_page()
     _head(pdf, p)
 
@@ -86,7 +76,7 @@ def _attempt(p: Prepared, personal_code: str | None, k: float) -> bytes | None:
     if pdf.get_y() > A6_MM[1] - 5:
         return None
     if d.demo:
-        pdf_watermark(pdf, 0, 0, *A6_MM)
+        cardbase.pdf_watermark(pdf, 0, 0, *A6_MM)
     return bytes(pdf.output())
 
 
@@ -102,10 +92,10 @@ def _head(pdf: FPDF, p: Prepared) -> None:
     pdf.set_fill_color(*p.band.rgb)
     pdf.rect(0, 0, A6_MM[0], 5, style="F")
     if p.band.is_light:
-        pdf.set_draw_color(*EDGE)
-        pdf.set_line_width(EDGE_MM)
+        pdf.set_draw_color(*cardbase.EDGE)
+        pdf.set_line_width(cardbase.EDGE_MM)
         pdf.line(0, 5, A6_MM[0], 5)
-    pdf.set_text_color(*DARK)
+    pdf.set_text_color(*cardbase.DARK)
     pdf.set_xy(m, 10)
     pdf.set_font(typeface.FAMILY, "B", 14)
     pdf.cell(w, 7, texts.text(lang, "receipt_title"))
