@@ -205,6 +205,8 @@ def format_verdict(
     if verdict.exp is not None:
         rows.append(("Geldig tot (valid until)", _when(verdict.exp)))
     for w in verdict.warnings:
+        if verdict.status is Status.NOT_VALID_HERE and w is Notice.REVOCATIONS_MISSING:
+            continue  # not counted here: its list is not fetched, and the answer is no anyway
         w_nl, w_en = _NOTICE_TEXT.get(w, (w.value, w.value))
         rows.append(("Let op (warning)", f"{w_nl} ({w_en})"))
     if verdict.photo is not None and (verdict.ok or verdict.status is Status.NOT_VALID_HERE):

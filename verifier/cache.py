@@ -445,6 +445,7 @@ def sync(
     insecure_http: bool = False,
     fetch: Fetcher | None = None,
     check: Callable[[TrustStore], None] | None = None,
+    wanted: Callable[[str], bool] | None = None,
 ) -> SyncResult:
     """Fetch, verify and store the lists; refuse a rollback. All or nothing.
 
@@ -452,6 +453,8 @@ def sync(
     sync (bad signature, rollback, network error) leaves the cache as it was.
     ``check`` sees the verified trust list before anything else is fetched and may
     refuse it with TrustError (several regions: an issuer another anchor lists).
+    ``wanted`` limits the revocation lists fetched to the issuers it accepts (a policy:
+    only the issuers whose passes count here; token-format.md §10.4).
     """
     folder = lists_url(url, insecure_http=insecure_http)
     fetch = fetch or http_fetcher(insecure_http=insecure_http)
@@ -495,6 +498,8 @@ def sync(
         fetched: dict[str, bytes] = {}
         missing: list[str] = []
         for iss in sorted({e.iss for e in store.issuers}):
+            if wanted is not None and not wanted(iss):
+                continue
             data = fetch(f"{folder}revocations/{iss}.cose")
             if data is None:
                 missing.append(iss)

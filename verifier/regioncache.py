@@ -181,6 +181,17 @@ class Regions:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.root.path / POLICY_FILE)
 
+    def wanted(self, region_id: str) -> Callable[[str], bool] | None:
+        """With a policy: only the revocation lists of issuers whose passes count here
+        (the region accepted as a whole, or the code listed, or this municipality)."""
+        doc = self.policy_doc()
+        if doc is None:
+            return None
+        accept = {str(a) for a in doc.get("accept", [])}
+        here = str(doc.get("here"))
+        whole = region_id in accept
+        return lambda iss: whole or iss == here or iss in accept
+
     def _check_against_others(self, region_id: str) -> Callable[[TrustStore], None]:
         others, _ = self.stores(skip=region_id)
 
@@ -225,7 +236,7 @@ class Regions:
         try:
             result = cache_mod.sync(
                 region, lists, anchor=anchor, insecure_http=insecure_http, fetch=fetch,
-                check=self._check_against_others(region_id),
+                check=self._check_against_others(region_id), wanted=self.wanted(region_id),
             )
             self._write_json(folder / SOURCE_FILE, {"url": lists, "name": name})
         except BaseException:
@@ -269,7 +280,7 @@ class Regions:
         source = self.source(region_id)
         return cache_mod.sync(
             source.cache, source.url, insecure_http=insecure_http, fetch=fetch,
-            check=self._check_against_others(region_id),
+            check=self._check_against_others(region_id), wanted=self.wanted(region_id),
         )
 
 

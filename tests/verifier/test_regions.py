@@ -261,6 +261,15 @@ def test_assen_accepting_groningen_checks_all_three_regions_offline(
     assert ("NIET GELDIG HIER: echte pas van Gemeente Leeuwarden; geldt niet voor werk in "
             "Gemeente Assen") in out
     assert "not valid for work in Gemeente Assen" in out and "Pasnummer" in out
+    # With the policy a sync fetches only the revocation lists of issuers that count here.
+    assert (cache / "regions" / "fryslan" / "revocations" / "GM0080.cose").exists()
+    code, out, err = run(["sync", "--cache-dir", str(cache), "--json"], capsys)
+    assert code == 0, err
+    assert not (cache / "regions" / "fryslan" / "revocations" / "GM0080.cose").exists()
+    assert (cache / "regions" / "groningen" / "revocations" / "GM0014.cose").exists()
+    code, verdict, _ = check(cache, text, capsys)
+    assert (code, verdict["status"]) == (1, "NOT_VALID_HERE")
+    assert verdict["warnings"] == ["REVOCATIONS_MISSING"]
     # Without a policy every trusted issuer counts.
     run(["policy", "clear", "--cache-dir", str(cache)], capsys)
     assert check(cache, text, capsys)[1]["status"] == "VALID"

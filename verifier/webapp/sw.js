@@ -13,7 +13,7 @@
 // Nothing about a check ever reaches this worker: a check makes no request.
 // SHELL and VERSION are written by `python -m verifier.webapp stamp`.
 
-const VERSION = "37390520899e7ac9";
+const VERSION = "decc17b15926c350";
 const SHELL = [
   "app.css",
   "config.json",

@@ -456,6 +456,8 @@ function renderVerdict(shown) {
   warnings.replaceChildren();
   if (v && kind !== 'unchecked') {
     for (const w of [...v.warnings]) {
+      // Not counted here: its revocation list is not fetched, and the answer is no anyway.
+      if (display === Status.NOT_VALID_HERE && w === Notice.REVOCATIONS_MISSING) continue;
       const li = document.createElement('li');
       li.dataset.warning = w;
       if (w === Notice.EXPIRES_SOON) {

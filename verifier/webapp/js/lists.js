@@ -216,6 +216,12 @@ export class Lists {
     this.check = null;
     /** @type {string | null} why the last trust list was refused by `check` */
     this.conflict = null;
+    /**
+     * Which issuers' revocation lists to fetch (null: all). With a policy only those whose
+     * passes count here are needed: another issuer's pass is NOT_VALID_HERE anyway (§10.4).
+     * @type {((iss: string) => boolean) | null}
+     */
+    this.wanted = null;
     this.listsUrl = listsUrl; // absolute, ends with '/'
     this.maxListAgeDays = maxListAgeDays;
     /** @type {TrustStore | null} */
@@ -385,6 +391,8 @@ export class Lists {
     } catch {
       // no index: try every issuer in the trust list
     }
+    const wanted = this.wanted;
+    if (wanted) codes = codes.filter((iss) => wanted(iss));
     /** @type {SyncError | null} */
     let error = null;
     const fetched = await Promise.all(

@@ -57,6 +57,12 @@ export class RegionLists {
     /** @type {Set<(lists: RegionLists) => void>} */
     this.listeners = new Set();
     for (const lists of this.regions) {
+      // Revocation lists only of the issuers that count here (bench/bench_national.py: the
+      // daily re-sync of a region's phone stays under 50 kB; all 342 lists would not).
+      if (policy) {
+        const whole = policy.accept.includes(lists.id);
+        lists.wanted = (iss) => whole || iss === policy.here || policy.accept.includes(iss);
+      }
       lists.check = (store) => {
         const mine = issuerCodes(store);
         for (const [id, theirs] of this.claims) {
