@@ -63,13 +63,14 @@ class RegionStore:
     order must not decide).
     """
 
-    __slots__ = ("_by_iss", "regions")
+    __slots__ = ("_by_iss", "_by_kid", "regions")
 
     def __init__(self, regions: Iterable[Region]) -> None:
         self.regions: tuple[Region, ...] = tuple(regions)
         ids: set[str] = set()
         anchors: dict[bytes, str] = {}
         self._by_iss: dict[str, Region] = {}
+        by_kid: dict[bytes, list[_Issuer]] = {}
         for region in self.regions:
             check_region_id(region.id)
             if region.id in ids:
@@ -82,6 +83,10 @@ class RegionStore:
                 held = self._by_iss.setdefault(iss, region)
                 if held is not region:
                     raise TrustError(conflict_message(iss, held.id, region.id))
+            # One lookup per pass, however many regions (verify() stays as fast as with one).
+            for kid, issuers in region.store._by_kid.items():
+                by_kid.setdefault(kid, []).extend(issuers)
+        self._by_kid = {kid: tuple(v) for kid, v in by_kid.items()}
 
     @classmethod
     def single(cls, store: TrustStore, region_id: str = "default") -> RegionStore:
@@ -93,10 +98,7 @@ class RegionStore:
     # The interface verify() uses (as TrustStore's) ---------------------------------------
 
     def candidates(self, envelope: Sign1) -> tuple[_Issuer, ...]:
-        found: list[_Issuer] = []
-        for region in self.regions:
-            found.extend(region.store.candidates(envelope))
-        return tuple(found)
+        return self._by_kid.get(envelope.kid, ())
 
     def trust_list_for(self, iss: str) -> TrustList | None:
         region = self._by_iss.get(iss)

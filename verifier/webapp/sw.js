@@ -13,7 +13,7 @@
 // Nothing about a check ever reaches this worker: a check makes no request.
 // SHELL and VERSION are written by `python -m verifier.webapp stamp`.
 
-const VERSION = "decc17b15926c350";
+const VERSION = "2566447885d14c49";
 const SHELL = [
   "app.css",
   "config.json",

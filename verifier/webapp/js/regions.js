@@ -7,7 +7,7 @@
 // which issuers' passes count for work in the municipality this app is set up for.
 
 import { TrustError } from './errors.js';
-import { bytesEqual } from './format.js';
+import { bytesEqual, toHex } from './format.js';
 
 /** @import { Backend } from './ed25519.js' */
 /** @import { IssuerEntry, RevocationList, Sign1, TrustList } from './format.js' */
@@ -63,6 +63,8 @@ export class RegionStore {
     this.regions = Object.freeze([...regions]);
     /** @type {Map<string, Region>} iss -> the region that lists it */
     this._byIss = new Map();
+    /** @type {Map<string, Issuer[]>} hex kid -> the issuer keys of every region with that kid */
+    this._byKid = new Map();
     /** @type {Set<string>} */
     const ids = new Set();
     for (const region of this.regions) {
@@ -80,6 +82,8 @@ export class RegionStore {
         if (held !== undefined && held !== region) throw new TrustError(conflictMessage(iss, held.id, region.id));
         this._byIss.set(iss, region);
       }
+      // One lookup per pass, however many regions.
+      for (const [kid, issuers] of region.store._byKid) this._byKid.set(kid, [...(this._byKid.get(kid) ?? []), ...issuers]);
     }
   }
 
@@ -103,7 +107,7 @@ export class RegionStore {
    * @returns {Issuer[]}
    */
   candidates(envelope) {
-    return this.regions.flatMap((r) => r.store.candidates(envelope));
+    return this._byKid.get(toHex(envelope.kid)) ?? [];
   }
 
   /**
