@@ -266,7 +266,7 @@ def test_policy_none_ignores_the_registration_fields(app, client) -> None:
     # No team key on a Groningen-model instance: there is nothing to ask for.
     assert asked.status_code == 503 and error(asked)["code"] == "escrow_not_configured"
     # The escrow document under policy escrow requires consent (the demo's default issuer).
-    from tokenservice.web.openapi import document
+    from tokenservice.web.api.openapi import document
 
     required = document(["raam"], "escrow")["paths"]["/passes"]["post"]["requestBody"][
         "content"]["multipart/form-data"]["schema"]["required"]

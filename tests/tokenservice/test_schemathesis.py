@@ -3,7 +3,9 @@
 Every operation of the published OpenAPI document gets generated requests — valid
 ones and, in negative mode, ones that break the schema — with a bearer token of the
 right role (intake; handhaver for revoke). Every response must be free of server
-errors and match the document (status code, content type, headers, body schema).
+errors and match the document (status code, content type, headers, body schema). The
+document is generated from the models that read the requests (docs/adr/0019), so a
+request that breaks it is refused by those same models (``negative_data_rejection``).
 
 Excluded: ``positive_data_acceptance`` ("schema-valid request rejected"). The API
 owner rejects some schema-valid requests by design with a 400 that the schema cannot

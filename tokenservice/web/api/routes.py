@@ -1,29 +1,11 @@
-"""The JSON API under /api/v1, for integrations such as a card-printing station.
-
-Bearer tokens (``Authorization: Bearer pas_…``, see ``pas-service token create``),
-bound to the account's role: ``intake`` issues and renews, ``handhaver`` revokes and
-requests sealed escrow records, any role reads a status. The card comes back inline
-(base64); the server keeps no copy. Errors are ``{"error": {"code", "message",
-"fields"?}}`` with stable codes and never repeat a submitted value. The OpenAPI
-document (:mod:`.openapi`) is served at ``/api/v1/openapi.json`` and must match this
-module exactly.
-
-Under registration policy ``escrow`` issue and renew take ``escrow_consent`` (yes/no,
-required: consent is never assumed) and, with a yes, ``given_names``,
-``family_name``, ``id_document_number``; renewal needs proof that she holds the pass
-(``old_card`` + ``photo_confirmed``, and/or ``personal_code``). Her personal code is
-printed on the receipt PDF and nowhere else. A handhaver asks for one sealed record (``POST /passes/<number>/escrow``)
-or all of them (``POST /escrow/export``) with a reason code and a reason; the access
-is in the audit log before the document leaves. With ``two_person = true`` the
-request waits for a second handhaver (``/escrow/requests``).
-"""
+"""The routes of /api/v1: thin views over the flows, every request read through its model."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import re
 from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -31,49 +13,20 @@ from flask import Blueprint, Response, jsonify, request
 from tokenservice import escrow
 from tokenservice.access import accounts
 from tokenservice.issue import flow
-from tokenservice.issue.checklist import IntakeError
+from tokenservice.issue.checklist import Checklist, IntakeError
 from tokenservice.issue.continuity import RenewalProof
-from tokenservice.issue.flow import Result
-from tokenservice.issue.passes import (
-    CHOOSABLE_REASONS,
-    Official,
-    PassClosed,
-    PassStatus,
-    UnknownPass,
-)
-from tokenservice.issue.photo import PhotoError
+from tokenservice.issue.flow import Registration, Result
+from tokenservice.issue.passes import Official, PassClosed, PassStatus, UnknownPass
+from tokenservice.issue.photo import CropBox, PhotoError
+from tokenservice.services import Services
 from tokenservice.store.models import EscrowRequest
+from tokenservice.web.api import models, openapi
+from tokenservice.web.api.errors import PHOTO_STATUS, ApiError, error_response
+from tokenservice.web.api.reading import Reading, read
 from tokenservice.web.context import services
-from verifier import FormatError, passnumber
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-#: Photo error code → HTTP status.
-PHOTO_STATUS = {
-    "empty": 400,
-    "too_large": 413,
-    "not_an_image": 415,
-    "truncated": 422,
-    "too_many_pixels": 422,
-    "too_small": 422,
-    "bad_crop": 422,
-    "no_face": 422,
-    "several_faces": 422,
-}
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-_MESSAGES = {
-    "validation_failed": "Some fields are missing or invalid; see 'fields'.",
-    "unauthorized": "Send a valid API token as 'Authorization: Bearer <token>'.",
-    "forbidden": "This token's role may not do this.",
-    "unknown_pass": "There is no pass with this number.",
-    "bad_pass_number": "This is not a valid pass number (check character mismatch or wrong form).",
-    "pass_revoked": "This pass was revoked for good; a new intake issues a new pass.",
-    "unsupported_media_type": "Send multipart/form-data.",
-    "no_escrow_record": "Nothing is sealed for this pass number (no consent, erased or expired).",
-    "escrow_not_configured": "The handhaver team's public key (keys/escrow.pub) is missing.",
-    "unknown_request": "There is no escrow request with this id.",
-    "request_not_open": "This request cannot be acted on now (see message).",
-}
+bp.register_error_handler(ApiError, error_response)
 
 
 @bp.record_once
@@ -81,26 +34,6 @@ def _memory_uploads(state: Any) -> None:
     from tokenservice.web.uploads import install_memory_uploads
 
     install_memory_uploads(state.app)
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str | None = None,
-                 fields: dict[str, str] | None = None) -> None:
-        super().__init__(code)
-        self.status, self.code, self.fields = status, code, fields
-        self.message = message or _MESSAGES.get(code, code)
-
-
-@bp.errorhandler(ApiError)
-def _api_error(exc: ApiError) -> tuple[Response, int] | Response:
-    body: dict[str, Any] = {"code": exc.code, "message": exc.message}
-    if exc.fields:
-        body["fields"] = exc.fields
-    response = jsonify({"error": body})
-    response.status_code = exc.status
-    if exc.status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="pas"'
-    return response
 
 
 def _authenticate(*roles: str) -> Official:
@@ -122,82 +55,118 @@ def _authenticate(*roles: str) -> Official:
 
 def _number(raw: str) -> str:
     try:
-        return passnumber.normalize(raw)
-    except FormatError:
+        return models.PASS_NUMBER.validate_python(raw)
+    except ValueError:  # pydantic's ValidationError is one
         raise ApiError(400, "bad_pass_number", fields={"number": "bad_pass_number"}) from None
 
 
-def _iso(ts: int | None) -> str | None:
-    return flow.local_date(ts).isoformat() if ts is not None else None
+def _json(body: models.ApiResponse, status: int = 200) -> Response:
+    response = jsonify(body.model_dump(mode="json"))
+    response.status_code = status
+    return response
 
 
-def _status_json(status: PassStatus) -> dict[str, Any]:
-    return {
-        "number": status.number,
-        "status": status.status,
-        "reason": status.reason,
-        "expires": _iso(status.exp),
-    }
+def _status_json(status: PassStatus) -> Response:
+    expires = flow.local_date(status.exp) if status.exp is not None else None
+    return _json(models.PassStatus(number=status.number, status=status.status,
+                                   reason=status.reason, expires=expires))
 
 
-def _card_json(result: Result) -> dict[str, Any]:
+def _card_json(result: Result) -> Response:
     cards = result.cards
     assert cards.card_pdf is not None and cards.digital_png is not None
     assert cards.receipt_pdf is not None
-    body: dict[str, Any] = {
-        "number": result.issued.number,
-        "serial": result.issued.serial.hex(),
-        "qr_text": result.issued.qr_text,
-        "expires": result.valid_until.isoformat(),
-        "card_pdf_b64": base64.b64encode(cards.card_pdf).decode("ascii"),
-        "card_png_b64": base64.b64encode(cards.digital_png).decode("ascii"),
-        "receipt_pdf_b64": base64.b64encode(cards.receipt_pdf).decode("ascii"),
-        "registration": result.registration,
-    }
     # Her personal code is printed on her receipt and nowhere else: not in this JSON,
     # which desk software may log or keep (docs/privacy.md, "Her code is hers").
-    return body
+    return _json(models.Card(
+        number=result.issued.number,
+        serial=result.issued.serial.hex(),
+        qr_text=result.issued.qr_text,
+        expires=result.valid_until,
+        card_pdf_b64=base64.b64encode(cards.card_pdf).decode("ascii"),
+        card_png_b64=base64.b64encode(cards.digital_png).decode("ascii"),
+        receipt_pdf_b64=base64.b64encode(cards.receipt_pdf).decode("ascii"),
+        registration=result.registration,
+    ), 201)
 
 
-def _request_token(kind: str, problems: dict[str, str]) -> str | None:
+def _request_token(kind: str, raw: str | None) -> str | None:
     """The client's ``request_id``, namespaced per account and operation (≤ 64 chars)."""
-    raw = request.form.get("request_id", "").strip()
     if not raw:
-        return None
-    if not _REQUEST_ID.fullmatch(raw):
-        problems["request_id"] = "invalid"
         return None
     account_id = request.environ["pas.account_id"]
     digest = hashlib.sha256(f"{account_id}\0{kind}\0{raw}".encode()).hexdigest()
     return f"api:{digest[:56]}"
 
 
+def _categories(svc: Services, iss: str) -> tuple[str, ...] | None:
+    return tuple(c.code for c in svc.keyring.categories(iss)) or None
+
+
+@dataclass(frozen=True)
+class _Intake:
+    """An issue or renew request, read: the flow's values and every problem so far."""
+
+    checklist: Checklist = field(repr=False)
+    registration: Registration = field(repr=False)
+    crop: CropBox | None
+    category: str | None
+    language: str
+    photo: bytes = field(repr=False)
+    request_id: str | None
+    proof: RenewalProof | None = field(repr=False)
+    problems: dict[str, str]
+
+
+def _read_intake(svc: Services, iss: str, *, renewal: bool) -> _Intake:
+    """The form through the issuer's model; the flow's readers give the values their meaning."""
+    model = models.intake_form(renewal=renewal, categories=_categories(svc, iss),
+                               consent_required=flow.policy(svc, iss) == "escrow")
+    data: dict[str, object] = dict(request.form.items())
+    upload = request.files.get("photo")
+    data["photo"] = upload.read() if upload is not None else b""
+    reading: Reading = read(model, data)
+    del data
+    form = reading.text()
+    checklist, _ = flow.checklist_from_fields(form, absent_means=True)
+    crop, crop_problems = flow.crop_from_fields(form)
+    registration = flow.registration_from_fields(form)
+    # The model's problems with her answers count as the registration's own (they win
+    # over "choose_consent" and "required", as the flow's reading problems do).
+    registration = replace(registration, problems={
+        **registration.problems,
+        **{k: v for k, v in reading.problems.items() if k in flow.REGISTRATION_FIELDS}})
+    category = reading.values.get("category")
+    return _Intake(
+        checklist=checklist, registration=registration, crop=crop,
+        category="" if category is None and not renewal else category,  # "": choose_category
+        language=reading.values.get("language", ""), photo=reading.values.get("photo", b""),
+        request_id=reading.values.get("request_id"),
+        proof=RenewalProof.from_fields(form) if renewal else None,
+        problems={**crop_problems, **reading.problems},
+    )
+
+
 def _intake(kind: str, run: Callable[..., Result], check_iss: str, **target: Any) -> Response:
     """Shared body of issue and renew: read fields, check, then run."""
     if not (request.mimetype or "").startswith("multipart/form-data"):
         raise ApiError(415, "unsupported_media_type")
-    form = request.form
-    checklist, problems = flow.checklist_from_fields(form, absent_means=True)
-    crop, crop_problems = flow.crop_from_fields(form)
-    problems.update(crop_problems)
-    upload = request.files.get("photo")
-    photo_bytes = upload.read() if upload is not None else b""
-    if not photo_bytes:
-        problems["photo"] = "required"
-    category = form.get("category", "").strip() or None
-    if kind == "issue" and category is None:
-        category = ""  # required for a new pass: reported as choose_category
-    language = form.get("language", "").strip()
-    registration = flow.registration_from_fields(form)
-    token = _request_token(kind, problems)
+    svc = services()
+    renewal = kind == "renew"
+    intake = _read_intake(svc, check_iss, renewal=renewal)
+    token = _request_token(kind, intake.request_id)
+    if renewal:
+        target["proof"] = intake.proof
     try:
-        flow.check_intake(services(), iss=check_iss, checklist=checklist, category=category,
-                               language=language, problems=problems, registration=registration,
-                               renewal=kind == "renew")
+        flow.check_intake(svc, iss=check_iss, checklist=intake.checklist,
+                          category=intake.category, language=intake.language,
+                          problems=intake.problems, registration=intake.registration,
+                          renewal=renewal)
         result = run(
-            services(), checklist=checklist, category=category, language=language,
-            photo_bytes=photo_bytes, crop=crop, official=_official(), request_token=token,
-            outputs=flow.API_OUTPUTS, registration=registration, **target,
+            svc, checklist=intake.checklist, category=intake.category, language=intake.language,
+            photo_bytes=intake.photo, crop=intake.crop, official=_official(),
+            request_token=token, outputs=flow.API_OUTPUTS, registration=intake.registration,
+            **target,
         )
     except IntakeError as exc:
         raise ApiError(400, "validation_failed", fields=exc.problems) from None
@@ -209,10 +178,8 @@ def _intake(kind: str, run: Callable[..., Result], check_iss: str, **target: Any
     except UnknownPass:
         raise ApiError(404, "unknown_pass") from None
     finally:
-        del photo_bytes, checklist, registration
-    response = jsonify(_card_json(result))
-    response.status_code = 201
-    return response
+        del intake, target
+    return _card_json(result)
 
 
 def _official() -> Official:
@@ -234,7 +201,23 @@ def _default_iss() -> str:
     return iss
 
 
-# --- routes -------------------------------------------------------------------------
+def _body() -> dict[str, Any]:
+    """A JSON object or form fields; anything else counts as empty."""
+    if request.is_json:
+        body = request.get_json(silent=True)
+        return body if isinstance(body, dict) else {}
+    return dict(request.form.items())
+
+
+def _checked(model: type[models.ApiRequest]) -> dict[str, Any]:
+    """The body read through ``model``; 400 validation_failed naming every failed field."""
+    reading = read(model, _body())
+    if reading.problems:
+        raise ApiError(400, "validation_failed", fields=reading.problems)
+    return reading.values
+
+
+# --- passes ---------------------------------------------------------------------------------
 
 
 @bp.post("/passes")
@@ -254,23 +237,19 @@ def renew_pass(number: str) -> Response:
         raise ApiError(404, "unknown_pass") from None
     if current.status == "revoked":
         raise ApiError(409, "pass_revoked")
-    return _intake("renew", flow.renew, current.iss, number=canonical,
-                   proof=RenewalProof.from_fields(request.form))
+    return _intake("renew", flow.renew, current.iss, number=canonical)
 
 
 @bp.post("/passes/<number>/revoke")
 def revoke_pass(number: str) -> Response:
     official = _authenticate("handhaver")
     canonical = _number(number)
-    body = request.get_json(silent=True) if request.is_json else None
-    reason = (body or {}).get("reason") if isinstance(body, dict) else request.form.get("reason")
-    if not isinstance(reason, str) or reason not in {r.value for r in CHOOSABLE_REASONS}:
-        raise ApiError(400, "validation_failed", fields={"reason": "choose_reason"})
+    reason = _checked(models.Revoke)["reason"]
     try:
         status = services().passes.revoke(number=canonical, reason=reason, official=official)
     except UnknownPass:
         raise ApiError(404, "unknown_pass") from None
-    return jsonify(_status_json(status))
+    return _status_json(status)
 
 
 @bp.get("/passes/<number>")
@@ -281,34 +260,16 @@ def pass_status(number: str) -> Response:
         status = services().passes.status(canonical)
     except UnknownPass:
         raise ApiError(404, "unknown_pass") from None
-    return jsonify(_status_json(status))
+    return _status_json(status)
 
 
 # --- escrow: sealed records for handhavers ------------------------------------------------
 
 
-def _body() -> dict[str, Any]:
-    """A JSON object or form fields; anything else counts as empty."""
-    if request.is_json:
-        body = request.get_json(silent=True)
-        return body if isinstance(body, dict) else {}
-    return dict(request.form)
-
-
 def _reason() -> tuple[str, str]:
     """``reason_code`` and ``reason`` from the body, checked; the reason is never echoed."""
-    body = _body()
-    code, text = body.get("reason_code"), body.get("reason")
-    problems: dict[str, str] = {}
-    if not isinstance(code, str) or code not in escrow.REASON_CODES:
-        problems["reason_code"] = "choose_reason_code"
-    length = len(" ".join(text.split())) if isinstance(text, str) else 0
-    if not escrow.REASON_MIN_CHARS <= length <= escrow.REASON_MAX_CHARS:
-        problems["reason"] = "reason_length"
-    if problems:
-        raise ApiError(400, "validation_failed", fields=problems)
-    assert isinstance(code, str) and isinstance(text, str)
-    return code, text
+    values = _checked(models.EscrowReason)
+    return values["reason_code"], values["reason"]
 
 
 def _escrow_call(action: Callable[..., escrow.Release | None], **kwargs: Any) -> escrow.Release | None:
@@ -337,14 +298,11 @@ def _escrow_call(action: Callable[..., escrow.Release | None], **kwargs: Any) ->
     raise ApiError(404, "no_escrow_record")
 
 
-#: Request ids are the database's INTEGER keys: anything larger cannot exist (and must not
-#: reach the database, which would overflow).
-MAX_REQUEST_ID = 2**31 - 1
-
-
 def _known_request(request_id: int) -> None:
-    if not 1 <= request_id <= MAX_REQUEST_ID:
-        raise ApiError(404, "unknown_request")
+    try:
+        models.ESCROW_REQUEST_ID.validate_python(request_id)
+    except ValueError:  # beyond the database's keys: cannot exist
+        raise ApiError(404, "unknown_request") from None
     with services().db.transaction() as session:
         if session.get(EscrowRequest, request_id) is None:
             raise ApiError(404, "unknown_request")
@@ -358,9 +316,7 @@ def _release_response(release: escrow.Release) -> Response:
             f'attachment; filename="{_document_name(release.document)}"'
         )
         return response
-    response = jsonify({"request": release.request_id, "status": release.status})
-    response.status_code = 202
-    return response
+    return _json(models.EscrowPending(request=release.request_id, status="pending"), 202)
 
 
 def _document_name(document: dict[str, Any] | None) -> str:
@@ -393,14 +349,6 @@ def escrow_export() -> Response:
     return _release_response(release)
 
 
-def _request_json(info: escrow.RequestInfo) -> dict[str, Any]:
-    return {
-        "request": info.id, "kind": info.kind, "number": info.number,
-        "requested_by": info.requested_by, "requested_at": info.requested_at,
-        "reason_code": info.reason_code, "status": info.status, "approved_by": info.approved_by,
-    }
-
-
 @bp.get("/escrow/requests")
 def escrow_requests() -> Response:
     """Open requests (pending approval, or approved and not collected yet)."""
@@ -408,7 +356,14 @@ def escrow_requests() -> Response:
     with services().db.transaction() as session:
         rows = [r for status in ("pending", "approved")
                 for r in escrow.list_requests(session, status=status)]
-    return jsonify({"requests": [_request_json(r) for r in sorted(rows, key=lambda r: r.id)]})
+    return _json(models.EscrowRequestList(requests=[
+        models.EscrowRequestInfo(
+            request=r.id, kind=r.kind, number=r.number,
+            requested_by=r.requested_by, requested_at=r.requested_at,
+            reason_code=r.reason_code, status=r.status,
+            approved_by=r.approved_by,
+        ) for r in sorted(rows, key=lambda r: r.id)
+    ]))
 
 
 @bp.post("/escrow/requests/<int:request_id>/approve")
@@ -417,7 +372,7 @@ def approve_escrow_request(request_id: int) -> Response:
     _known_request(request_id)
     release = _escrow_call(escrow.approve, request_id=request_id, official=official)
     assert release is not None
-    return jsonify({"request": release.request_id, "status": "approved"})
+    return _json(models.EscrowDecision(request=release.request_id, status="approved"))
 
 
 @bp.post("/escrow/requests/<int:request_id>/deny")
@@ -425,7 +380,7 @@ def deny_escrow_request(request_id: int) -> Response:
     official = _authenticate("handhaver")
     _known_request(request_id)
     _escrow_call(escrow.deny, request_id=request_id, official=official)
-    return jsonify({"request": request_id, "status": "denied"})
+    return _json(models.EscrowDecision(request=request_id, status="denied"))
 
 
 @bp.post("/escrow/requests/<int:request_id>/collect")
@@ -439,12 +394,10 @@ def collect_escrow_request(request_id: int) -> Response:
 
 @bp.get("/openapi.json")
 def openapi_document() -> Response:
-    from tokenservice.web.openapi import document
-
     svc = services()
     iss = svc.settings.default_iss or next(iter(svc.settings.issuers), None)
-    codes = [c.code for c in svc.keyring.categories(iss)] if iss else []
+    categories = list(_categories(svc, iss) or ()) if iss else []
     policy = escrow.policy_for(svc.settings, iss) if iss else "none"
-    response = jsonify(document(codes or None, policy))
+    response = jsonify(openapi.document(categories or None, policy))
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
