@@ -83,7 +83,7 @@ class Settings:
     show_code_on_screen: bool = False
     issuers: dict[str, IssuerSettings] = field(default_factory=dict)
     default_iss: str | None = None
-    #: pas.toml's ``[escrow]`` with ``PAS_ESCROW_*`` applied; checked by tokenservice.escrow.seal.
+    #: pas.toml's ``[escrow]`` with ``PAS_ESCROW_*`` applied; checked by tokenservice.escrow.settings.
     escrow: Mapping[str, Any] = field(default_factory=dict)
     #: pas.toml as parsed at start (the production checks look at it); holds the secret key.
     pas_toml: Mapping[str, Any] = field(default_factory=dict, repr=False)
@@ -172,7 +172,7 @@ def _policy(env: dict[str, str]) -> str | None:
 
 
 def _escrow(env: dict[str, str], file_settings: dict[str, Any]) -> dict[str, Any]:
-    """``[escrow]`` with the environment applied; its values are checked by tokenservice.escrow.seal."""
+    """``[escrow]`` with the environment applied; its values are checked by tokenservice.escrow.settings."""
     section = file_settings.get("escrow", {})
     escrow = dict(section) if isinstance(section, dict) else {}
     if env.get("PAS_ESCROW_FIELDS"):

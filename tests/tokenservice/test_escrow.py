@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from keys import escrow as keys_escrow
 from tokenservice import escrow
 from tokenservice.audit import log as audit_log
-from tokenservice.escrow import retention
-from tokenservice.escrow.seal import EscrowConfig, Identity
+from tokenservice.escrow import EscrowConfig, Identity, retention
 from tokenservice.issue.keyring import Keyring
 from tokenservice.issue.passes import Official, UnknownPass
 from tokenservice.store.models import (

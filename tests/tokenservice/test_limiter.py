@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from keys import escrow as keys_escrow
 from tokenservice import escrow
 from tokenservice.access import accounts
-from tokenservice.escrow import seal as escrow_seal
+from tokenservice.escrow import code as escrow_code
 from tokenservice.escrow.seal import Identity
 from tokenservice.issue.passes import Official
 from tokenservice.web import auth, mijnpas
@@ -95,13 +95,13 @@ def web(apps):  # type: ignore[no-untyped-def]
 def argon(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts Argon2id derivations of the personal code (real or dummy)."""
     calls = [0]
-    real = escrow_seal._derive
+    real = escrow_code._derive
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         calls[0] += 1
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(escrow_seal, "_derive", counting)
+    monkeypatch.setattr(escrow_code, "_derive", counting)
     return calls
 
 

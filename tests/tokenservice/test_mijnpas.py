@@ -8,7 +8,7 @@ import time
 import pytest
 
 from tokenservice import escrow, texts
-from tokenservice.escrow.seal import EscrowConfig, Identity
+from tokenservice.escrow import EscrowConfig, Identity
 from tokenservice.issue.passes import Official
 from tokenservice.web import mijnpas
 

@@ -26,8 +26,9 @@ import pytest
 import sqlalchemy as sa
 
 from tokenservice import _cli, escrow
+from tokenservice.audit import checkpoints
 from tokenservice.audit import log as audit
-from tokenservice.escrow.seal import EscrowConfig, Identity
+from tokenservice.escrow import EscrowConfig, Identity
 from tokenservice.issue.passes import Official
 from tokenservice.store.models import AuditEvent
 from tokenservice.web import mijnpas
@@ -56,8 +57,8 @@ def config(app) -> EscrowConfig:  # type: ignore[no-untyped-def]
 @pytest.fixture(autouse=True)
 def _always_stale(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every fetch of the checkpoint covers the whole log (in production: at most 5 min behind)."""
-    if hasattr(audit, "STALE_AFTER"):
-        monkeypatch.setattr(audit, "STALE_AFTER", 0)
+    if hasattr(checkpoints, "STALE_AFTER"):
+        monkeypatch.setattr(checkpoints, "STALE_AFTER", 0)
 
 
 def _cli_main(instance, monkeypatch, *argv: str) -> int:  # type: ignore[no-untyped-def]
@@ -333,14 +334,14 @@ def test_her_page_says_when_her_history_was_first_witnessed(app, client, svc, co
 def test_a_fresh_head_is_served_as_is_and_a_stale_one_renewed(app, client, svc, config, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from verifier import translog
 
-    monkeypatch.setattr(audit, "STALE_AFTER", 900)
+    monkeypatch.setattr(checkpoints, "STALE_AFTER", 900)
     _released_pass(svc, config)
     first = translog.Checkpoint.open(client.get(CHECKPOINT).data)[1]
     _released_pass(svc, config)
     again = translog.Checkpoint.open(client.get(CHECKPOINT).data)[1]
     assert again == first  # younger than 15 minutes: the same head, no write
-    monkeypatch.setattr(audit, "STALE_AFTER", 0)
+    monkeypatch.setattr(checkpoints, "STALE_AFTER", 0)
     newer = translog.Checkpoint.open(client.get(CHECKPOINT).data)[1]
     assert newer.size > first.size
     with svc.db.transaction() as s:
-        assert audit.latest_checkpoint(s).witnessed_at is not None  # type: ignore[union-attr]
+        assert checkpoints.latest_checkpoint(s).witnessed_at is not None  # type: ignore[union-attr]

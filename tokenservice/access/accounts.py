@@ -39,6 +39,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.orm import Session
 
+from tokenservice.clock import DAY
 from tokenservice.errors import Error
 from tokenservice.store.models import Account, ApiToken, EnrolmentLink, Role
 
@@ -546,7 +547,7 @@ def _reach(session: Session, account: Account, now: int) -> set[int]:
     current: Account | None = account
     while current is not None:
         by, at = current.provisioned_by, current.provisioned_at
-        if by is None or at is None or now - at > SEPARATION_DAYS * 86400 or by in reached:
+        if by is None or at is None or now - at > SEPARATION_DAYS * DAY or by in reached:
             break
         reached.add(by)
         current = session.get(Account, by)

@@ -24,14 +24,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from tokenservice.clock import ZONE
 from tokenservice.store.models import Card, PassRecord, RevokeReason
 
-TZ = ZoneInfo("Europe/Amsterdam")
+TZ = ZONE
 #: Counts from 1 up to (not including) this value are shown as "<5".
 THRESHOLD = 5
 SUPPRESSED = f"<{THRESHOLD}"

@@ -27,13 +27,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tokenservice import audit
-from tokenservice.escrow.seal import DEFAULT_GRACE_DAYS, DEFAULT_REASON_DAYS, _delete_record
+from tokenservice.clock import DAY
+from tokenservice.escrow.records import delete_record
+from tokenservice.escrow.settings import DEFAULT_GRACE_DAYS, DEFAULT_REASON_DAYS
 from tokenservice.issue.passes import FINAL_REASONS
 from tokenservice.store.db import Database, ErasureNotFinal
 from tokenservice.store.models import Card, EscrowRecord, EscrowRequest, PassCode, PassRecord
 from verifier import passnumber
-
-DAY = 86400
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def purge_session(
         cause = _cause(record, last_exp, now, grace_days)
         if cause is None:
             continue
-        had_record = _delete_record(session, record.id)
+        had_record = delete_record(session, record.id)
         had_code = bool(_count(session.execute(
             sa.delete(PassCode).where(PassCode.pass_id == record.id)
         )))
