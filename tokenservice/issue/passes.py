@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tokenservice import audit
+from tokenservice.clock import DAY
 from tokenservice.config import Settings
 from tokenservice.errors import Error
 from tokenservice.issue.keyring import Keyring
@@ -33,7 +34,6 @@ from verifier import passnumber
 from verifier.errors import FormatError
 from verifier.format import SERIAL_BYTES, Category, Pass, RevocationList, Sign1
 
-DAY = 86400
 #: Reasons that end a pass number for good; lost/stolen cards can be replaced under the same number.
 FINAL_REASONS = frozenset({RevokeReason.STOPPED, RevokeReason.ERROR})
 CHOOSABLE_REASONS = (RevokeReason.LOST, RevokeReason.STOLEN, RevokeReason.STOPPED, RevokeReason.ERROR)

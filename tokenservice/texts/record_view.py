@@ -15,23 +15,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from tokenservice import escrow
+from tokenservice.clock import ZONE
 from tokenservice.texts.worker import date_long, page_keys, page_text
 from verifier.format import Category
 
 __all__ = ["TZ", "day", "label", "view_context"]
 
 
-def _zone() -> dt.tzinfo:
-    try:
-        from zoneinfo import ZoneInfo
-
-        return ZoneInfo("Europe/Amsterdam")
-    except Exception:  # pragma: no cover - no tz database
-        return dt.UTC
-
-
 #: The clock her dates are shown on.
-TZ = _zone()
+TZ = ZONE
 
 
 def day(ts: int | None, lang: str) -> str:

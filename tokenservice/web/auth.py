@@ -118,6 +118,14 @@ def current_official() -> Official | None:
     return Official(username=str(session["username"]), role=str(session["role"]))
 
 
+def logged_in_official() -> Official:
+    """The logged-in official, in a view behind :func:`login_required` (403 if there is none)."""
+    official = current_official()
+    if official is None:  # login_required already sent anyone else away
+        abort(403)
+    return official
+
+
 def login_required(*roles: str) -> Callable[[F], F]:
     """Require a fully logged-in official, optionally with one of ``roles``."""
 

@@ -28,15 +28,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from tokenservice import escrow
+from tokenservice.clock import ZONE as _TZ
 from tokenservice.issue.passes import (
     CHOOSABLE_REASONS,
     FINAL_REASONS,
-    Official,
     PassStatus,
     UnknownPass,
 )
 from tokenservice.store.models import PassRecord
 from tokenservice.web.auth import current_official, login_required
+from tokenservice.web.auth import logged_in_official as _official
 from tokenservice.web.context import services
 from tokenservice.web.labels import REASON_LABELS, number_typo, status_text
 from verifier import FormatError, passnumber
@@ -170,24 +171,6 @@ ESCROW_MESSAGES = {
                          "server; vraag de beheerder."),
     "reason_code": _l("Kies een redencode."),
 }
-
-
-def _zone() -> dt.tzinfo:
-    try:
-        from zoneinfo import ZoneInfo
-
-        return ZoneInfo("Europe/Amsterdam")
-    except Exception:  # pragma: no cover - no tz database
-        return dt.UTC
-
-
-_TZ = _zone()
-
-
-def _official() -> Official:
-    official = current_official()
-    assert official is not None  # login_required ran
-    return official
 
 
 def _escrow_page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:

@@ -35,10 +35,11 @@ from tokenservice import texts
 from tokenservice.issue import cardbase, flow, leaflet, photo
 from tokenservice.issue.checklist import IntakeError
 from tokenservice.issue.continuity import RenewalProof
-from tokenservice.issue.passes import IssuanceError, Official, PassClosed, PassStatus, UnknownPass
+from tokenservice.issue.passes import IssuanceError, PassClosed, PassStatus, UnknownPass
 from tokenservice.issue.photo import PhotoError
 from tokenservice.services import Services
-from tokenservice.web.auth import current_official, login_required
+from tokenservice.web.auth import logged_in_official as _official
+from tokenservice.web.auth import login_required
 from tokenservice.web.context import services
 from tokenservice.web.intake_form import (
     PHOTO_MESSAGES,
@@ -66,12 +67,6 @@ def _setup(state: Any) -> None:
 
 def _db_token(token: str, kind: str) -> str:
     return f"web:{kind}:{token}"[:64]
-
-
-def _official() -> Official:
-    official = current_official()
-    assert official is not None  # login_required ran
-    return official
 
 
 # --- the pages ---------------------------------------------------------------------
