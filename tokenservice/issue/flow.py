@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from tokenservice import escrow, texts
+from tokenservice.clock import ZONE as _TZ
 from tokenservice.errors import Error
 from tokenservice.issue import card, continuity, photo
 from tokenservice.issue.checklist import Checklist, IntakeError, check
@@ -121,18 +122,6 @@ class Result:
 # --- helpers ------------------------------------------------------------------------
 
 
-def _zone() -> dt.tzinfo:
-    try:
-        from zoneinfo import ZoneInfo
-
-        return ZoneInfo("Europe/Amsterdam")
-    except Exception:  # no tz database on this machine: UTC is off by at most a day edge
-        return dt.UTC
-
-
-_TZ = _zone()
-
-
 def local_date(ts: int) -> dt.date:
     """A Unix time as a date on the Dutch clock (what the card prints)."""
     return dt.datetime.fromtimestamp(ts, _TZ).date()
@@ -178,9 +167,29 @@ def _run_checks(
         raise IntakeError(problems)
 
 
+class _Stopwatch:
+    """How long each step of one issue or renewal took, in ms (``Result.timings_ms``)."""
+
+    def __init__(self) -> None:
+        self._t0 = time.perf_counter()
+        self.timings: dict[str, float] = {}
+
+    def lap(self, step: str) -> None:
+        """``step`` took the time since the previous lap (the first: since the start)."""
+        self.timings[step] = self._elapsed() - sum(self.timings.values())
+
+    def stop(self) -> dict[str, float]:
+        """The laps and their ``total``."""
+        self.timings["total"] = self._elapsed()
+        return self.timings
+
+    def _elapsed(self) -> float:
+        return (time.perf_counter() - self._t0) * 1000
+
+
 def _finish(
     svc: Services, issued: Issued, portrait: photo.Portrait, language: str,
-    outputs: Sequence[str], timings: dict[str, float], t0: float, sealed: _Sealed,
+    outputs: Sequence[str], watch: _Stopwatch, sealed: _Sealed,
 ) -> Result:
     issuer = svc.settings.issuers.get(issued.iss)
     valid_until = local_date(issued.exp)
@@ -199,11 +208,10 @@ def _finish(
         mijnpas_url=svc.settings.mijnpas_url,
     )
     cards = card.render(data, outputs=outputs, personal_code=sealed.code)
-    timings["card"] = (time.perf_counter() - t0) * 1000 - sum(timings.values())
-    timings["total"] = (time.perf_counter() - t0) * 1000
+    watch.lap("card")
     return Result(
         issued=issued, cards=cards, portrait_jpeg=portrait.print_jpeg, valid_until=valid_until,
-        language=language, face_found=portrait.face_found, timings_ms=timings,
+        language=language, face_found=portrait.face_found, timings_ms=watch.stop(),
         registration=sealed.outcome, personal_code=sealed.code, code_kept=sealed.kept,
         code_rejected=sealed.rejected,
     )
@@ -483,7 +491,7 @@ def issue(
     (:mod:`tokenservice.issue.passes`) and :class:`card.CardError`, which indicate
     configuration faults.
     """
-    t0 = time.perf_counter()
+    watch = _Stopwatch()
     if iss not in svc.keyring.issuers:
         raise SpreekuurError(f"issuer {iss} is not in the trust list")
     _run_checks(svc, iss, checklist, {
@@ -492,18 +500,18 @@ def issue(
     })
     identity = _identity(svc, iss, checklist, registration)
     del checklist  # used and dropped: nothing below may see it (the identity is sealed)
-    timings = {"checks": (time.perf_counter() - t0) * 1000}
+    watch.lap("checks")
     portrait = _portrait(svc, photo_bytes, crop)
-    timings["photo"] = (time.perf_counter() - t0) * 1000 - timings["checks"]
+    watch.lap("photo")
     issued = svc.passes.issue(
         iss=iss, category=category, photo=portrait.thumbnail,
         photo_type=portrait.thumbnail_type, official=official, request_token=request_token,
     )
-    timings["sign"] = (time.perf_counter() - t0) * 1000 - sum(timings.values())
+    watch.lap("sign")
     sealed = _seal(svc, issued, identity, official, renewal=False, replay=False)
     del identity, registration
-    timings["seal"] = (time.perf_counter() - t0) * 1000 - sum(timings.values())
-    return _finish(svc, issued, portrait, language, outputs, timings, t0, sealed)
+    watch.lap("seal")
+    return _finish(svc, issued, portrait, language, outputs, watch, sealed)
 
 
 def renew(
@@ -537,7 +545,7 @@ def renew(
     (the pass was ended for good: a new intake issues a new pass), then the same
     errors as :func:`issue`.
     """
-    t0 = time.perf_counter()
+    watch = _Stopwatch()
     number = passnumber.normalize(number)
     current = svc.passes.status(number)  # read only; raises UnknownPass
     _raise_if_closed(current)
@@ -549,20 +557,20 @@ def renew(
     _run_checks(svc, current.iss, checklist, {**problems, **proof_problems})
     identity = _identity(svc, current.iss, checklist, registration)
     del checklist
-    timings = {"checks": (time.perf_counter() - t0) * 1000}
+    watch.lap("checks")
     portrait = _portrait(svc, photo_bytes, crop)
-    timings["photo"] = (time.perf_counter() - t0) * 1000 - timings["checks"]
+    watch.lap("photo")
     replay = _is_replay(svc, request_token)
     issued = svc.passes.renew(
         number=number, category=category, photo=portrait.thumbnail,
         photo_type=portrait.thumbnail_type, official=official, request_token=request_token,
     )
-    timings["sign"] = (time.perf_counter() - t0) * 1000 - sum(timings.values())
+    watch.lap("sign")
     sealed = _seal(svc, issued, identity, official, renewal=True, replay=replay,
                    proven_code=proven.code)
     del identity, registration
-    timings["seal"] = (time.perf_counter() - t0) * 1000 - sum(timings.values())
-    return _finish(svc, issued, portrait, language, outputs, timings, t0, sealed)
+    watch.lap("seal")
+    return _finish(svc, issued, portrait, language, outputs, watch, sealed)
 
 
 def trust_store(svc: Services) -> TrustStore:

@@ -40,16 +40,17 @@ from sqlalchemy.orm import Session
 from tokenservice import audit
 from tokenservice.access import accounts
 from tokenservice.audit import reports
-from tokenservice.issue.passes import Official
+from tokenservice.clock import DAY
 from tokenservice.store.models import Account, ApiToken, EnrolmentLink, RevocationListRecord, Role
-from tokenservice.web.auth import current_official, login_required
+from tokenservice.web.auth import logged_in_official as _official
+from tokenservice.web.auth import login_required
+from tokenservice.web.charts import MEASURE_LABELS, chart
 from tokenservice.web.context import services
 from verifier.format import IssuerEntry
 
 bp = Blueprint("beheer", __name__, url_prefix="/beheer")
 
 TZ = reports.TZ
-DAY = 86400
 #: Warn when the trust list expires within this many days.
 TRUST_LIST_WARN_DAYS = 7
 _USERNAME = re.compile(r"[a-z][a-z0-9._-]{1,63}")
@@ -62,7 +63,6 @@ SIGN_COMMAND = "pas-keys trust-list sign --config trust.json --out trust-list.co
 USERNAME_RULE = _l("2 tot 64 tekens: kleine letters a–z, cijfers, punt (.), streepje (-) of "
                    "liggend streepje (_); de eerste is een letter. Hoofdletters worden kleine "
                    "letters. Bijvoorbeeld: j.devries")
-MEASURE_LABELS = {"issued": _l("uitgegeven"), "renewed": _l("verlengd"), "revoked": _l("ingetrokken")}
 
 
 # --- access ---------------------------------------------------------------------------
@@ -72,13 +72,6 @@ MEASURE_LABELS = {"issued": _l("uitgegeven"), "renewed": _l("verlengd"), "revoke
 def _beheer_only() -> Any:
     """Every route of this blueprint, present and future: role beheer only."""
     return login_required(Role.BEHEER.value)(lambda: None)()
-
-
-def _official() -> Official:
-    official = current_official()
-    if official is None:  # the before_request hook already redirected
-        abort(403)
-    return official
 
 
 def _now() -> int:
@@ -517,93 +510,3 @@ def reports_csv() -> Response:
         "\ufeff" + out.getvalue(), mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
-
-
-# --- the chart: server-rendered SVG, one small chart per category ---------------------
-
-
-@dataclass(frozen=True)
-class Bar:
-    x: float
-    y: float
-    width: float
-    height: float
-    measure: str
-    label: str  # the displayed count: "0", "<5" or the number
-    suppressed: bool
-    title: str
-
-
-@dataclass(frozen=True)
-class Chart:
-    category: str
-    width: int
-    height: int
-    plot_top: int
-    plot_bottom: int
-    left: int
-    bars: list[Bar]
-    ticks: list[tuple[float, str]]  # (y, label)
-    quarter_labels: list[tuple[float, str]]  # (x centre, label)
-    y_label: str = ""  # the vertical axis: what is counted
-    x_label: str = ""  # the horizontal axis
-
-
-#: Sized to be read on a screen and on paper for the council: bars with room for their
-#: number above them, 14–15 px text, both axes named.
-BAR_W, BAR_GAP, GROUP_GAP = 30, 4, 40
-LEFT, TOP, PLOT_H, BOTTOM = 76, 30, 280, 64
-MIN_WIDTH = 640
-
-
-def _nice_max(value: int) -> tuple[int, int]:
-    """An axis top >= value and a tick step giving at most five steps."""
-    step = 1
-    while True:
-        for m in (1, 2, 5):
-            s = step * m
-            if value <= s * 5:
-                return -(-value // s) * s or s, s
-        step *= 10
-
-
-def chart(report: reports.Report) -> list[Chart]:
-    """Bar geometry per category. A suppressed count (1–4) is drawn as a hatched bar as
-    high as the threshold, whatever the true count, so the bar height gives nothing away."""
-    shown_max = max(
-        [reports.THRESHOLD]
-        + [r.count(m) for r in report.rows for m in reports.MEASURES
-           if not reports.is_suppressed(r.count(m))]
-    )
-    top, step = _nice_max(shown_max)
-    group_w = 3 * BAR_W + 2 * BAR_GAP
-    quarters = max(1, len(report.quarters))
-    # Few quarters: wider gaps rather than a tiny chart.
-    gap = max(GROUP_GAP, (MIN_WIDTH - LEFT - quarters * group_w) // (quarters + 1))
-    width = LEFT + quarters * (group_w + gap) + gap
-    height = TOP + PLOT_H + BOTTOM
-    bottom = TOP + PLOT_H
-    ticks = [(bottom - PLOT_H * v / top, str(v)) for v in range(0, top + 1, step)]
-    charts = []
-    for category in report.categories:
-        bars: list[Bar] = []
-        labels: list[tuple[float, str]] = []
-        for qi, row in enumerate(report.for_category(category)):
-            x0 = LEFT + gap + qi * (group_w + gap)
-            labels.append((x0 + group_w / 2, row.quarter))
-            for mi, measure in enumerate(reports.MEASURES):
-                n = row.count(measure)
-                suppressed = reports.is_suppressed(n)
-                value = reports.THRESHOLD if suppressed else n
-                h = PLOT_H * value / top
-                shown = reports.suppress(n)
-                bars.append(Bar(
-                    x=x0 + mi * (BAR_W + BAR_GAP), y=bottom - h, width=BAR_W, height=h,
-                    measure=measure, label=shown, suppressed=suppressed,
-                    title=f"{row.quarter} · {category} · {MEASURE_LABELS[measure]}: {shown}",
-                ))
-        charts.append(Chart(category=category, width=width, height=height, plot_top=TOP,
-                            plot_bottom=bottom, left=LEFT, bars=bars, ticks=ticks,
-                            quarter_labels=labels, y_label=_("Aantal passen"),
-                            x_label=_("Kwartaal")))
-    return charts
