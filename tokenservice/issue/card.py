@@ -254,7 +254,7 @@ def _draw_back(pdf: FPDF, p: Prepared, ox: float, oy: float) -> None:
 
 
 def _card_pdf(p: Prepared) -> bytes:
-    pdf = new_pdf(ID1_MM)
+    pdf = new_pdf(ID1_MM, p.data.language)
     pdf.add_page()
     _draw_front(pdf, p, 0, 0)
     pdf.add_page()
@@ -283,7 +283,7 @@ def _crop_marks(pdf: FPDF, x: float, y: float, w: float, h: float) -> None:
 
 
 def _sheet_pdf(p: Prepared) -> bytes:
-    pdf = new_pdf(A4_MM)
+    pdf = new_pdf(A4_MM, p.data.language)
     pdf.add_page()
     cw, ch = ID1_MM
     x1 = (A4_MM[0] - 2 * cw - 16) / 2

@@ -170,14 +170,18 @@ def prepare(data: CardData) -> Prepared:
 # --- PDF ------------------------------------------------------------------------------
 
 
-def new_pdf(size_mm: tuple[float, float]) -> FPDF:
-    """An empty PDF of one page size in mm, no margins, with the typeface registered."""
+def new_pdf(size_mm: tuple[float, float], language: str | None = None) -> FPDF:
+    """An empty PDF of one page size in mm, no margins, with the typeface registered.
+
+    ``language``: the language of her texts in it, which chooses the fallback font for Thai
+    and Chinese (:func:`tokenservice.issue.typeface.add_to`).
+    """
     w, h = size_mm
     pdf = FPDF(orientation="L" if w > h else "P", unit="mm", format=(min(w, h), max(w, h)))
     pdf.set_auto_page_break(False)
     pdf.set_margins(0, 0, 0)
     pdf.c_margin = 0
-    typeface.add_to(pdf)
+    typeface.add_to(pdf, language)
     pdf.set_creator("pas")
     pdf.set_producer("pas")
     return pdf

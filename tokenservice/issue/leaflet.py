@@ -69,10 +69,10 @@ def filename(language: str) -> str:
 
 
 class _Doc(FPDF):
-    def __init__(self, footer_text: str) -> None:
+    def __init__(self, footer_text: str, language: str) -> None:
         super().__init__(orientation="P", unit="mm", format=A5_MM)
         self._footer_text = footer_text
-        typeface.add_to(self)
+        typeface.add_to(self, language)
         self.set_margins(_MARGIN, _MARGIN, _MARGIN)
         self.set_auto_page_break(True, margin=_BOTTOM)
         self.c_margin = 0
@@ -296,7 +296,7 @@ def _sections(lang: str, *, help_contacts: Sequence[tuple[str, str]], escrow: bo
 def _layout(lang: str, k: float, *, issuer_name: str, footer: str,
             sections: list[_Section]) -> _Doc:
     """The leaflet laid out at type scale ``k`` (``output()`` is the costly step after)."""
-    doc = _Doc(footer)
+    doc = _Doc(footer, lang)
     doc.set_lang(lang)
     doc.set_title(texts.text(lang, "leaflet_title"))
     doc.alias_nb_pages()

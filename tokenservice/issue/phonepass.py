@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+import unicodedata
 from typing import Final
 
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
@@ -44,12 +45,42 @@ def _fit(
     return typeface.pil_font(bold, size)
 
 
+def _breakable(prev: str, nxt: str) -> bool:
+    """May a line break between ``prev`` and ``nxt`` inside a word (Chinese, long Thai)?
+
+    Not before a combining mark or a Thai following vowel or tone mark, and not after a
+    Thai leading vowel (เ แ โ ใ ไ), which belongs to the consonant after it.
+    """
+    if unicodedata.category(nxt) in ("Mn", "Mc") or "\u0e30" <= nxt <= "\u0e3a":
+        return False
+    if nxt == "\u0e45" or "\u0e47" <= nxt <= "\u0e4e":
+        return False
+    return not "\u0e40" <= prev <= "\u0e44"
+
+
+def _words(
+    draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int
+) -> list[str]:
+    """The words of ``text``; one wider than ``width`` (Chinese has no spaces) cut in pieces."""
+    out: list[str] = []
+    for word in text.split():
+        piece = ""
+        for i, ch in enumerate(word):
+            if (piece and _breakable(word[i - 1], ch)
+                    and draw.textlength(piece + ch, font=font) > width):
+                out.append(piece)
+                piece = ""
+            piece += ch
+        out.append(piece)
+    return out
+
+
 def _wrap(
     draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int
 ) -> list[str]:
     lines: list[str] = []
     line = ""
-    for word in text.split():
+    for word in _words(draw, text, font, width):
         trial = f"{line} {word}".strip()
         if draw.textlength(trial, font=font) <= width or not line:
             line = trial
@@ -126,7 +157,7 @@ def render(p: Prepared) -> bytes:
 
     # The not-an-identity-document line in the worker's language.
     ty = qy + qr_img.height + 20
-    tf = typeface.pil_font(False, 26)
+    tf = typeface.pil_font(False, 26, d.language)
     for line in _wrap(draw, texts.text(d.language, "back_not_id"), tf, W - 2 * m):
         draw.text((m, ty), line, font=tf, fill=DARK)
         ty += 34

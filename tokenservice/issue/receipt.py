@@ -46,7 +46,7 @@ def _attempt(p: Prepared, personal_code: str | None, k: float) -> bytes | None:
     """The receipt with type at scale ``k``, or None if it does not fit the page."""
     d = p.data
     lang = d.language
-    pdf = cardbase.new_pdf(A6_MM)
+    pdf = cardbase.new_pdf(A6_MM, lang)
     pdf.add_page()
     _head(pdf, p)
 

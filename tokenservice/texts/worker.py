@@ -36,6 +36,7 @@ __all__ = [
     "DEMO_WATERMARK",
     "DOMAIN",
     "FRONT_VALID_UNTIL",
+    "HTML_LANG",
     "LANGUAGES",
     "LANGUAGE_NAMES",
     "LOCALE_DIR",
@@ -53,7 +54,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-LANGUAGES: Final = ("nl", "en", "es", "pt", "ro", "bg", "hu", "pl")
+LANGUAGES: Final = ("nl", "en", "es", "pt", "ro", "bg", "hu", "pl", "th", "zh", "uk", "ru")
 
 LANGUAGE_NAMES: Final = {
     "nl": "Nederlands",
@@ -64,7 +65,16 @@ LANGUAGE_NAMES: Final = {
     "bg": "Български",
     "hu": "Magyar",
     "pl": "Polski",
+    "th": "ไทย",
+    "zh": "中文（简体）",
+    "uk": "Українська",
+    "ru": "Русский",
 }
+
+#: The language tag of each code for HTML ``lang`` (BCP 47); the code itself where it is one.
+#: Chinese is written in simplified characters: ``zh-Hans``, so a browser picks a
+#: simplified-Chinese font (not a Japanese or traditional one) for the Han characters.
+HTML_LANG: Final = {code: code for code in LANGUAGES} | {"zh": "zh-Hans"}
 
 #: The catalogues: ``LOCALE_DIR/<lang>/LC_MESSAGES/<DOMAIN>.mo`` (and ``.po``), ``LOCALE_DIR/<DOMAIN>.pot``.
 DOMAIN: Final = "worker"
