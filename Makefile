@@ -50,7 +50,10 @@ lint: $(STAMP) $(NODE_STAMP)
 vectors: $(STAMP)
 	$(BIN)/python scripts/make_vectors.py tests/vectors/pas1.json
 
+# bench/requirements.txt: the face bench's extras (dlib, MediaPipe, pywebp), pinned with every
+# dependency and installed --no-deps so the project's own versions stay as they are.
 bench: $(STAMP)
+	$(BIN)/pip install -q --no-deps -r bench/requirements.txt
 	$(BIN)/python bench/run.py
 
 FUZZ_SECONDS ?= 60
