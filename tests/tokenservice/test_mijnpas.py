@@ -63,7 +63,7 @@ def test_start_page_in_each_language(web, client, lang) -> None:  # type: ignore
     page = client.get(f"/mijn-pas/?lang={lang}")
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     html = page.get_data(as_text=True)
-    assert f'<html lang="{lang}">' in html and mijnpas.t(lang, "title") in html
+    assert f'<html lang="{texts.HTML_LANG[lang]}">' in html and mijnpas.t(lang, "title") in html
 
 
 @SQLITE_ONLY

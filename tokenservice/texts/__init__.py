@@ -8,8 +8,10 @@ Gettext catalogues (Babel domain ``worker``, one per language) read by
 from tokenservice.texts.worker import (
     DEMO_WATERMARK,
     FRONT_VALID_UNTIL,
+    HTML_LANG,
     LANGUAGE_NAMES,
     LANGUAGES,
+    category_name,
     date_long,
     date_short,
     keys,
@@ -22,8 +24,10 @@ from tokenservice.texts.worker import (
 __all__ = [
     "DEMO_WATERMARK",
     "FRONT_VALID_UNTIL",
+    "HTML_LANG",
     "LANGUAGES",
     "LANGUAGE_NAMES",
+    "category_name",
     "date_long",
     "date_short",
     "keys",

@@ -43,6 +43,7 @@ __all__ = [
     "PAGE",
     "SOURCE_LANGUAGE",
     "catalogue_path",
+    "category_name",
     "date_long",
     "date_short",
     "keys",
@@ -160,3 +161,18 @@ def valid_until(day: datetime.date, language: str) -> str:
 def date_short(day: datetime.date) -> str:
     """The date as printed on the card front, readable in any language: 12-03-2027."""
     return day.strftime("%d-%m-%Y")
+
+
+def category_name(language: str, label: str) -> str:
+    """The name of a pass category in ``language``, from the municipality's (Dutch) ``label``.
+
+    Categories are configured per municipality with a Dutch name (pas.toml, the trust list).
+    A name the catalogue knows — the Dutch text of a ``mijnpas.category_*`` key, such as
+    "Wit" or "Groen", compared without case — is shown translated; any other name as it is
+    (the page shows the category's colour beside it).
+    """
+    wanted = label.strip().casefold()
+    for key, dutch in _entries(SOURCE_LANGUAGE).items():
+        if key.startswith(PAGE + "category_") and dutch.casefold() == wanted:
+            return text(language, key)
+    return label

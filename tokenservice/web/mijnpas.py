@@ -21,7 +21,7 @@ Privacy of the page itself:
 * Every answer to a wrong number, a wrong code or a number without a code is the
   same message and costs the same Argon2id time.
 
-In her language: the eight card languages (``texts.LANGUAGES``), from the worker texts'
+In her language: the twelve card languages (``texts.LANGUAGES``), from the worker texts'
 gettext catalogue (:mod:`tokenservice.texts`, keys ``mijnpas.*``); what the page says about
 her record is worded by :mod:`tokenservice.texts.record_view`. The translations were written
 carefully but not by native speakers; have them reviewed (docs/card.md).
@@ -197,7 +197,8 @@ class EraseForm(FlaskForm):
 
 def _page(template: str, lang: str, http_status: int = 200, **context: Any) -> Any:
     return render_template(
-        template, lang=lang, t=functools.partial(t, lang), languages=LANGUAGES,
+        template, lang=lang, html_lang=texts.HTML_LANG[lang], t=functools.partial(t, lang),
+        languages=LANGUAGES, html_langs=texts.HTML_LANG,
         language_names=texts.LANGUAGE_NAMES, **context,
     ), http_status
 
@@ -257,9 +258,12 @@ def show() -> Any:
         audit.append(session, at=_now(), actor="worker", role="code_holder",
                      action="worker_viewed", pass_number=view.number)
     categories = _svc().keyring.categories(view.iss)
+    context = record_view.view_context(view, lang, categories)
+    # The municipality names its categories in Dutch: "Wit" and "Groen" in her language.
+    context["category"] = texts.category_name(lang, str(context["category"]))
     page = make_response(_page("mijnpas/view.html", lang, form=erase_form,
                                witnessed_on=record_view.day(witnessed, lang) if witnessed else None,
-                               **record_view.view_context(view, lang, categories)))
+                               **context))
     return _succeeded(attempt, page)
 
 
