@@ -8,7 +8,8 @@ official's name), and can erase her escrow record and, if she wants, stop her pa
 Privacy of the page itself:
 
 * Nothing about a visit is stored: no account, no session data beyond the CSRF
-  token and the chosen language, no log line. Her record is decrypted in memory
+  token, the chosen language and, while her record is on screen, the *view box* (below),
+  no log line. Her record is decrypted in memory
   for the one response that shows it (``Cache-Control: no-store``, set app-wide).
 * Rate limits (:mod:`tokenservice.access.limiter`, docs/adr/0008) live in the database, shared
   by every worker process and kept over a restart, under keyed hashes only (never a
@@ -21,6 +22,15 @@ Privacy of the page itself:
 * Every answer to a wrong number, a wrong code or a number without a code is the
   same message and costs the same Argon2id time.
 
+* Changing language on her record keeps her record on screen, without her code in a URL,
+  a lasting cookie, a log line or the page. Showing the record puts, in the signed session,
+  her number and code sealed (XSalsa20-Poly1305, :class:`nacl.secret.SecretBox`) under a
+  fresh random key, with an expiry ``VIEW_SECONDS`` away; the key is in the page only, as
+  the hidden field of the language buttons, which POST it back (``/mijn-pas/taal``). The
+  cookie alone or the page alone holds nothing readable; the server keeps neither; each
+  switch seals anew under a new key, and the box is dropped on erasing, on the start page
+  and when it expires.
+
 In her language: the twelve card languages (``texts.LANGUAGES``), from the worker texts'
 gettext catalogue (:mod:`tokenservice.texts`, keys ``mijnpas.*``); what the page says about
 her record is worded by :mod:`tokenservice.texts.record_view`. The translations were written
@@ -31,7 +41,10 @@ Renewal: the intake flow proves ownership with :func:`prove_ownership`.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
+import json
 import time
 from dataclasses import dataclass
 from typing import Any, Final
@@ -48,6 +61,8 @@ from flask import (
 )
 from flask import session as browser_session  # the signed cookie; `session` is the database's
 from flask_wtf import FlaskForm
+from nacl import exceptions as nacl_exceptions
+from nacl import secret, utils
 from sqlalchemy.orm import Session
 from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import Length
@@ -187,6 +202,42 @@ class LookupForm(FlaskForm):
     lang = HiddenField()
 
 
+class SwitchForm(FlaskForm):
+    """The language buttons on her record: the key of the view box, and the language."""
+
+    view_key = HiddenField(validators=[Length(max=64)])
+    lang = HiddenField()
+
+
+#: How long the language buttons on her record keep working: a few minutes.
+VIEW_SECONDS: Final = 10 * 60
+_VIEW: Final = "mijnpas_view"
+
+
+def _seal_view(number: str, code: str) -> str:
+    """Seal number and code into the session under a new key; the key (for the page)."""
+    key = utils.random(secret.SecretBox.KEY_SIZE)
+    box = secret.SecretBox(key).encrypt(json.dumps([number, code]).encode())
+    browser_session[_VIEW] = {"box": base64.b64encode(box).decode(),
+                              "exp": int(time.time()) + VIEW_SECONDS}
+    return base64.urlsafe_b64encode(key).decode()
+
+
+def _open_view(view_key: str) -> tuple[str, str] | None:
+    """Number and code from the session's view box with the page's key; None if gone."""
+    sealed = browser_session.get(_VIEW)
+    if not isinstance(sealed, dict) or int(sealed.get("exp", 0)) < int(time.time()):
+        browser_session.pop(_VIEW, None)
+        return None
+    try:
+        key = base64.urlsafe_b64decode(view_key.encode())
+        plain = secret.SecretBox(key).decrypt(base64.b64decode(str(sealed["box"])))
+        number, code = json.loads(plain)
+    except (binascii.Error, ValueError, KeyError, TypeError, nacl_exceptions.CryptoError):
+        return None
+    return str(number), str(code)
+
+
 class EraseForm(FlaskForm):
     number = HiddenField(validators=[Length(max=40)])
     code = StringField(validators=[Length(max=80)])
@@ -224,6 +275,7 @@ def form_refused(*, no_cookie: bool) -> Any:
 @bp.get("/")
 def index() -> Any:
     lang = _lang()
+    browser_session.pop(_VIEW, None)
     return _page("mijnpas/index.html", lang, form=LookupForm(lang=lang))
 
 
@@ -233,7 +285,24 @@ def show() -> Any:
     form = LookupForm()
     if not form.validate_on_submit():
         abort(400)
-    number, code = form.number.data or "", form.code.data or ""
+    return _record(lang, form.number.data or "", form.code.data or "")
+
+
+@bp.post("/taal")
+def switch() -> Any:
+    """Her record in another language, without her typing the code again."""
+    lang = _lang()
+    form = SwitchForm()
+    if not form.validate_on_submit():
+        abort(400)
+    opened = _open_view(form.view_key.data or "")
+    if opened is None:  # expired or erased: the form, in the language she chose
+        return redirect(url_for("mijnpas.index", lang=lang), code=303)
+    return _record(lang, *opened)
+
+
+def _record(lang: str, number: str, code: str) -> Any:
+    """Her record for number and code, or the form with the one error message."""
     attempt = _admit(number, code)
     if attempt is None:
         return _page("mijnpas/index.html", lang, 429, form=LookupForm(lang=lang),
@@ -261,7 +330,10 @@ def show() -> Any:
     context = record_view.view_context(view, lang, categories)
     # The municipality names its categories in Dutch: "Wit" and "Groen" in her language.
     context["category"] = texts.category_name(lang, str(context["category"]))
+    view_key = _seal_view(view.number, code)
     page = make_response(_page("mijnpas/view.html", lang, form=erase_form,
+                               # Not through the form's data: on a switch that is the old key.
+                               switch_form=SwitchForm(formdata=None), view_key=view_key,
                                witnessed_on=record_view.day(witnessed, lang) if witnessed else None,
                                **context))
     return _succeeded(attempt, page)
@@ -309,6 +381,7 @@ def erase() -> Any:
         retention.purge(svc.db, now, _config().grace_days, number=number)
     # Post/redirect/get: Back or reload on the outcome must not offer to send the form again.
     # The outcome travels in the signed session, not in the URL (her browser history).
+    browser_session.pop(_VIEW, None)
     browser_session["mijnpas_done"] = {"erase_requested": bool(form.erase.data), "erased": erased,
                                "revoked": revoked}
     return redirect(url_for("mijnpas.done", lang=lang), code=303)
