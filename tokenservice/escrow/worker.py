@@ -79,7 +79,7 @@ def worker_view(
     code_row = session.get(PassCode, record.id)
     return WorkerView(
         number=record.number,
-        status=PassService._status(record, now),
+        status=PassService.status_of(record, now),
         created_at=record.created_at,
         category=record.category,
         iss=record.iss,

@@ -244,12 +244,12 @@ class PassService:
                 pass_number=number, reason_code=why,
             )
             self._resign_revocations(session, record.iss, now)
-            return self._status(record, now)
+            return self.status_of(record, now)
 
     def status(self, number: str) -> PassStatus:
         number = passnumber.normalize(number)
         with self.db.transaction() as session:
-            return self._status(self._find(session, number), self.now())
+            return self.status_of(self._find(session, number), self.now())
 
     @staticmethod
     def _find(session: Session, number: str, *, lock: bool = False) -> PassRecord:
@@ -264,7 +264,8 @@ class PassService:
         return record
 
     @staticmethod
-    def _status(record: PassRecord, now: int) -> PassStatus:
+    def status_of(record: PassRecord, now: int) -> PassStatus:
+        """The status a verifier or her own page would give this pass at ``now``."""
         card = record.current_card
         if record.revoked_at is not None:
             status, reason = "revoked", record.revoke_reason
