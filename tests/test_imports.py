@@ -204,7 +204,7 @@ def test_every_module_imports_first() -> None:
     result = subprocess.run(
         [sys.executable, "-c", _IMPORT_EACH, json.dumps(sorted(MODULES)), json.dumps(sorted(m for m in MODULES if _in_web_edge(m))),
          json.dumps(PACKAGES)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,  # slow on a loaded CI machine
     )
     assert result.returncode == 0, result.stderr[-3000:]
     failures = json.loads(result.stdout.strip().splitlines()[-1])
