@@ -13,7 +13,7 @@
 // Nothing about a check ever reaches this worker: a check makes no request.
 // SHELL and VERSION are written by `python -m verifier.webapp stamp`.
 
-const VERSION = "2566447885d14c49";
+const VERSION = "fb48f906d1db967d";
 const SHELL = [
   "app.css",
   "config.json",

@@ -305,15 +305,33 @@ export class Lists {
       this.store = null; // a cached list that no longer verifies (e.g. the anchor changed)
       return;
     }
+    // All cached lists in one store: one signature check each. (Adding them one at a time
+    // rebuilt the store per list: bench_national's 342 lists took 3-7 s in Node, 0.2-0.5 s
+    // together.)
+    /** @type {Bytes[]} */
+    const held = [];
     for (const key of this.records.keys()) {
       if (!key.startsWith(REV_PREFIX)) continue;
       const rec = /** @type {ListRecord} */ (this._list(key));
       try {
-        const rl = await store.checkRevocationList(rec.bytes);
+        const rl = openRevocationList(rec.bytes)[1]; // its signature is checked just below
         if (rl.seq < (floors.rev[rl.iss] ?? 0)) continue;
-        store = await store.withRevocations([rec.bytes]);
+        held.push(rec.bytes);
       } catch {
-        // signed by a key the current trust list no longer holds: ignore it
+        // unreadable: ignore it
+      }
+    }
+    try {
+      store = await store.withRevocations(held);
+    } catch {
+      // One of them no longer verifies (signed by a key the trust list no longer holds):
+      // take them one by one and leave that one out.
+      for (const bytes of held) {
+        try {
+          store = await store.withRevocations([bytes]);
+        } catch {
+          // ignore it
+        }
       }
     }
     this.store = store;
