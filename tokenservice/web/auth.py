@@ -278,18 +278,17 @@ def code_field() -> Any:
     """The six digits from the authenticator app (login and enrolment alike)."""
     return StringField(
         _l("Code uit de app"),
-        validators=[DataRequired(), Regexp(r"^\s*[0-9]{3}\s?[0-9]{3}\s*$", message=_l("Zes cijfers."))],
+        validators=[DataRequired(message=_l("Typ de zes cijfers uit de app.")),
+                    Regexp(r"^\s*[0-9]{3}\s?[0-9]{3}\s*$", message=_l("Zes cijfers."))],
     )
 
 
 def new_password_rules() -> list[Any]:
     """What a password an official chooses must be (change and enrolment alike)."""
+    too_short = _l("Minstens %(n)s tekens.", n=accounts.MIN_PASSWORD_LENGTH)
     return [
-        DataRequired(),
-        Length(
-            min=accounts.MIN_PASSWORD_LENGTH, max=1024,
-            message=_l("Minstens %(n)s tekens.", n=accounts.MIN_PASSWORD_LENGTH),
-        ),
+        DataRequired(message=too_short),
+        Length(min=accounts.MIN_PASSWORD_LENGTH, max=1024, message=too_short),
     ]
 
 
@@ -298,14 +297,16 @@ class CodeForm(FlaskForm):
 
 
 class PasswordForm(FlaskForm):
-    old = PasswordField(_l("Huidig wachtwoord"), validators=[DataRequired(), Length(max=1024)])
+    old = PasswordField(_l("Huidig wachtwoord"), validators=[
+        DataRequired(message=_l("Typ uw huidige wachtwoord.")), Length(max=1024)])
     new = PasswordField(
         _l("Nieuw wachtwoord"),
         validators=new_password_rules(),
     )
     repeat = PasswordField(
         _l("Nieuw wachtwoord nogmaals"),
-        validators=[DataRequired(), EqualTo("new", message=_l("De twee nieuwe wachtwoorden verschillen."))],
+        validators=[DataRequired(message=_l("Typ het nieuwe wachtwoord nog een keer.")),
+                    EqualTo("new", message=_l("De twee nieuwe wachtwoorden verschillen."))],
     )
 
 
@@ -464,9 +465,7 @@ def totp() -> Any:
             flash(_not_enrolled(), "error")
             return redirect(url_for("auth.login"))
         context: dict[str, Any] = {"form": form}
-        if not form.validate_on_submit():
-            if request.method == "POST":
-                flash(_("Die code klopt niet. Probeer de volgende code uit de app."), "error")
+        if not form.validate_on_submit():  # the field's message, in the error summary
             return render_template(template, **context)
         if not accounts.totp_matches(account, form.code.data or "", now):
             _count_failure(s, account, now)
@@ -474,7 +473,7 @@ def totp() -> Any:
                 _logout()
                 flash(_failed(), "error")
                 return redirect(url_for("auth.login"))
-            flash(_("Die code klopt niet. Probeer de volgende code uit de app."), "error")
+            form.code.errors = [_("Die code klopt niet. Probeer de volgende code uit de app.")]
             return render_template(template, **context)
         accounts.record_successful_login(account)
         s.flush()

@@ -36,7 +36,8 @@ class EnrolForm(FlaskForm):
     )
     repeat = PasswordField(
         _l("Wachtwoord nogmaals"),
-        validators=[DataRequired(), EqualTo("password", message=_l("De twee wachtwoorden verschillen."))],
+        validators=[DataRequired(message=_l("Typ het wachtwoord nog een keer.")),
+                    EqualTo("password", message=_l("De twee wachtwoorden verschillen."))],
     )
     code = auth.code_field()
 

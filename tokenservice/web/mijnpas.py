@@ -244,13 +244,20 @@ class EraseForm(FlaskForm):
     erase = BooleanField()
     revoke = BooleanField()
     lang = HiddenField()
+    #: The view box's key (as on the language buttons): a form sent with a mistake shows
+    #: her record again, with the error summary, instead of the empty start form.
+    view_key = HiddenField(validators=[Length(max=64)])
 
 
-def _page(template: str, lang: str, http_status: int = 200, **context: Any) -> Any:
+def _page(template: str, lang: str, http_status: int = 200, *,
+          summary: list[tuple[str, str]] | None = None, **context: Any) -> Any:
+    """A page of hers. ``summary``: the error summary's (field id, text), in her language;
+    never anything she typed (her code least of all)."""
     return render_template(
         template, lang=lang, html_lang=texts.HTML_LANG[lang], t=functools.partial(t, lang),
         languages=LANGUAGES, html_langs=texts.HTML_LANG,
-        language_names=texts.LANGUAGE_NAMES, **context,
+        language_names=texts.LANGUAGE_NAMES, summary=summary or [],
+        field_errors=dict(summary or []), **context,
     ), http_status
 
 
@@ -285,7 +292,15 @@ def show() -> Any:
     form = LookupForm()
     if not form.validate_on_submit():
         abort(400)
-    return _record(lang, form.number.data or "", form.code.data or "")
+    number, code = form.number.data or "", form.code.data or ""
+    # A field left empty: said per field, before any limit or check (nothing was tried).
+    missing = [(field, t(lang, key)) for field, key, value in
+               (("number", "number_missing", number), ("code", "code_missing", code))
+               if not value.strip()]
+    if missing:
+        return _page("mijnpas/index.html", lang, 200, form=LookupForm(lang=lang),
+                     summary=missing, number_typed=number.strip())
+    return _record(lang, number, code)
 
 
 @bp.post("/taal")
@@ -301,8 +316,12 @@ def switch() -> Any:
     return _record(lang, *opened)
 
 
-def _record(lang: str, number: str, code: str) -> Any:
-    """Her record for number and code, or the form with the one error message."""
+def _record(lang: str, number: str, code: str,
+            erase_problems: list[tuple[str, str]] | None = None) -> Any:
+    """Her record for number and code, or the form with the one error message.
+
+    ``erase_problems``: what was wrong with the erase form she sent from this record (its
+    error summary, above the record)."""
     attempt = _admit(number, code)
     if attempt is None:
         return _page("mijnpas/index.html", lang, 429, form=LookupForm(lang=lang),
@@ -316,9 +335,9 @@ def _record(lang: str, number: str, code: str) -> Any:
                                       config=_config())
             # When a tree head covering her newest line was first served to a witness.
             witnessed = audit.history_witnessed(session, view.number) if view is not None else None
-    if view is None:
+    if view is None:  # one answer for a wrong number and a wrong code; her guess is not shown
         return _page("mijnpas/index.html", lang, 200, form=LookupForm(lang=lang),
-                     error=t(lang, "wrong"))
+                     summary=[("number", t(lang, "wrong"))], number_typed=number.strip()[:40])
     erase_form = EraseForm(number=view.number, lang=lang)
     # Every opening is on her log, the one she sees: if someone else used her code (an
     # official who kept it, a partner who took it), the next time she looks she knows.
@@ -331,7 +350,12 @@ def _record(lang: str, number: str, code: str) -> Any:
     # The municipality names its categories in Dutch: "Wit" and "Groen" in her language.
     context["category"] = texts.category_name(lang, str(context["category"]))
     view_key = _seal_view(view.number, code)
-    page = make_response(_page("mijnpas/view.html", lang, form=erase_form,
+    erase_form.view_key.data = view_key
+    # "Choose one" links to the first box the form has (no record: only "stop my pass").
+    first_box = "erase" if context.get("record_exists") else "revoke"
+    summary = [(first_box if target == "erase" else target, text)
+               for target, text in erase_problems or []]
+    page = make_response(_page("mijnpas/view.html", lang, form=erase_form, summary=summary,
                                # Not through the form's data: on a switch that is the old key.
                                switch_form=SwitchForm(formdata=None), view_key=view_key,
                                witnessed_on=record_view.day(witnessed, lang) if witnessed else None,
@@ -346,9 +370,13 @@ def erase() -> Any:
     if not form.validate_on_submit():
         abort(400)
     number, code = form.number.data or "", form.code.data or ""
+    problems = []
     if not form.erase.data and not form.revoke.data:
-        return _page("mijnpas/index.html", lang, 200, form=LookupForm(lang=lang),
-                     error=t(lang, "choose"))
+        problems.append(("erase", t(lang, "choose")))
+    if not code.strip():
+        problems.append(("confirm-code", t(lang, "code_missing")))
+    if problems:  # nothing was tried: no limit taken, nothing changed
+        return _erase_refused(lang, form, problems)
     attempt = _admit(number, code)
     if attempt is None:
         return _page("mijnpas/index.html", lang, 429, form=LookupForm(lang=lang),
@@ -367,8 +395,7 @@ def erase() -> Any:
             except escrow.WrongCode:
                 wrong = True
     if wrong:
-        return _page("mijnpas/index.html", lang, 200, form=LookupForm(lang=lang),
-                     error=t(lang, "wrong"))
+        return _erase_refused(lang, form, [("confirm-code", t(lang, "confirm_wrong"))])
     if attempt.refundable:
         rate_limiter().refund(attempt.ticket, attempt.refundable)
     if form.revoke.data:
@@ -385,6 +412,16 @@ def erase() -> Any:
     browser_session["mijnpas_done"] = {"erase_requested": bool(form.erase.data), "erased": erased,
                                "revoked": revoked}
     return redirect(url_for("mijnpas.done", lang=lang), code=303)
+
+
+def _erase_refused(lang: str, form: EraseForm, problems: list[tuple[str, str]]) -> Any:
+    """The erase form had a mistake: her record again with the error summary (through the
+    view box, as the language buttons); the box gone, the start form with the message."""
+    opened = _open_view(form.view_key.data or "")
+    if opened is not None and _normalised(opened[0]) == _normalised(form.number.data or ""):
+        return _record(lang, *opened, erase_problems=problems)
+    return _page("mijnpas/index.html", lang, 200, form=LookupForm(lang=lang),
+                 error=" ".join(text for _target, text in problems))
 
 
 @bp.get("/klaar")
