@@ -10,9 +10,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,6 +35,37 @@ def require_chromium() -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"CI=true but {CHROMIUM} is missing (.ci/run installs Debian's chromium)")
     pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium); runs under CI=true")
+
+
+def browser_login(page: Any, base: str, username: str, password: str, secret: str, *,
+                  shot: Callable[[Any, str], None] | None = None) -> None:
+    """An official's login in the page: password, then the TOTP code of now.
+
+    ``shot(page, name)`` is called on the empty login form (for screenshots).
+    """
+    import pyotp
+
+    page.goto(base + "/login")
+    if shot is not None:
+        shot(page, f"login-{username}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    page.fill("input[name=code]", pyotp.TOTP(secret).now())
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+
+
+def fill_checklist(page: Any) -> None:
+    """The intake form's checklist, answered so that it passes (BSN and KvK are no one's)."""
+    page.select_option("#id_document_type", "passport")
+    page.fill("#id_valid_until", "2031-05-01")
+    page.fill("#bsn", "111222333")  # passes the elfproef, belongs to no one
+    page.fill("#kvk", "12345678")
+    page.fill("#birth_date", "1994-03-02")
+    page.check("input[name=information_given]")
+    page.check("input[name=help_offered]")
 
 
 def write_y4m(image_path: Path, out: Path, *, size: tuple[int, int] = (640, 480), frames: int = 10) -> Path:

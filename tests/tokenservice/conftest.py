@@ -49,7 +49,35 @@ def no_disk_writes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The time auth.py sees, moved by hand (tests.support.service.Clock)."""
+    from tests.support.service import Clock
+    from tokenservice.web import auth
+
+    c = Clock()
+    monkeypatch.setattr(auth, "_now", lambda: c.now)
+    return c
+
+
 # --- policy escrow: the handhaver team's key and a worker with a sealed record -----------------
+
+
+@pytest.fixture
+def escrow_app(instance):  # type: ignore[no-untyped-def]
+    """The demo of `pas-service init --demo`: policy escrow with a 2-of-3 team key.
+
+    A module whose tests all run under policy escrow overrides ``app`` with it.
+    """
+    from tokenservice.ops.instance import init_instance
+    from tokenservice.web.app import create_app
+
+    init_instance(instance.path, demo=True, database_url=instance.database_url, migrate_db=False,
+                  demo_escrow=True)
+    flask_app = create_app(instance.settings())
+    flask_app.config.update(TESTING=True)
+    yield flask_app
+    flask_app.extensions["pas"].db.dispose()
 
 
 @pytest.fixture(scope="session")

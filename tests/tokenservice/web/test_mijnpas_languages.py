@@ -1,0 +1,198 @@
+"""/mijn-pas in her language, in real Chromium on a phone (issue 15).
+
+- The category of her pass in her language ("Wit" is Dutch; she reads White, Blanca, 白色).
+- Changing language on her record keeps the record on screen: she does not retype her
+  28-character code, and the code is in no URL, no page and no cookie in the clear.
+- Thai and Chinese render with real glyphs (no tofu boxes) on a phone viewport; the
+  screenshots are written to the test's tmp folder for a person to look at.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import subprocess
+import zlib
+from typing import Any
+
+import pyotp
+import pytest
+
+from tests.support.browser import BASE_ARGS, CHROMIUM, live_service, require_chromium
+from tests.support.paths import FIXTURES
+from tokenservice import texts
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):  # type: ignore[no-untyped-def]
+    require_chromium()
+    from tokenservice.ops.instance import init_instance
+
+    instance = tmp_path_factory.mktemp("mijnpas-lang") / "instance"
+    accounts = {a.username: a for a in init_instance(instance, demo=True, demo_escrow=True)}
+    with live_service(instance) as base:
+        yield base, accounts
+
+
+@pytest.fixture(scope="module")
+def browser(service):  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=BASE_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _phone(browser: Any, locale: str = "es-ES") -> Any:
+    context = browser.new_context(viewport=PHONE, locale=locale, is_mobile=True,
+                                  timezone_id="Europe/Amsterdam")
+    return context.new_page()
+
+
+@pytest.fixture(scope="module")
+def issued(service, browser):  # type: ignore[no-untyped-def]
+    """A white (window) pass with a sealed record, issued at the intake: (number, code)."""
+    base, accounts = service
+    page = browser.new_context(viewport={"width": 1280, "height": 900},
+                               locale="nl-NL").new_page()
+    account = accounts["intake"]
+    page.goto(base + "/login")
+    page.fill("input[name=username]", account.username)
+    page.fill("input[name=password]", account.password)
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    page.fill("input[name=code]", pyotp.TOTP(account.totp_secret).now())
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(base + "/intake/new")
+    page.select_option("#id_document_type", "passport")
+    page.fill("#id_valid_until", "2031-05-01")
+    page.fill("#bsn", "111222333")
+    page.fill("#kvk", "12345678")
+    page.fill("#birth_date", "1994-03-02")
+    page.check("input[name=information_given]")
+    page.check("input[name=help_offered]")
+    page.check("input[name=category][value=raam]")
+    page.check("input[name=language][value=th]")
+    page.check("input[name=escrow_consent][value=yes]")
+    page.fill("#given_names", "Maria Elena")
+    page.fill("#family_name", "Voorbeeld")
+    page.fill("#id_document_number", "QX7254193")
+    page.set_input_files("#photo", str(FIXTURES / "astronaut.png"))
+    page.wait_for_timeout(300)
+    page.click("#intake-submit")
+    page.wait_for_selector("#intake-result", timeout=60_000)
+    number = page.get_attribute("#intake-result", "data-number")
+    href = page.get_attribute("a[download$='-bon.pdf']", "href")
+    pdf = base64.b64decode(href.split(",", 1)[1])
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode()
+    found = re.search(r"\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){6}\b", text)
+    assert number and found, "number and her personal code on the receipt"
+    page.context.close()
+    return number, found.group(0)
+
+
+def _session_payload(value: str) -> bytes:
+    """The readable part of a Flask session cookie (signed, not encrypted)."""
+    compressed = value.startswith(".")
+    payload = value.lstrip(".").split(".")[0]
+    try:
+        data = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+        return zlib.decompress(data) if compressed else data
+    except (ValueError, zlib.error):
+        return value.encode()
+
+
+def _open_record(page: Any, base: str, lang: str, number: str, code: str) -> None:
+    page.goto(f"{base}/mijn-pas/?lang={lang}")
+    page.fill("#number", number)
+    page.fill("#code", code)
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert number in page.inner_text("main")
+
+
+def _category_cell(page: Any, lang: str) -> str:
+    row = page.locator("tr", has=page.locator("th", has_text=texts.page_text(lang, "category")))
+    return str(row.locator("td").inner_text()).strip()
+
+
+@pytest.mark.parametrize("lang", ["es", "en", "zh", "ru"])
+def test_the_category_of_her_pass_is_in_her_language(service, browser, issued, lang) -> None:  # type: ignore[no-untyped-def]
+    base, _accounts = service
+    number, code = issued
+    page = _phone(browser)
+    _open_record(page, base, lang, number, code)
+    assert _category_cell(page, lang) == texts.page_text(lang, "category_white")
+    assert _category_cell(page, lang) != "Wit"
+    page.context.close()
+
+
+def test_changing_language_on_her_record_keeps_the_record(service, browser, issued, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    base, _accounts = service
+    number, code = issued
+    page = _phone(browser)
+    urls: list[str] = []
+    page.on("request", lambda r: urls.append(r.url + " " + (r.post_data or "")))
+    _open_record(page, base, "es", number, code)
+    assert code not in page.content(), "her code is not in the page"
+    for lang in ("bg", "th", "zh"):
+        with page.expect_navigation():
+            page.click(f"header nav [lang='{texts.HTML_LANG[lang]}']")
+        main = page.inner_text("main")
+        assert number in main, f"switching to {lang} kept her record"
+        assert texts.page_text(lang, "record_heading") in main
+        assert page.locator("html").get_attribute("lang") == texts.HTML_LANG[lang]
+        assert code not in page.content()
+        assert "/mijn-pas/taal" in page.url or page.url.endswith("/mijn-pas/")
+    # Her code went to the server once, in the form's POST body — never in a URL, never
+    # again in a later request; no cookie holds it in the clear.
+    sent = [u for u in urls if code in u]
+    assert len(sent) == 1 and "code=" in sent[0].split(" ", 1)[1]
+    assert not [u for u in urls if code in u.split(" ", 1)[0]]
+    for cookie in page.context.cookies():
+        assert code not in cookie["value"]
+        assert code.encode() not in _session_payload(cookie["value"])
+        assert number.encode() not in _session_payload(cookie["value"])
+    page.screenshot(path=str(tmp_path / "mijnpas-record-zh.png"), full_page=True)
+    page.context.close()
+
+
+@pytest.mark.parametrize("lang", ["th", "zh"])
+def test_thai_and_chinese_render_without_missing_glyphs_on_a_phone(service, browser, issued, lang, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    base, _accounts = service
+    number, code = issued
+    page = _phone(browser)
+    page.goto(f"{base}/mijn-pas/?lang={lang}")
+    assert texts.page_text(lang, "intro") in page.inner_text("main")
+    _open_record(page, base, lang, number, code)
+    # Every character on screen is drawn by a font that has it: Chromium reports the
+    # platform fonts it used per text node; a character no font has would be drawn as a
+    # box by the last-resort font, which has no glyph name to report.
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1})
+    nodes = cdp.send("DOM.querySelectorAll", {"nodeId": root["root"]["nodeId"],
+                                              "selector": "h1, h2, p, th, td, label, button"})
+    used: dict[str, int] = {}
+    for node_id in nodes["nodeIds"]:
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node_id})["fonts"]
+        for f in fonts:
+            used[f["familyName"]] = used.get(f["familyName"], 0) + f["glyphCount"]
+    assert used, "Chromium reported the fonts it drew with"
+    script_fonts = {"th": ("Thai", "Tlwg", "Loma", "Garuda", "Kinnari", "Norasi"),
+                    "zh": ("CJK", "Hei", "Song", "Ming", "WenQuanYi", "Droid Sans Fallback")}
+    assert any(any(s in name for s in script_fonts[lang]) for name in used), used
+    assert not [n for n in used if "LastResort" in n or n.strip() == ""], used
+    shot = tmp_path / f"mijnpas-{lang}-phone.png"
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"screenshot: {shot}  fonts: {used}")
+    page.context.close()
