@@ -67,7 +67,7 @@ fuzz: $(STAMP)
 # - worker texts (`worker`, eight languages: card back, receipt, leaflet, /mijn-pas): update
 #   every language from the hand-kept template worker.pot (changed texts turn fuzzy, with the
 #   previous Dutch), write the Dutch catalogue from the template, compile.
-# Untranslated or fuzzy strings fail tests/tokenservice/test_translations.py.
+# Untranslated or fuzzy strings fail tests/tokenservice/web/test_translations.py.
 I18N := tokenservice/web/translations
 WORKER_I18N := tokenservice/texts/locale
 translations: $(STAMP)

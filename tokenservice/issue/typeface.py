@@ -92,7 +92,7 @@ def _page_font_outside_saved_state(pdf: FPDF) -> None:
     forgets it: the next text in the main font (a ✓ before a list item) is shown with no
     font and viewers skip it. This writes that first font setting to the page before the
     line instead, outside the ``q``. Font changes inside a line (the flag already set) are
-    left as they are. tests/tokenservice/test_leaflet.py checks the ✓ of every list.
+    left as they are. tests/tokenservice/issue/test_leaflet.py checks the ✓ of every list.
     """
     original = pdf._set_font_for_page
 

@@ -115,7 +115,7 @@ def text(language: str, key: str, **values: str) -> str:
     Raises ``KeyError`` for an unknown language or a key the Dutch source lacks: that is a
     bug, never a silent fallback. A key the language's catalogue does not translate yet (a
     new or changed text, or one marked fuzzy) is shown in Dutch, the source, and logged;
-    tests/tokenservice/test_translations.py fails on it.
+    tests/tokenservice/web/test_translations.py fails on it.
     """
     if language not in LANGUAGES:
         raise KeyError(language)

@@ -230,7 +230,7 @@ def test_consent_must_be_answered_and_identity_is_required_with_a_yes(app, clien
 
 
 def test_renewal_keeps_a_proven_code_refuses_a_wrong_one_and_no_erases(app, client) -> None:  # type: ignore[no-untyped-def]
-    """Renewal needs proof (tests/tokenservice/test_renewal_proof.py has the attacks)."""
+    """Renewal needs proof (tests/tokenservice/issue/test_renewal_proof.py has the attacks)."""
     session_login(app, client, "intake")
     first = post_form(client, consent_fields()).get_data(as_text=True)
     number, code = result_number(first), personal_code(first)

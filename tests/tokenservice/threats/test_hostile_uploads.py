@@ -9,7 +9,7 @@ a truncated JPEG, an SVG with a script, and a 30 MB body.
 
 Each must get a 4xx — except that the web forms answer a photo problem the way they
 answer every form problem: the form again, with the photo error shown (status 200, the
-contract tests/tokenservice/test_intake.py pins; a 4xx there would pass too). No pass
+contract tests/tokenservice/web/test_intake.py pins; a 4xx there would pass too). No pass
 or card is created, no file is opened for writing by Python during the request (uploads
 are parsed in memory; a spill to a temp file would show), no file in the instance
 folder changes except the database, and neither the database files nor any new file in

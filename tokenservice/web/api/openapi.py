@@ -6,7 +6,7 @@ operations, which error codes each can answer, and the words around them. pydant
 Schema is the 2020-12 dialect that OpenAPI 3.1 uses, so a model's schema goes in as it is,
 less titles and with the adjustments of :class:`ApiSchema`. Field codes and error codes
 listed here are stable; schemathesis runs against the document
-(tests/tokenservice/test_schemathesis.py).
+(tests/tokenservice/web/test_schemathesis.py).
 """
 
 from __future__ import annotations
