@@ -18,8 +18,8 @@ from typing import Any
 import nacl.signing
 import pytest
 from pas_support import DAY, NOW, World, key, number, photo_avif, pub, serial
-from test_sync import snapshot, static_server
 
+from tests.support.static import snapshot, static_server
 from verifier import (
     Error,
     Policy,

@@ -7,14 +7,12 @@ rollbacks, pinning, forged lists and limits.
 
 from __future__ import annotations
 
-import contextlib
 import http.server
 import json
 import os
 import stat
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ import nacl.signing
 import pytest
 from pas_support import DAY, key, number, photo_avif, serial
 
+from tests.support.static import snapshot, static_server
 from verifier import _cli
 from verifier.cache import Cache, CacheError, default_dir, lists_url
 from verifier.format import DEFAULT_CATEGORIES, IssuerEntry, Pass, RevocationList, TrustList
@@ -211,28 +210,6 @@ class Lists:
         return text, s
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def static_server(root: Path, handler: type[http.server.BaseHTTPRequestHandler] | None = None) -> Iterator[str]:
-    def make(*args: Any, **kwargs: Any) -> http.server.BaseHTTPRequestHandler:
-        if handler is not None:
-            return handler(*args, **kwargs)
-        return _Quiet(*args, directory=str(root), **kwargs)
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), make)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.fixture
 def lists(tmp_path: Path) -> Iterator[tuple[Lists, str]]:
     import time
@@ -240,10 +217,6 @@ def lists(tmp_path: Path) -> Iterator[tuple[Lists, str]]:
     world = Lists(tmp_path / "www", int(time.time()))
     with static_server(world.root) as url:
         yield world, url
-
-
-def snapshot(cache: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(cache)): p.read_bytes() for p in sorted(cache.rglob("*")) if p.is_file()}
 
 
 def test_trust_list_rollback_refused(

@@ -34,6 +34,7 @@ from typing import Any, ClassVar
 import pytest
 from pas_support import DAY, NOW, World, key, number, photo_avif, serial
 
+from tests.support.webapp import write_qr_y4m
 from verifier import FormatError, TrustError, TrustStore, _base45, _cbor, verify
 from verifier.format import QR_PREFIX, Category, Sign1, TrustList
 from verifier.webapp import (
@@ -746,38 +747,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     s.server.server_close()
 
 
-def _write_y4m(path: Path, text: str | None, *, blank: int, frames: int) -> None:
-    """A 640×480 4:2:0 Y4M clip: `blank` empty frames, then `frames` of the QR card."""
-    import segno
-    from PIL import Image
-
-    w, h = 640, 480
-    card = Image.new("L", (w, h), 128)
-    if text is not None:
-        code = segno.make(text, error="m", micro=False)
-        modules = len(code.matrix) + 8
-        scale = int(min(w, h) * 0.96) // modules
-        size = len(code.matrix)
-        qr = Image.new("L", (modules, modules), 240)  # light paper with a 4-module quiet zone
-        qr.putdata(
-            [
-                20 if 4 <= x < size + 4 and 4 <= y < size + 4 and code.matrix[y - 4][x - 4] else 240
-                for y in range(modules)
-                for x in range(modules)
-            ]
-        )
-        qr = qr.resize((modules * scale, modules * scale), Image.NEAREST)
-        card.paste(qr, ((w - qr.width) // 2, (h - qr.height) // 2))
-    empty = Image.new("L", (w, h), 128).tobytes()
-    chroma = bytes([128]) * (w // 2 * h // 2 * 2)
-    with path.open("wb") as f:
-        f.write(f"YUV4MPEG2 W{w} H{h} F10:1 Ip A1:1 C420jpeg\n".encode())
-        for i in range(blank + frames):
-            f.write(b"FRAME\n")
-            f.write(empty if i < blank else card.tobytes())
-            f.write(chroma)
-
-
 class Watch:
     """Every request a context and its pages make, and anything the page complains about.
 
@@ -1103,7 +1072,7 @@ def test_app_in_chromium_camera_offline_no_requests(site: Site, tmp_path: Path) 
     for name in CAMERA_CARDS:
         clips[name] = tmp_path / f"{name}.y4m"
         # ~1 s of an empty view first, so the check happens well inside the watched window.
-        _write_y4m(clips[name], site.passes[name], blank=10, frames=20)
+        write_qr_y4m(clips[name], site.passes[name], blank=10, frames=20)
     with sync_playwright() as p:
         # First visit, online: the app, its service worker and the lists are stored.
         context = _context(p, profile)

@@ -27,16 +27,22 @@ from urllib.parse import urlsplit
 
 import pytest
 from pas_support import photo_avif
-from test_webapp import _write_y4m
 
-from tests.support.browser import BASE_ARGS, CHROMIUM, live_process, require_chromium
+from tests.support.browser import live_process, require_chromium
+from tests.support.webapp import (
+    open_phone,
+    paste,
+    phone_page,
+    wait_ready,
+    wait_synced,
+    write_qr_y4m,
+)
 from verifier.format import TrustList
 from verifier.webapp import app_dir, stamped_sw
 
 pytestmark = pytest.mark.browser
 
 DAY = 86400
-PHONE = {"width": 390, "height": 844}
 
 
 @dataclass
@@ -83,67 +89,11 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instance]:
 # --- helpers -----------------------------------------------------------------------------
 
 
-def _open(
-    p: Any, profile: Path, *, offline: bool = False, block_sw: bool = False,
-    camera: Path | None = None,
-) -> Any:
-    """A phone-sized Chromium with a persistent profile (one 'phone'); `camera` is a .y4m
-    clip for Chromium's fake camera."""
-    args = [*BASE_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
-    if camera is not None:
-        args.append(f"--use-file-for-fake-video-capture={camera}")
-    context = p.chromium.launch_persistent_context(
-        str(profile),
-        executable_path=CHROMIUM,
-        args=args,
-        headless=True,
-        viewport=PHONE,
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        locale="nl-NL",
-        timezone_id="Europe/Amsterdam",
-        permissions=["camera"],
-        service_workers="block" if block_sw else "allow",
-    )
-    if offline:
-        context.set_offline(True)
-    errors: list[str] = []
-    context.on("weberror", lambda e: errors.append(str(e.error)))
-    context.errors = errors
-    return context
-
-
-def _page(context: Any) -> Any:
-    return context.pages[0] if context.pages else context.new_page()
-
-
-def _wait_ready(page: Any) -> None:
-    page.wait_for_function("() => document.documentElement.dataset.ready === 'true'", timeout=45_000)
-
-
-def _wait_synced(page: Any) -> None:
-    page.wait_for_function(
-        "() => document.getElementById('lists-status').dataset.state === 'ok'"
-        " && /bijgewerkt/.test(document.getElementById('lists-status').textContent)",
-        timeout=45_000,
-    )
-
-
 def _wait_installed(page: Any) -> None:
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=45_000)
     page.wait_for_function(
         "async () => (await caches.keys()).some((k) => k.startsWith('pas-app-'))", timeout=45_000
     )
-
-
-def _paste(page: Any, text: str) -> str:
-    page.click("#paste-open")
-    page.fill("#paste-text", text)
-    page.click("#paste-check")
-    page.wait_for_selector("#verdict:not([hidden])", timeout=45_000)
-    status: str = page.get_attribute("#verdict", "data-status")
-    return status
 
 
 def _warnings(page: Any) -> list[str]:
@@ -160,13 +110,13 @@ def _next(page: Any) -> None:
 
 def _first_visit(p: Any, profile: Path, url: str, inst: Instance) -> None:
     """Open the app online, let the service worker install and the lists sync, check a card."""
-    context = _open(p, profile)
-    page = _page(context)
+    context = open_phone(p, profile)
+    page = phone_page(context)
     page.goto(url)
-    _wait_ready(page)
-    _wait_synced(page)
+    wait_ready(page)
+    wait_synced(page)
     _wait_installed(page)
-    assert _paste(page, inst.valid.qr_text) == "VALID"
+    assert paste(page, inst.valid.qr_text) == "VALID"
     _next(page)
     context.close()
 
@@ -246,42 +196,42 @@ def test_app_reopens_online_and_offline_from_the_service(instance: Instance, tmp
             _first_visit(p, profile, url, instance)
             # What an older version cached for index.html: a redirected response. The
             # worker must still answer navigations with a plain 200 made from it.
-            context = _open(p, profile)
-            page = _page(context)
+            context = open_phone(p, profile)
+            page = phone_page(context)
             page.goto(url)
-            _wait_ready(page)
+            wait_ready(page)
             assert page.evaluate(_CACHE_A_REDIRECT) is True
             context.close()
             for target in (url, base + "/verify/index.html"):  # reopened, server up
-                context = _open(p, profile)
-                page = _page(context)
+                context = open_phone(p, profile)
+                page = phone_page(context)
                 response = page.goto(target)
                 assert response is not None and response.status == 200, target
-                _wait_ready(page)
-                assert _paste(page, instance.valid.qr_text) == "VALID"
+                wait_ready(page)
+                assert paste(page, instance.valid.qr_text) == "VALID"
                 _next(page)
-                assert _paste(page, instance.revoked.qr_text) == "REVOKED"
+                assert paste(page, instance.revoked.qr_text) == "REVOKED"
                 assert context.errors == [], context.errors
                 context.close()
         # The server is gone (killed, its port closed): the phone has no network for us.
         # The tenth opening reads the card from the (fake) camera, the others by paste.
         clip = tmp_path / "valid.y4m"
-        _write_y4m(clip, instance.valid.qr_text, blank=5, frames=30)
+        write_qr_y4m(clip, instance.valid.qr_text, blank=5, frames=30)
         for opening in range(3, 11):
             camera = clip if opening == 10 else None
-            context = _open(p, profile, offline=opening % 2 == 0, camera=camera)
-            page = _page(context)
+            context = open_phone(p, profile, offline=opening % 2 == 0, camera=camera)
+            page = phone_page(context)
             response = page.goto(url)
             assert response is not None and response.status == 200, opening
-            _wait_ready(page)
+            wait_ready(page)
             if camera is None:
-                assert _paste(page, instance.valid.qr_text) == "VALID", opening
+                assert paste(page, instance.valid.qr_text) == "VALID", opening
             else:
                 page.wait_for_selector("#verdict:not([hidden])", timeout=45_000)
                 assert page.get_attribute("#verdict", "data-status") == "VALID"
             assert page.is_visible("#verdict-photo")
             _next(page)
-            assert _paste(page, instance.revoked.qr_text) == "REVOKED", opening
+            assert paste(page, instance.revoked.qr_text) == "REVOKED", opening
             _next(page)
             assert context.errors == [], context.errors
             context.close()
@@ -306,11 +256,11 @@ def test_first_visit_verdict_waits_for_the_lists(instance: Instance, tmp_path: P
 
     with sync_playwright() as p, live_process(instance.path) as (_proc, base):
         # No service worker here: Playwright's routes see only the page's own requests.
-        context = _open(p, tmp_path / "phone", block_sw=True)
+        context = open_phone(p, tmp_path / "phone", block_sw=True)
         context.route("**/.well-known/pas/**", hold)
-        page = _page(context)
+        page = phone_page(context)
         page.goto(base + "/verify/")
-        _wait_ready(page)
+        wait_ready(page)
         page.wait_for_function("() => document.getElementById('lists-status').dataset.state")
         assert held, "the app should be fetching its lists"
         page.click("#paste-open")
@@ -333,11 +283,11 @@ def test_first_visit_verdict_waits_for_the_lists(instance: Instance, tmp_path: P
 
 
 def _reopen_at(p: Any, profile: Path, url: str, when: int) -> tuple[Any, Any]:
-    context = _open(p, profile, offline=True)
+    context = open_phone(p, profile, offline=True)
     context.clock.set_fixed_time(when)
-    page = _page(context)
+    page = phone_page(context)
     page.goto(url)
-    _wait_ready(page)
+    wait_ready(page)
     return context, page
 
 
@@ -355,11 +305,11 @@ def test_offline_for_30_days_clock_warnings_and_no_history(
 
         # 30 days later, never online since: the lists are past their exp, the app works.
         context, page = _reopen_at(p, profile, url, synced + 30 * DAY)
-        assert _paste(page, instance.valid.qr_text) == "VALID"
+        assert paste(page, instance.valid.qr_text) == "VALID"
         assert "REVOCATIONS_EXPIRED" in _warnings(page)
         assert "GELDIG" in page.inner_text(".verdict-head")
         _next(page)
-        assert _paste(page, instance.revoked.qr_text) == "REVOKED"
+        assert paste(page, instance.revoked.qr_text) == "REVOKED"
         _next(page)
         assert page.get_attribute("#lists-status", "data-state") == "warn"
         context.close()
@@ -371,7 +321,7 @@ def test_offline_for_30_days_clock_warnings_and_no_history(
             assert page.get_attribute("#lists-status", "data-state") == "bad"
             assert "klok" in page.inner_text("#lists-status").lower()
             for card in (instance.valid, instance.revoked):
-                assert _paste(page, card.qr_text) == "CLOCK", when
+                assert paste(page, card.qr_text) == "CLOCK", when
                 head = page.inner_text(".verdict-head")
                 assert "GEEN CONTROLE MOGELIJK" in head and "klok" in head.lower(), head
                 assert not page.is_visible("#verdict-card")
@@ -488,10 +438,10 @@ def test_new_app_version_is_picked_up_keeping_lists_and_floors(
         with live_process(instance.path, env=env) as (_proc, base):
             url = base + "/verify/"
             _first_visit(p, profile, url, instance)
-            context = _open(p, profile)
-            page = _page(context)
+            context = open_phone(p, profile)
+            page = phone_page(context)
             page.goto(url)
-            _wait_ready(page)
+            wait_ready(page)
             before = page.evaluate(_LIST_RECORDS)
             old_caches = page.evaluate("async () => await caches.keys()")
             assert page.evaluate(version_js) == ""
@@ -503,28 +453,28 @@ def test_new_app_version_is_picked_up_keeping_lists_and_floors(
                 f.write(MARKER)
             (app / "sw.js").write_text(stamped_sw(app), encoding="utf-8")
 
-            context = _open(p, profile)
-            page = _page(context)
+            context = open_phone(p, profile)
+            page = phone_page(context)
             page.goto(url)
             # The page reloads itself once the new version has taken over.
             page.wait_for_function(f"() => ({version_js})() === '2'", timeout=45_000)
-            _wait_ready(page)
+            wait_ready(page)
             after = page.evaluate(_LIST_RECORDS)
             new_caches = page.evaluate("async () => await caches.keys()")
             assert new_caches != old_caches and len([c for c in new_caches if c.startswith("pas-app-")]) == 1
             assert after["floors"] == before["floors"]
             assert after["trust-list"]["seq"] == before["trust-list"]["seq"]
-            assert _paste(page, instance.valid.qr_text) == "VALID"
+            assert paste(page, instance.valid.qr_text) == "VALID"
             context.close()
 
         # And offline afterwards, the new version with the old lists.
-        context = _open(p, profile, offline=True)
-        page = _page(context)
+        context = open_phone(p, profile, offline=True)
+        page = phone_page(context)
         page.goto(url)
-        _wait_ready(page)
+        wait_ready(page)
         assert page.evaluate(version_js) == "2"
-        assert _paste(page, instance.revoked.qr_text) == "REVOKED"
+        assert paste(page, instance.revoked.qr_text) == "REVOKED"
         _next(page)
-        assert _paste(page, instance.valid.qr_text) == "VALID"
+        assert paste(page, instance.valid.qr_text) == "VALID"
         assert page.evaluate(_LIST_RECORDS)["floors"] == before["floors"]
         context.close()

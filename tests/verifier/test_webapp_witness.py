@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from pas_support import photo_avif
-from test_webapp_service import _open, _page, _paste, _wait_ready, _wait_synced
 
 from tests.support.browser import live_process, require_chromium
+from tests.support.webapp import open_phone, paste, phone_page, wait_ready, wait_synced
 
 pytestmark = pytest.mark.browser
 
@@ -81,12 +81,12 @@ def test_the_phone_keeps_a_checkpoint_and_catches_a_rewritten_log(tmp_path: Path
     profile = tmp_path / "phone"
     try:
         with live_process(tmp_path / "instance") as (_proc, base), sync_playwright() as p:
-            ctx = _open(p, profile)
+            ctx = open_phone(p, profile)
             try:
-                page = _page(ctx)
+                page = phone_page(ctx)
                 page.goto(base + "/verify/")
-                _wait_ready(page)
-                _wait_synced(page)
+                wait_ready(page)
+                wait_synced(page)
                 page.click("#about-open")
                 kept = page.inner_text("#about-log")
                 assert kept.startswith("GM9999 · "), kept
@@ -95,19 +95,19 @@ def test_the_phone_keeps_a_checkpoint_and_catches_a_rewritten_log(tmp_path: Path
                 # An honest log that grew: the next sync passes and keeps the newer head.
                 _issue(passes)
                 page.reload()
-                _wait_ready(page)
-                _wait_synced(page)
+                wait_ready(page)
+                wait_synced(page)
                 assert _status(page)[0] == "ok"
                 # The rewrite: the phone refuses, says so, and keeps verifying with its lists.
                 _rewrite_without_first_event(db)
                 page.reload()
-                _wait_ready(page)
+                wait_ready(page)
                 page.wait_for_function(
                     "() => document.getElementById('lists-status').dataset.state === 'bad'",
                     timeout=45_000)
                 _state, text = _status(page)
                 assert "auditlog" in text and "herschreven" in text, text
-                assert _paste(page, first.qr_text) == "VALID"
+                assert paste(page, first.qr_text) == "VALID"
                 page.screenshot(path=str(tmp_path / "witness.png"))
             finally:
                 ctx.close()
