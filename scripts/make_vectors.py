@@ -4,11 +4,13 @@
 The output (checked in as tests/vectors/pas1.json) is a JSON list of cases::
 
     {"name", "note", "qr_text", "anchor_pub_hex", "trust_list_b64",
-     "revocations_b64": [...], "now", "expect", "warnings", ["number"]}
+     "revocations_b64": [...], "now", "expect", "warnings", ["number",
+     "photo_type", "photo_sha256"]}
 
 ``expect`` is the status a verifier must return; ``warnings`` the exact set of
 warnings that goes with it; ``number`` (only for outcomes whose signature
-verified) the pass number the verdict shows. docs/token-format.md §"Test vectors"
+verified) the pass number the verdict shows, with the media type and SHA-256 of the
+photo file it shows (for ``av1``, the rebuilt AVIF of §6.1). docs/token-format.md §"Test vectors"
 describes the fields. Pass ``-`` as OUT to write to stdout.
 
 Everything is deterministic: keys come from fixed seeds, serials and pass numbers
@@ -18,7 +20,7 @@ only the deliberately broken cases poke at bytes, using the verifier's own CBOR 
 base45 codecs. Running the script twice gives byte-identical output, and
 tests/verifier/test_vectors.py checks that the checked-in file equals it.
 
-``--photos`` re-renders the synthetic face and prints fresh AVIF/WebP constants.
+``--photos`` re-renders the synthetic faces and prints fresh AV1/AVIF/WebP constants.
 Pillow's AVIF and WebP encoders are not guaranteed to be byte-identical across
 library versions, which is why the vectors embed the bytes instead.
 """
@@ -54,6 +56,7 @@ from verifier.format import (
     kid_for,
     sig_structure,
 )
+from verifier.photo import av1_from_avif, photo_file
 
 #: The order L of the Ed25519 base point (RFC 8032 §5.1).
 ED25519_ORDER = 2**252 + 27742317777372353535851937790883648493
@@ -90,6 +93,118 @@ I9zhcrNiiM/hwfwh0YXdI72lFmbGmq3pRmAmds8WVSZME1UEIomXd7sxsWf8ntqLI+fg41sypcgo
 l4CbS6wDISlLMbiuQ27BBXSlf1Q1OQAAAA==
 """
 )
+
+
+# The synthetic face in colour (draw_face_colour), 72x96 AV1 4:2:0 at libaom speed 2,
+# the highest quality within 360 bytes (quality 46), container stripped: what issuance
+# signs since ADR 0018 (pt "av1", docs/token-format.md §6.1). 337 bytes.
+PHOTO_AV1 = base64.b64decode(
+    """
+CgkYGaPfbICGg0IywwISgeHhiHLHrrGhkCDgljX9MkRjnSs7i1WZj4G9eTbf51+KUKGmMRJ0E9Sd
+2kJQgY2R60mzdDSWlQ5qzuiv2W0eqYQORI1YifdoGor5yzqjtRsQ+6OhnznxvLLmVthYeNdUqLDJ
+osiya9nBGj2rpxcTl380AV8i6TInDg8JYmhfUMbhHHFWHfACwh6gnpqIBd9cSd4mjD2zIqyJp0ep
+FX7XM0SahFJT3hF71zeCOtVJ9/xCik0reTNHHmyuy+N3xNC1anyiaqOUZ8ZJbszWj7VPB5ipmyID
+uoD/N51NZ3Xx0Lk5zEsjXjZSJVTXYt/RO2WaCye1RU6fSCsMtFX2qPv/wbwfmaUgpP2W3+yaLQmt
+sHrcgZ5kfM8l/Wb5ltcE45CSVgMR125MV0Q+uQzMxoegPG/oFhX0yn+CO754NOYFETIGaw==
+"""
+)
+# The same, grey (4:0:0, monochrome sequence header; quality 59): 353 bytes.
+PHOTO_AV1_GREY = base64.b64decode(
+    """
+CgkYGaPfbYCGg1Ay0wIR8Yhh55lAA+DIWawrbFoLuSiykA6SBpola+IQ7SvXCvPn6TffvpRyMxPN
+f6+WpfeQMyasRYzlLz1LPqqjzHDxB6TbF1B3dMzzYgI8aFyE9Mk/skD9rWwHbwIxH5ZEEWQ4Akk2
+ZYQsnEs4zWSWRglI7CxBe7EX7QtwUteI3/0QkzmTqznTJwCgZPgg0UhiClItIZg7m70fm0ndqTc6
+7Z0uVCtFIZDPEwvEwJ7IaNij8OUUJNGVbwRR1I8ZLGYjAMhIEz/Us37saVj/6zEENERLXdn10hE9
+ADQhSAmmTFK2NriNbFDZLDfT0XtiaZCuk57/0++webbvaMVW39D8da47XTfKoQ1X/LVqj4L+I3oN
+NP1b8HjyKSBMO4ae+xZCUDR5VoTZR2+O3TebhoLQSffGDxRc+94WtmZq+4MpFkHHv9gLt1G1raRh
+Xd1IjzwSfwhOpjA=
+"""
+)
+AV1_BUDGET = 360
+
+
+def draw_face_colour() -> Any:
+    """The synthetic 72x96 colour face behind PHOTO_AV1 and PHOTO_AV1_GREY (no real person)."""
+    from PIL import Image, ImageDraw, ImageFilter
+
+    img = Image.new("RGB", (72, 96), (196, 214, 230))
+    d = ImageDraw.Draw(img)
+    d.rectangle((0, 70, 72, 96), fill=(40, 70, 120))  # shoulders
+    d.ellipse((8, 60, 64, 110), fill=(50, 90, 150))
+    d.rectangle((29, 52, 43, 70), fill=(170, 120, 90))  # neck
+    d.ellipse((14, 6, 58, 42), fill=(60, 40, 25))  # hair
+    d.ellipse((17, 14, 55, 64), fill=(185, 135, 100))  # face
+    d.ellipse((25, 30, 33, 35), fill=(40, 50, 60))  # eyes
+    d.ellipse((39, 30, 47, 35), fill=(40, 50, 60))
+    d.line((36, 34, 34, 45), fill=(150, 100, 75), width=2)  # nose
+    d.arc((27, 44, 45, 56), 20, 160, fill=(150, 60, 60), width=2)  # mouth
+    return img.filter(ImageFilter.GaussianBlur(0.8))
+
+
+def encode_av1_photos() -> tuple[bytes, bytes]:
+    """Re-encode PHOTO_AV1 and PHOTO_AV1_GREY (only for refreshing the constants)."""
+    out = []
+    for grey in (False, True):
+        img = draw_face_colour()
+        if grey:
+            img = img.convert("L")
+        best = b""
+        for q in range(101):
+            buf = io.BytesIO()
+            img.save(buf, "AVIF", quality=q, speed=2, **({"subsampling": "4:0:0"} if grey else {}))
+            ph = av1_from_avif(buf.getvalue())
+            if len(ph) <= AV1_BUDGET:
+                best = ph
+        out.append(best)
+    return out[0], out[1]
+
+
+# --- AV1 sequence headers, re-encoded field by field (for the malformed-av1 cases) ---
+
+
+def _bits(fields: Sequence[tuple[int, int]]) -> bytes:
+    """Write (value, nbits) pairs MSB first, then AV1 trailing bits (1, zeros to a byte)."""
+    out, n = 0, 0
+    for value, width in [*fields, (1, 1)]:
+        out, n = (out << width) | value, n + width
+    pad = -n % 8
+    return (out << pad).to_bytes((n + pad) // 8, "big")
+
+
+def seq_header(
+    *,
+    profile: int = 0,
+    still: int = 1,
+    reduced: int = 1,
+    width: int = 72,
+    height: int = 96,
+    high_bitdepth: int = 0,
+    mono: int = 0,
+    colour: tuple[int, int, int] | None = (1, 13, 6),
+    csp: int = 0,
+    film_grain: int = 0,
+    extra: bytes = b"",
+) -> bytes:
+    """A reduced still-picture sequence header OBU (AV1 spec 5.5) with these fields; the
+    defaults give PHOTO_AV1's own header byte for byte (checked in build_cases)."""
+    fields = [(profile, 3), (still, 1), (reduced, 1), (0, 5)]  # level 0
+    fields += [(6, 4), (6, 4), (width - 1, 7), (height - 1, 7)]
+    fields += [(0, 1), (1, 1), (1, 1), (0, 1), (1, 1), (1, 1)]  # sb128 … restoration
+    fields += [(high_bitdepth, 1), (mono, 1), (colour is not None, 1)]
+    if colour is not None:
+        fields += [(c, 8) for c in colour]
+    fields += [(1, 1)]  # color_range: full
+    if not mono:
+        fields += [(csp, 2), (0, 1)]  # chroma_sample_position, separate_uv_delta_q
+    fields += [(film_grain, 1)]
+    payload = _bits(fields) + extra
+    return bytes([0x0A, len(payload)]) + payload
+
+
+def av1_parts(ph: bytes) -> tuple[bytes, bytes]:
+    """(sequence header OBU, frame OBU) of a well-formed av1 photo."""
+    n = 2 + ph[1]  # one-byte sizes in the fixtures
+    return ph[:n], ph[n:]
 
 
 def draw_face() -> Any:
@@ -290,8 +405,8 @@ def make_pass(
     iat: int = NOW - 10 * DAY,
     nbf: int | None = None,
     exp: int | None = None,
-    photo: bytes = PHOTO_AVIF,
-    photo_type: str = "image/avif",
+    photo: bytes = PHOTO_AV1,
+    photo_type: str = "av1",
 ) -> Pass:
     return Pass(
         iss=iss,
@@ -407,6 +522,9 @@ def case(
     out.update({"now": now, "expect": expect, "warnings": list(warnings)})
     if pass_ is not None:
         out["number"] = pass_.number
+        shown, media_type = photo_file(pass_.photo, pass_.photo_type)
+        out["photo_type"] = media_type
+        out["photo_sha256"] = hashlib.sha256(shown).hexdigest()
     return out
 
 
@@ -423,7 +541,7 @@ def build_cases() -> list[dict[str, Any]]:
             "valid-window-pass",
             good_qr,
             "VALID",
-            "white pass (raam), new Groningen key, 521-byte AVIF photo",
+            "white pass (raam), new Groningen key, 337-byte av1 photo (colour)",
             pass_=p,
         )
     )
@@ -442,6 +560,29 @@ def build_cases() -> list[dict[str, Any]]:
             qr(envelope(p, ASSEN).to_bytes()),
             "VALID",
             "green pass (inrichting) from Assen, WebP photo",
+            pass_=p,
+        )
+    )
+
+    p = make_pass("valid-av1-grey", photo=PHOTO_AV1_GREY)
+    add(
+        case(
+            "valid-av1-grey",
+            groningen(p),
+            "VALID",
+            "353-byte av1 photo, monochrome (4:0:0): the rebuilt AVIF has no MA1B brand, "
+            "a 1-channel pixi and av1C mono_chrome 1",
+            pass_=p,
+        )
+    )
+    p = make_pass("valid-legacy-avif-file", photo=PHOTO_AVIF, photo_type="image/avif")
+    add(
+        case(
+            "valid-legacy-avif-file",
+            groningen(p),
+            "VALID",
+            "pt image/avif: a whole 521-byte AVIF file, as earlier passes may carry "
+            "(shown as it is, no rebuild)",
             pass_=p,
         )
     )
@@ -597,13 +738,17 @@ def build_cases() -> list[dict[str, Any]]:
         )
     )
 
-    p = make_pass("valid-largest-photo", photo=filler(MAX_PHOTO_BYTES))
+    # Filler is opaque under a file type (image/webp: never parsed before it is shown);
+    # under av1 it would be MALFORMED (§6.1).
+    p = make_pass(
+        "valid-largest-photo", photo=filler(MAX_PHOTO_BYTES), photo_type="image/webp"
+    )
     add(
         case(
             "valid-photo-of-2000-bytes",
             groningen(p),
             "VALID",
-            "ph at the 2000-byte limit (filler bytes, not an image)",
+            "ph at the 2000-byte limit (filler bytes under pt image/webp, not an image)",
             pass_=p,
         )
     )
@@ -805,7 +950,7 @@ def build_cases() -> list[dict[str, Any]]:
             "malformed-photo-type-jpeg",
             signed_claims({**claims, "pt": "image/jpeg"}, GRONINGEN_NEW),
             "MALFORMED",
-            "pt must be image/avif or image/webp",
+            "pt must be av1, image/avif or image/webp",
         )
     )
     add(
@@ -918,7 +1063,7 @@ def build_cases() -> list[dict[str, Any]]:
             "validly signed, the claims map with indefinite length (bf ... ff)",
         )
     )
-    photo_item = _cbor.encode(PHOTO_AVIF)
+    photo_item = _cbor.encode(PHOTO_AV1)
     assert payload.count(photo_item) == 1
     add(
         case(
@@ -992,11 +1137,14 @@ def build_cases() -> list[dict[str, Any]]:
         )
     )
     pt_item = _cbor.encode("image/avif")
-    assert payload.count(pt_item) == 1
+    avif_payload = make_pass("valid", photo=PHOTO_AVIF, photo_type="image/avif").to_payload()
+    assert avif_payload.count(pt_item) == 1
     add(
         case(
             "malformed-text-overlong-utf-8",
-            signed_payload(payload.replace(pt_item, b"\x6bimage\xc0\xafavif"), GRONINGEN_NEW),
+            signed_payload(
+                avif_payload.replace(pt_item, b"\x6bimage\xc0\xafavif"), GRONINGEN_NEW
+            ),
             "MALFORMED",
             "validly signed, pt with '/' as the overlong UTF-8 c0 af (reads image/avif if decoded leniently)",
         )
@@ -1009,6 +1157,62 @@ def build_cases() -> list[dict[str, Any]]:
             "ph of 0 bytes",
         )
     )
+    # §6.1: av1 photos that are not a 72x96 profile-0 8-bit reduced still picture
+    # (sequence header OBU + frame OBU), each validly signed.
+    seq, frame = av1_parts(PHOTO_AV1)
+    assert seq_header() == seq and seq_header(mono=1) == av1_parts(PHOTO_AV1_GREY)[0]
+    frame_payload = frame[3:]  # frame OBU: header 32, two-byte leb128 size
+    assert frame[0] == 0x32 and frame[1:3] == bytes([0x80 | len(frame_payload) & 0x7F, len(frame_payload) >> 7])
+    bad_av1 = [
+        ("temporal-delimiter", b"\x12\x00" + PHOTO_AV1,
+         "a temporal delimiter OBU (12 00) before the sequence header"),
+        ("frame-first", frame + seq, "the frame OBU before the sequence header"),
+        ("no-frame", seq, "the sequence header alone"),
+        ("third-obu", PHOTO_AV1 + b"\x7a\x01\x00", "a padding OBU after the frame"),
+        ("two-frames", PHOTO_AV1 + frame, "a second frame OBU"),
+        ("empty-frame", seq + b"\x32\x00", "a frame OBU of size 0"),
+        ("truncated", PHOTO_AV1[:-1], "the last byte cut off: the frame's size runs past ph"),
+        ("trailing-byte", PHOTO_AV1 + b"\x00", "one byte after the frame OBU"),
+        ("obu-extension", seq + b"\x36\x00" + frame[1:],
+         "the frame OBU with obu_extension_flag 1 (and an extension byte)"),
+        ("obu-no-size-field", b"\x08" + seq[2:] + frame,
+         "a sequence header OBU without obu_has_size_field"),
+        ("obu-forbidden-bit", bytes([seq[0] | 0x80]) + seq[1:] + frame,
+         "the OBU forbidden bit set"),
+        ("obu-reserved-bit", bytes([seq[0] | 0x01]) + seq[1:] + frame,
+         "the OBU header's reserved bit set"),
+        ("leb128-not-shortest", seq[:1] + bytes([0x80 | seq[1], 0x00]) + seq[2:] + frame,
+         "the sequence header size as a two-byte leb128 (89 00)"),
+        ("leb128-too-long", seq[:1] + b"\x80" * 8 + b"\x00" + seq[2:] + frame,
+         "an OBU size of nine leb128 bytes"),
+        ("profile-1", seq_header(profile=1) + frame, "seq_profile 1"),
+        ("not-still-picture", seq_header(still=0) + frame,
+         "still_picture 0 (reduced_still_picture_header 1)"),
+        ("not-reduced", seq_header(reduced=0) + frame, "reduced_still_picture_header 0"),
+        ("64x80", seq_header(width=64, height=80) + frame, "a 64x80 picture"),
+        ("73x96", seq_header(width=73) + frame, "a 73x96 picture"),
+        ("10-bit", seq_header(high_bitdepth=1) + frame, "high_bitdepth 1"),
+        ("srgb-identity", seq_header(colour=(1, 13, 0)) + frame,
+         "colour description 1/13/0 (sRGB, identity matrix: 4:4:4, not profile 0)"),
+        ("chroma-sample-position-3", seq_header(csp=3) + frame,
+         "chroma_sample_position 3 (reserved)"),
+        ("film-grain", seq_header(film_grain=1) + frame, "film_grain_params_present 1"),
+        ("seq-trailing-byte", seq_header(extra=b"\x00") + frame,
+         "a zero byte after the sequence header's trailing bits"),
+        ("seq-truncated", b"\x0a\x04" + seq[2:6] + frame,
+         "a sequence header of 4 bytes, ending inside the frame size"),
+        ("webp-file", PHOTO_WEBP, "a WebP file with pt av1"),
+        ("avif-file", PHOTO_AVIF, "a whole AVIF file with pt av1"),
+    ]
+    for label, ph, why in bad_av1:
+        add(
+            case(
+                f"malformed-av1-{label}",
+                signed_claims({**claims, "ph": ph}, GRONINGEN_NEW),
+                "MALFORMED",
+                f"validly signed, pt av1: {why}",
+            )
+        )
     add(
         case(
             "malformed-serial-text-not-bytes",
@@ -1670,7 +1874,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--explain", metavar="NAME", help="annotated hex dump of one case")
     args = parser.parse_args(argv)
     if args.photos:
-        for name, data in zip(("PHOTO_AVIF", "PHOTO_WEBP"), encode_photos(), strict=True):
+        names = ("PHOTO_AVIF", "PHOTO_WEBP", "PHOTO_AV1", "PHOTO_AV1_GREY")
+        for name, data in zip(names, encode_photos() + encode_av1_photos(), strict=True):
             print(f"{name} ({len(data)} bytes):\n{base64.encodebytes(data).decode()}")
         return 0
     if args.explain:

@@ -249,7 +249,8 @@ def _add_list_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--photo-out",
         metavar="FILE",
-        help="write the photo embedded in the pass to FILE (only when its signature verifies)",
+        help="write the photo embedded in the pass to FILE (only when its signature "
+        "verifies): an AVIF image (name it .avif; older passes carry a WebP)",
     )
 
 
@@ -351,7 +352,9 @@ def _show(verdict: Verdict, args: argparse.Namespace, out: IO[str], err: IO[str]
         if verdict.photo is None:
             err.write(f"{PROG}: no photo written: nothing verified to show ({verdict.status})\n")
         else:
-            write_photo(args.photo_out, verdict.photo)
+            shown = verdict.photo_file()
+            assert shown is not None  # a verdict with a photo has a photo file
+            write_photo(args.photo_out, shown[0])
     if args.json:
         out.write(json.dumps(verdict.to_json(), ensure_ascii=False) + "\n")
     else:

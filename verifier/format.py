@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import nacl.exceptions
 import nacl.signing
 
-from . import _base45, _cbor, passnumber
+from . import _base45, _cbor, passnumber, photo
 from .errors import FormatError
 
 # Hard limits against hostile input (named once, checked once).
@@ -42,7 +42,9 @@ SIGNATURE_BYTES = 64
 PUBLIC_KEY_BYTES = 32
 #: Default validity of a pass: two years, as in Groningen's model.
 DEFAULT_VALIDITY_SECONDS = 730 * 86400
-PHOTO_TYPES = ("image/avif", "image/webp")
+#: ``av1`` is a bare AV1 bitstream (ADR 0018, issued since issue 14); the two file types
+#: are what earlier passes carry and stay valid for their two years.
+PHOTO_TYPES = ("av1", "image/avif", "image/webp")
 LIST_VERSION = 1
 
 _ISS = re.compile(r"GM[0-9]{4}")
@@ -246,7 +248,9 @@ class Pass:
         if not isinstance(self.photo, bytes) or not 0 < len(self.photo) <= MAX_PHOTO_BYTES:
             raise FormatError(f"ph must be 1 to {MAX_PHOTO_BYTES} bytes")
         if self.photo_type not in PHOTO_TYPES:
-            raise FormatError("pt must be image/avif or image/webp")
+            raise FormatError("pt must be av1, image/avif or image/webp")
+        if self.photo_type == photo.PHOTO_TYPE_AV1:
+            photo.check_av1(self.photo)
 
     def to_payload(self) -> bytes:
         payload = _cbor.encode(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from .errors import Error
 from .format import Category, decode_qr_text
+from .photo import photo_file
 from .trust import TrustStore
 
 if TYPE_CHECKING:
@@ -65,6 +66,17 @@ class Verdict:
     photo: bytes | None = field(default=None, repr=False)
     photo_type: str | None = None
     warnings: tuple[Notice, ...] = ()
+
+    def photo_file(self) -> tuple[bytes, str] | None:
+        """The photo as an image file and its media type, for a decoder or a viewer.
+
+        None when the verdict carries no photo (nothing verified). An ``av1`` photo is
+        rebuilt into its AVIF file (``image/avif``, docs/token-format.md §6.1); older
+        passes' WebP/AVIF files are returned as carried.
+        """
+        if self.photo is None or self.photo_type is None:
+            return None
+        return photo_file(self.photo, self.photo_type)
 
     @property
     def ok(self) -> bool:

@@ -52,8 +52,14 @@ def make_vectors() -> ModuleType:
     return module
 
 
+def photo_av1() -> bytes:
+    """The vectors' 337-byte colour av1 photo (what passes are issued with, ADR 0018)."""
+    data: bytes = make_vectors().PHOTO_AV1
+    return data
+
+
 def photo_avif() -> bytes:
-    """The 521-byte AVIF of a synthetic face that the vectors use."""
+    """The 521-byte AVIF file of a synthetic face (pt image/avif, still valid)."""
     data: bytes = make_vectors().PHOTO_AVIF
     return data
 

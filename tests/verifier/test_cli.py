@@ -280,6 +280,29 @@ def test_photo_out(world: World, tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert out.stat().st_mode & 0o077 == 0  # a face: readable by the user only
 
 
+def test_photo_out_of_an_av1_pass_is_its_rebuilt_avif(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An av1 photo is written as the AVIF file of docs/token-format.md §6.1."""
+    from pas_support import make_vectors
+    from PIL import Image
+
+    from verifier.photo import avif_from_av1
+
+    ph = make_vectors().PHOTO_AV1
+    text = Pass(
+        iss=ISS, number=world.number, category="raam", serial=b"\x05" * 16,
+        iat=NOW - DAY, nbf=NOW - DAY, exp=NOW + 700 * DAY, photo=ph, photo_type="av1",
+    ).sign(_key(2))
+    out = tmp_path / "face.avif"
+    code, _, err = run(world.args("--text", text, "--photo-out", str(out)), capsys)
+    assert code == 0 and err == ""
+    assert out.read_bytes() == avif_from_av1(ph)
+    assert out.stat().st_mode & 0o077 == 0
+    with Image.open(out) as img:
+        assert (img.format, img.size, img.mode) == ("AVIF", (72, 96), "RGB")
+
+
 def test_photo_out_not_written_for_unverified(
     world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

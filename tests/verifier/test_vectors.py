@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ OPTIONAL = {
     "note",
     "warnings",
     "number",
+    "photo_type",
+    "photo_sha256",
     "min_seq",
     "min_revocation_seqs",
     "more_regions",
@@ -104,6 +107,13 @@ def test_vector(case: dict[str, Any]) -> None:
     if "warnings" in case:
         assert sorted(w.value for w in verdict.warnings) == sorted(case["warnings"])
     assert verdict.number == case.get("number")
+    shown = verdict.photo_file()
+    if "photo_sha256" in case:
+        assert shown is not None
+        assert shown[1] == case["photo_type"]
+        assert hashlib.sha256(shown[0]).hexdigest() == case["photo_sha256"]
+    else:
+        assert shown is None
 
 
 def test_the_worked_example_in_the_token_format_doc_matches_the_vectors() -> None:
@@ -148,3 +158,13 @@ def test_each_new_malformed_rule_is_the_only_one_broken() -> None:
         case = by_name[name]
         verdict = verify(case["qr_text"], store_for(case), now=case["now"])
         assert verdict.status is Status.MALFORMED and reason in verdict.reason, (name, verdict)
+
+
+def test_each_malformed_av1_case_fails_on_its_photo() -> None:
+    """The malformed-av1 cases are refused by the av1 check (§6.1), not by another rule."""
+    cases = [c for c in CASES if c["name"].startswith("malformed-av1-")]
+    assert len(cases) >= 20
+    for case in cases:
+        verdict = verify(case["qr_text"], store_for(case), now=case["now"])
+        assert verdict.status is Status.MALFORMED, case["name"]
+        assert verdict.reason.startswith("av1 photo:"), (case["name"], verdict.reason)

@@ -32,7 +32,17 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from pas_support import DAY, NOW, World, key, number, photo_avif, serial
+from pas_support import (
+    DAY,
+    NOW,
+    World,
+    key,
+    make_vectors,
+    number,
+    photo_av1,
+    photo_avif,
+    serial,
+)
 
 from tests.support.webapp import write_qr_y4m
 from verifier import FormatError, TrustError, TrustStore, _base45, _cbor, verify
@@ -506,10 +516,54 @@ def js_fixtures(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "cbor": _cbor_cases(rng),
         "lists": _list_scenarios(World()),
         "translog": _translog_fixtures(World()),
+        "av1": _av1_fixtures(rng),
     }
     path = tmp_path_factory.mktemp("js") / "fixtures.json"
     path.write_text(json.dumps(fixtures))
     return path
+
+
+def _av1_fixtures(rng: random.Random) -> list[dict[str, Any]]:
+    """av1 photos and what Python makes of them (docs/token-format.md §6.1): libavif's
+    own encodes of the test photos (colour and grey, several qualities and speeds) and
+    random mutations of the vectors' photo. js/photo.js must refuse exactly what
+    verifier/photo.py refuses and rebuild every other one to the same bytes."""
+    import io
+
+    from PIL import Image
+
+    from verifier.photo import av1_from_avif, avif_from_av1
+
+    photos: list[bytes] = []
+    for name in ("astronaut.png", "chelsea.png", "coffee.png"):
+        src = Image.open(ROOT / "tests" / "fixtures" / name)
+        for mode in ("RGB", "L"):
+            thumb = src.convert(mode).resize((72, 96))
+            thumb = Image.frombytes(mode, thumb.size, thumb.tobytes())
+            for quality, speed in ((10, 6), (50, 2), (90, 6)):
+                buf = io.BytesIO()
+                extra = {"subsampling": "4:0:0"} if mode == "L" else {}
+                thumb.save(buf, "AVIF", quality=quality, speed=speed, **extra)
+                photos.append(av1_from_avif(buf.getvalue()))
+    mv = make_vectors()
+    for _ in range(1500):
+        data = bytearray(rng.choice((mv.PHOTO_AV1, mv.PHOTO_AV1_GREY)))
+        for _ in range(rng.randint(1, 2)):
+            pos = rng.randrange(min(len(data), 24))  # mostly the headers
+            if rng.random() < 0.7:
+                data[pos] ^= 1 << rng.randrange(8)
+            elif rng.random() < 0.5:
+                del data[pos]
+            else:
+                data.insert(pos, rng.randrange(256))
+        photos.append(bytes(data))
+    out = []
+    for ph in photos:
+        try:
+            out.append({"ph": _b64(ph), "avif": _b64(avif_from_av1(ph))})
+        except FormatError:
+            out.append({"ph": _b64(ph), "avif": None})
+    return out
 
 
 def _translog_fixtures(world: World) -> dict[str, Any]:
@@ -686,7 +740,12 @@ class Site:
         self.passes = {
             "valid": valid,
             "expires-soon": w.issue("soon", iat=t - 700 * DAY),
-            "green": w.issue("green", iat=t - 10 * DAY, category="inrichting"),
+            # av1 photos (docs/token-format.md §6.1), colour and grey: the app shows
+            # the AVIF file it rebuilds, decoded by Chromium (naturalWidth > 0).
+            "green": w.issue(
+                "green", iat=t - 10 * DAY, category="inrichting", photo=photo_av1(),
+                photo_type="av1",
+            ),
             "assen": w.issue(
                 "assen",
                 iat=t - 10 * DAY,
@@ -694,6 +753,8 @@ class Site:
                 category="thuis",
                 signer=w.assen,
                 number=number("AS", "assen"),
+                photo=make_vectors().PHOTO_AV1_GREY,
+                photo_type="av1",
             ),
             "expired": w.issue("expired", iat=t - 800 * DAY),
             "revoked": w.issue("revoked", iat=t - 10 * DAY),

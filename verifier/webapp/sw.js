@@ -13,7 +13,7 @@
 // Nothing about a check ever reaches this worker: a check makes no request.
 // SHELL and VERSION are written by `python -m verifier.webapp stamp`.
 
-const VERSION = "fb48f906d1db967d";
+const VERSION = "d79009c62496e529";
 const SHELL = [
   "app.css",
   "config.json",
@@ -31,6 +31,7 @@ const SHELL = [
   "js/i18n.js",
   "js/lists.js",
   "js/passnumber.js",
+  "js/photo.js",
   "js/regionlists.js",
   "js/regions.js",
   "js/scanner.js",

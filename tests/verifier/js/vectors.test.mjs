@@ -2,6 +2,7 @@
 // the JS verifier must give exactly Python's verdict for every case, under both
 // Ed25519 backends. Plus the cose-wg eddsa-sig-01 example and RFC 8032 test 1.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { test } from 'node:test';
 
@@ -52,8 +53,12 @@ async function runAll() {
     }
     const store = await storeOf(c);
     const v = await verify(c.qr_text, store, c.now, policyOf(c));
-    const got = { status: v.status, warnings: [...v.warnings], number: v.number };
-    const want = { status: c.expect, warnings: c.warnings, number: c.number ?? null };
+    const photo = v.photoFile && { type: v.photoFile.type, sha256: createHash('sha256').update(v.photoFile.bytes).digest('hex') };
+    const got = { status: v.status, warnings: [...v.warnings], number: v.number, photo };
+    const want = {
+      status: c.expect, warnings: c.warnings, number: c.number ?? null,
+      photo: c.photo_sha256 ? { type: c.photo_type, sha256: c.photo_sha256 } : null,
+    };
     if (JSON.stringify(got) !== JSON.stringify(want)) failures.push({ name: c.name, got, want, reason: v.reason });
   }
   return failures;
@@ -83,7 +88,9 @@ test('a VALID verdict carries the verified claims', async () => {
   assert.equal(v.iss, 'GM0014');
   assert.equal(v.issuerName, 'Gemeente Groningen');
   assert.deepEqual(v.category, { code: 'raam', label: 'Wit', color: '#FFFFFF' });
-  assert.equal(v.photoType, 'image/avif');
+  assert.equal(v.photoType, 'av1');
+  assert.equal(v.photoFile.type, 'image/avif');
+  assert.equal(v.photoFile.bytes.length, v.photo.length + 277);
   assert.ok(v.photo.length > 100 && v.photo.length <= 2000);
   assert.ok(v.exp > c.now);
   assert.throws(() => { v.status = 'VALID'; }, TypeError, 'verdicts are frozen');

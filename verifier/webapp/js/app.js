@@ -393,8 +393,9 @@ async function showVerdict(shown) {
   clearVerdict();
   state.current = shown;
   const v = shown.verdict;
-  if (v?.photo && tone(shown.display) !== 'unchecked') {
-    state.photoUrl = URL.createObjectURL(new Blob([v.photo], { type: v.photoType }));
+  if (v?.photoFile && tone(shown.display) !== 'unchecked') {
+    // An av1 photo is shown as its rebuilt AVIF file (docs/token-format.md §6.1).
+    state.photoUrl = URL.createObjectURL(new Blob([v.photoFile.bytes], { type: v.photoFile.type }));
     const img = $('verdict-photo');
     img.src = state.photoUrl;
     try {

@@ -6,6 +6,7 @@ import * as cbor from './cbor.js';
 import { sha256 } from './ed25519.js';
 import { FormatError } from './errors.js';
 import * as passnumber from './passnumber.js';
+import { PHOTO_TYPE_AV1, checkAv1 } from './photo.js';
 
 /** @import { Bytes, Int, MapKey, Value } from './cbor.js' */
 
@@ -73,7 +74,8 @@ export const KID_BYTES = 8;
 export const SERIAL_BYTES = 16;
 export const SIGNATURE_BYTES = 64;
 export const PUBLIC_KEY_BYTES = 32;
-export const PHOTO_TYPES = ['image/avif', 'image/webp'];
+/** `av1`: a bare AV1 bitstream (§6.1, ADR 0018); the two file types are older passes'. */
+export const PHOTO_TYPES = ['av1', 'image/avif', 'image/webp'];
 export const LIST_VERSION = 1;
 
 const ISS = /^GM[0-9]{4}$/;
@@ -316,7 +318,8 @@ export function passFromPayload(payload) {
     throw new FormatError(`ph must be 1 to ${MAX_PHOTO_BYTES} bytes`);
   }
   const photoType = claims.get('pt');
-  if (typeof photoType !== 'string' || !PHOTO_TYPES.includes(photoType)) throw new FormatError('pt must be image/avif or image/webp');
+  if (typeof photoType !== 'string' || !PHOTO_TYPES.includes(photoType)) throw new FormatError('pt must be av1, image/avif or image/webp');
+  if (photoType === PHOTO_TYPE_AV1) checkAv1(photo);
   return { iss, number, category, serial, iat, nbf, exp, photo, photoType };
 }
 

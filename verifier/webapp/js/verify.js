@@ -4,6 +4,7 @@
 
 import { PasError, errorName } from './errors.js';
 import { decodeQrText, entryCategory } from './format.js';
+import { photoFile } from './photo.js';
 
 /** @import { Bytes, Int } from './cbor.js' */
 /** @import { Category, Pass, Sign1 } from './format.js' */
@@ -50,6 +51,9 @@ export const Notice = Object.freeze({
  * @property {Bytes} serial
  * @property {Bytes} photo
  * @property {string} photoType
+ * @property {{bytes: Bytes, type: string}} photoFile  the photo as an image file for an <img>:
+ *   an `av1` photo rebuilt into its AVIF file (docs/token-format.md §6.1), built only
+ *   after the signature verified
  * @property {readonly NoticeName[]} warnings
  */
 /**
@@ -81,6 +85,7 @@ function verdict(status, reason, fields = undefined) {
     serial: null,
     photo: null,
     photoType: null,
+    photoFile: null,
     warnings: [],
   };
   return Object.freeze({ status, reason, ...(fields ?? none) });
@@ -90,7 +95,7 @@ function verdict(status, reason, fields = undefined) {
  * Check the text of a scanned QR code. Never throws for bad input.
  * `now` is Unix seconds (injected clock); it defaults to the device clock.
  * Resolves to a frozen verdict: {status, reason, number, category, iss,
- * issuerName, iat, nbf, exp, serial, photo, photoType, warnings} (nbf is extra
+ * issuerName, iat, nbf, exp, serial, photo, photoType, photoFile, warnings} (nbf is extra
  * to the Python Verdict, for the "valid from" line). The pass's claims
  * are filled in only when its signature verified. `store` is one region's lists or
  * several (RegionStore). With a `policy`, a genuine, current pass of an issuer that does
@@ -170,6 +175,7 @@ export async function verify(qrText, store, now = Math.floor(Date.now() / 1000),
     serial: claims.serial,
     photo: claims.photo,
     photoType: claims.photoType,
+    photoFile: photoFile(claims.photo, claims.photoType),
     warnings: Object.freeze(warnings),
   });
 }
