@@ -8,7 +8,7 @@ import { backend } from './ed25519.js';
 import { ago, formatDate, getLang, setLang, t } from './i18n.js';
 import { RegionLists } from './regionlists.js';
 import { REGION_ID } from './regions.js';
-import { Scanner, prepareDecoder } from './scanner.js';
+import { KeyboardWedge, Scanner, prepareDecoder } from './scanner.js';
 import { Notice, Status, verify } from './verify.js';
 
 /** @import { StatusName, Verdict } from './verify.js' */
@@ -52,6 +52,7 @@ import { Notice, Status, verify } from './verify.js';
  * @property {boolean} checking
  * @property {Promise<void> | null} started  resolves once the config and the cached lists are loaded and a sync has begun
  * @property {boolean} reloadPending
+ * @property {Promise<ServiceWorkerRegistration | null>} registration  the app's service worker
  * @property {CameraState} cameraState
  */
 /**
@@ -75,6 +76,10 @@ import { Notice, Status, verify } from './verify.js';
 const $ = (id) => /** @type {K extends keyof Elements ? Elements[K] : HTMLElement} */ (document.getElementById(id));
 const LANG_KEY = 'pas-verifier-lang';
 const REFRESH_EVERY_MS = 30 * 60 * 1000;
+/** How long an opening waits for the server to say whether there is a new version ... */
+const UPDATE_CHECK_MS = 3000;
+/** ... and for a new version to install (the app's files, ~1 MB with the decoder). */
+const UPDATE_INSTALL_MS = 10000;
 /** With lists at hand, a verdict waits at most this long for a sync under way. */
 const SYNC_WAIT_MS = 3000;
 /** Days past a list's exp before green is refused, if config.json does not say (as verifier/webapp.py). */
@@ -96,6 +101,7 @@ const state = {
   checking: false,
   started: null,
   reloadPending: false,
+  registration: Promise.resolve(null),
   cameraState: 'starting',
 };
 
@@ -180,6 +186,9 @@ async function main() {
   $('next').addEventListener('click', dismissVerdict);
   $('camera-start').addEventListener('click', startCamera);
   $('torch').addEventListener('click', toggleTorch);
+  // A desk scanner that types the QR text and Enter (keyboard wedge): on the scan screen,
+  // and over a verdict (the next card's verdict replaces it).
+  new KeyboardWedge(check, () => !$('paste-dialog').open && !$('about').open && !state.checking);
   document.addEventListener('keydown', (e) => {
     if ((e.key === 'Escape' || e.key === 'Enter') && !$('verdict').hidden) {
       e.preventDefault();
@@ -195,7 +204,7 @@ async function main() {
       state.reloadPending = updating;
       reloadIfPending();
     });
-    navigator.serviceWorker.register('sw.js').catch(() => {});
+    state.registration = navigator.serviceWorker.register('sw.js').catch(() => null);
   }
   // Ask the browser not to evict the cached app and lists (granted silently or not at all).
   navigator.storage?.persist?.().catch(() => {});
@@ -207,7 +216,7 @@ async function main() {
         state.cameraState = 'paused';
       }
     } else if (state.cameraState === 'paused') {
-      startCamera();
+      checkForUpdate().then(startCamera);
     }
   });
   // Load the QR decoder (and its .wasm) now, never during a scan.
@@ -218,7 +227,43 @@ async function main() {
   renderListsStatus();
   setInterval(renderListsStatus, 30 * 1000);
   document.documentElement.dataset.ready = 'true';
+  await checkForUpdate();
   startCamera();
+}
+
+/**
+ * Ask the server for a new version of the app, and let it install, before the camera
+ * starts (on opening, and when the app comes back on screen): bounded, and skipped
+ * offline. The browser's own check on navigation is not enough: while the decode loop
+ * runs, Chromium was seen not to finish an update at all (the app kept its old version
+ * for as long as it scanned), though the page's own fetches and IndexedDB were unaffected.
+ * A new version takes over and the page reloads into it (controllerchange above).
+ */
+async function checkForUpdate() {
+  const registration = await state.registration;
+  if (!registration || !navigator.onLine) return;
+  try {
+    await within(UPDATE_CHECK_MS, registration.update());
+    const installing = registration.installing;
+    if (!installing) return;
+    await within(UPDATE_INSTALL_MS, new Promise((resolve) => {
+      installing.addEventListener('statechange', () => {
+        if (installing.state !== 'installing') resolve(undefined);
+      });
+    }));
+  } catch {
+    // no network, a server error, a failed install: this version keeps working
+  }
+}
+
+/**
+ * @template T
+ * @param {number} ms
+ * @param {Promise<T>} promise
+ * @returns {Promise<T | undefined>} the promise's value, or undefined after `ms`
+ */
+function within(ms, promise) {
+  return Promise.race([promise, new Promise((resolve) => { setTimeout(resolve, ms); })]);
 }
 
 async function loadLists() {
