@@ -373,18 +373,29 @@ def add_issuer(
     else:
         if passphrase is None:
             raise ConfigError("a passphrase for the new issuer key is needed")
-        path, info = new_key_file(
-            None,
-            kind="issuer",
-            iss=iss,
-            passphrase=passphrase,
-            kdf_limits=kdf_limits,
-            directory=_key_dir(config, key_dir),
-            now=now,
-        )
+        path, info = _new_issuer_key_file(iss, passphrase, kdf_limits, _key_dir(config, key_dir), now)
     ref = _key_ref(config, path, info, now, now + key_lifetime_days * DAY)
     save_config(config.with_issuer(IssuerConfig(iss, name.strip(), cats, (ref,))))
     return path, info
+
+
+def _new_issuer_key_file(
+    iss: str,
+    passphrase: str | bytes,
+    kdf_limits: str | KdfLimits | None,
+    directory: Path,
+    now: int,
+) -> tuple[Path, PublicKeyInfo]:
+    """A new issuer key file ``<directory>/<iss>-<kid>.key`` (for adding and rotating)."""
+    return new_key_file(
+        None,
+        kind="issuer",
+        iss=iss,
+        passphrase=passphrase,
+        kdf_limits=kdf_limits,
+        directory=directory,
+        now=now,
+    )
 
 
 def current_key_ref(config: TrustConfig, iss: str, now: int) -> KeyRef:
@@ -437,15 +448,7 @@ def rotate_issuer(
         directory = config.resolve(current.file).parent
     else:
         directory = _key_dir(config, key_dir)
-    path, info = new_key_file(
-        None,
-        kind="issuer",
-        iss=iss,
-        passphrase=passphrase,
-        kdf_limits=kdf_limits,
-        directory=directory,
-        now=now,
-    )
+    path, info = _new_issuer_key_file(iss, passphrase, kdf_limits, directory, now)
     keys = [replace(k, exp=now) if k is current else k for k in issuer.keys]
     keys.append(_key_ref(config, path, info, now, now + key_lifetime_days * DAY))
     save_config(config.with_issuer(replace(issuer, keys=tuple(keys))))

@@ -83,6 +83,18 @@ def _iss_ok(iss: str) -> bool:
 # --- the cache directory ------------------------------------------------------------------
 
 
+def read_at_most(path: Path, limit: int, what: str) -> bytes | None:
+    """At most ``limit + 1`` bytes of ``path`` (one more than allowed shows it is too long);
+    None if there is no such file. Any other failure is a :class:`CacheError` naming ``what``."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(limit + 1)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise CacheError(f"cannot read {what} {path}: {exc.strerror or exc}") from exc
+
+
 class Cache:
     """One cache directory. Reading never creates anything; only :meth:`write` does."""
 
@@ -106,13 +118,9 @@ class Cache:
             )
 
     def _read(self, path: Path, what: str) -> bytes | None:
-        try:
-            with open(path, "rb") as f:
-                data = f.read(MAX_LIST_BYTES + 1)
-        except FileNotFoundError:
+        data = read_at_most(path, MAX_LIST_BYTES, f"cached {what}")
+        if data is None:
             return None
-        except OSError as exc:
-            raise CacheError(f"cannot read cached {what} {path}: {exc.strerror or exc}") from exc
         if len(data) > MAX_LIST_BYTES:
             raise CacheError(f"cached {what} {path} is larger than {MAX_LIST_BYTES:,} bytes")
         return data

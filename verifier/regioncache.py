@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from . import cache as cache_mod
-from .cache import Cache, CacheError
+from .cache import Cache, CacheError, read_at_most
 from .errors import TrustError
 from .regions import Policy, Region, RegionStore, check_region_id, resolve_accept, shared_issuers
 from .regions import conflict_message as _conflict
@@ -62,13 +62,9 @@ class Regions:
     # --- reading -------------------------------------------------------------------------
 
     def _json(self, path: Path, what: str) -> Any:
-        try:
-            with open(path, "rb") as f:
-                data = f.read(_MAX_JSON + 1)
-        except FileNotFoundError:
+        data = read_at_most(path, _MAX_JSON, what)
+        if data is None:
             return None
-        except OSError as exc:
-            raise CacheError(f"cannot read {what} {path}: {exc.strerror or exc}") from exc
         try:
             return json.loads(data)
         except ValueError as exc:

@@ -308,6 +308,15 @@ def _known_request(request_id: int) -> None:
             raise ApiError(404, "unknown_request")
 
 
+def _act_on_request(
+    action: Callable[..., escrow.Release | None], request_id: int
+) -> escrow.Release | None:
+    """A handhaver's step on a request (approve, deny, collect): who, which, then the step."""
+    official = _authenticate("handhaver")
+    _known_request(request_id)
+    return _escrow_call(action, request_id=request_id, official=official)
+
+
 def _release_response(release: escrow.Release) -> Response:
     """200 with the sealed document itself (save it as the file for ``pas-keys``), or 202."""
     if release.status == "released":
@@ -368,26 +377,20 @@ def escrow_requests() -> Response:
 
 @bp.post("/escrow/requests/<int:request_id>/approve")
 def approve_escrow_request(request_id: int) -> Response:
-    official = _authenticate("handhaver")
-    _known_request(request_id)
-    release = _escrow_call(escrow.approve, request_id=request_id, official=official)
+    release = _act_on_request(escrow.approve, request_id)
     assert release is not None
     return _json(models.EscrowDecision(request=release.request_id, status="approved"))
 
 
 @bp.post("/escrow/requests/<int:request_id>/deny")
 def deny_escrow_request(request_id: int) -> Response:
-    official = _authenticate("handhaver")
-    _known_request(request_id)
-    _escrow_call(escrow.deny, request_id=request_id, official=official)
+    _act_on_request(escrow.deny, request_id)
     return _json(models.EscrowDecision(request=request_id, status="denied"))
 
 
 @bp.post("/escrow/requests/<int:request_id>/collect")
 def collect_escrow_request(request_id: int) -> Response:
-    official = _authenticate("handhaver")
-    _known_request(request_id)
-    release = _escrow_call(escrow.collect, request_id=request_id, official=official)
+    release = _act_on_request(escrow.collect, request_id)
     assert release is not None
     return _release_response(release)
 
