@@ -16,7 +16,7 @@ from typing import Final
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
 from tokenservice import texts
-from tokenservice.issue import typeface
+from tokenservice.issue import linebreak, typeface
 from tokenservice.issue.cardbase import (
     DARK,
     EDGE,
@@ -60,18 +60,22 @@ def _breakable(prev: str, nxt: str) -> bool:
 
 def _words(
     draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int
-) -> list[str]:
-    """The words of ``text``; one wider than ``width`` (Chinese has no spaces) cut in pieces."""
-    out: list[str] = []
-    for word in text.split():
-        piece = ""
-        for i, ch in enumerate(word):
-            if (piece and _breakable(word[i - 1], ch)
-                    and draw.textlength(piece + ch, font=font) > width):
-                out.append(piece)
-                piece = ""
-            piece += ch
-        out.append(piece)
+) -> list[tuple[str, str]]:
+    """The pieces a line may break between, each with what joins it to the one before
+    (``" "``, or ``""`` inside a Thai phrase or Chinese: :mod:`tokenservice.issue.linebreak`);
+    a piece still wider than ``width`` is cut between characters."""
+    out: list[tuple[str, str]] = []
+    for n, spaced in enumerate(linebreak.breakable(text).split()):
+        for m, word in enumerate(spaced.split(linebreak.ZWSP)):
+            glue = " " if n and not m else ""
+            piece = ""
+            for i, ch in enumerate(word):
+                if (piece and _breakable(word[i - 1], ch)
+                        and draw.textlength(piece + ch, font=font) > width):
+                    out.append((piece, glue))
+                    piece, glue = "", ""
+                piece += ch
+            out.append((piece, glue))
     return out
 
 
@@ -80,8 +84,8 @@ def _wrap(
 ) -> list[str]:
     lines: list[str] = []
     line = ""
-    for word in _words(draw, text, font, width):
-        trial = f"{line} {word}".strip()
+    for word, glue in _words(draw, text, font, width):
+        trial = f"{line}{glue}{word}" if line else word
         if draw.textlength(trial, font=font) <= width or not line:
             line = trial
         else:

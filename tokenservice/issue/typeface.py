@@ -26,6 +26,8 @@ from typing import Any, Final
 from fpdf import FPDF
 from PIL import ImageFont
 
+from tokenservice.issue import linebreak
+
 __all__ = [
     "BOLD",
     "FAMILY",
@@ -80,8 +82,33 @@ def add_to(pdf: FPDF, language: str | None = None) -> None:
     pdf.add_font(fallback, "B", fname=path(script[1]))
     pdf.set_fallback_fonts([fallback])
     _page_font_outside_saved_state(pdf)
+    _break_without_spaces(pdf)
     if language in SHAPED:
         pdf.set_text_shaping(True)
+
+
+def _break_without_spaces(pdf: FPDF) -> None:
+    """Let every ``multi_cell`` of this PDF break Thai between words and Chinese between
+    characters (:mod:`tokenservice.issue.linebreak`): fpdf2 itself breaks only at spaces.
+
+    fpdf2 lays out the text with U+200B at each break opportunity (a dry run, same width,
+    fonts and shaping); the lines it finds are then set with explicit line ends and without
+    the U+200B, so the PDF's text is her text as written (copy, search, a screen reader).
+    """
+    original = pdf.multi_cell
+
+    def multi_cell(w: float, h: float | None = None, text: str = "", *args: Any,
+                   **kwargs: Any) -> Any:
+        text = str(kwargs.pop("txt", text))  # fpdf2's old name
+        marked = linebreak.breakable(text)
+        if marked != text:
+            probe = {**kwargs, "dry_run": True, "output": "LINES"}
+            lines = original(w, h, marked, *args, **probe)
+            assert isinstance(lines, list)
+            text = linebreak.set_lines(marked, [str(line) for line in lines])
+        return original(w, h, text, *args, **kwargs)
+
+    setattr(pdf, "multi_cell", multi_cell)  # noqa: B010 - an instance's method
 
 
 def _page_font_outside_saved_state(pdf: FPDF) -> None:
