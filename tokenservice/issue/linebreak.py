@@ -22,6 +22,7 @@ it between words, which is also how a screen reader or a search finds Thai words
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from typing import Final
@@ -69,6 +70,9 @@ def _han_breaks(text: str) -> str:
 @lru_cache(maxsize=4096)
 def thai_words(run: str) -> tuple[str, ...]:
     """A run of Thai letters cut into words (PyThaiNLP ``newmm``, its bundled dictionary)."""
+    # Nothing on disk: PyThaiNLP would otherwise make ~/pythainlp-data (for downloads this
+    # service never makes); the dictionary newmm uses ships inside the package.
+    os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
     from pythainlp.tokenize import word_tokenize  # ~1 s to load its dictionary: only for Thai
 
     return tuple(word_tokenize(run, engine="newmm", keep_whitespace=True))
