@@ -39,6 +39,40 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(demo_escrow_text(instance), end="")
     else:
         print("next: place anchor.pub, trust-list.cose and the issuer key files in keys/ (docs/key-ceremony.md)")
+    settings = config.load(instance_dir=instance)
+    if settings.public_dir is not None:
+        if settings.trust_list_path.exists():
+            _publish(settings)
+        else:
+            print(f"public_dir {settings.public_dir}: the lists are written once the keys are in "
+                  "place (`pas-service publish`, or at the service's start)")
+    return 0
+
+
+def _publish(settings: config.Settings) -> None:
+    """Every public list into public_dir (tokenservice/ops/publish.py), and what that did."""
+    from tokenservice.services import Services
+
+    svc = Services.build(settings)
+    try:
+        done = svc.publish()
+    finally:
+        svc.db.dispose()
+    assert done is not None  # callers check public_dir
+    print(f"published into {settings.public_dir}: {len(done.written)} file(s) written, "
+          f"{len(done.unchanged)} unchanged")
+    for path in done.kept_newer:
+        print(f"  kept {path}: the folder holds a newer list")
+    for line in done.skipped:
+        print(f"  skipped {line}")
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    settings = config.load(instance_dir=_instance(args))
+    if settings.public_dir is None:
+        raise config.ConfigError("public_dir is not set (pas.toml or PAS_PUBLIC_DIR): the service's "
+                                 "endpoints serve the lists; see docs/deployment.md")
+    _publish(settings)
     return 0
 
 
@@ -360,6 +394,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = aud.add_parser("export", help="the access log as CSV (for beheer; checkable offline)")
     p.add_argument("--out", help="write to this new file (default stdout)")
     p.set_defaults(func=cmd_audit_export)
+
+    p = sub.add_parser("publish", help="write the signed public lists into public_dir, re-signing "
+                       "revocation lists that are due (timer, hourly)")
+    p.set_defaults(func=cmd_publish)
 
     p = sub.add_parser("purge", help="delete escrow records and codes past retention (idempotent)")
     p.add_argument("--grace-days", type=int, help="days after expiry (default [escrow] grace_days, 90)")

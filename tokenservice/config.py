@@ -81,6 +81,9 @@ class Settings:
     renewal_proof: str = "card_or_code"
     #: Her personal code on the official's screen too (default: only on her receipt).
     show_code_on_screen: bool = False
+    #: Folder the signed public lists are written to as static files (nginx's ``root``,
+    #: tokenservice/ops/publish.py); None: only the service's own endpoints serve them.
+    public_dir: Path | None = None
     issuers: dict[str, IssuerSettings] = field(default_factory=dict)
     default_iss: str | None = None
     #: pas.toml's ``[escrow]`` with ``PAS_ESCROW_*`` applied; checked by tokenservice.escrow.settings.
@@ -157,6 +160,13 @@ def _public_url(url: str) -> str:
     return str(url)
 
 
+def _public_dir(raw: str, instance: Path) -> Path | None:
+    """``PAS_PUBLIC_DIR`` / ``public_dir``: an absolute folder (relative: to the instance folder)."""
+    if not raw:
+        return None
+    return (instance / Path(raw).expanduser()).resolve()
+
+
 def _renewal_proof(value: str) -> str:
     if value not in RENEWAL_PROOFS:
         raise ConfigError(f"renewal_proof must be one of {', '.join(RENEWAL_PROOFS)}")
@@ -227,6 +237,8 @@ def load(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
                                         or file_settings.get("renewal_proof") or "card_or_code"),
         "show_code_on_screen": env.get("PAS_SHOW_CODE_ON_SCREEN", "") == "1"
         or bool(file_settings.get("show_code_on_screen", False)),
+        "public_dir": _public_dir(str(env.get("PAS_PUBLIC_DIR") or file_settings.get("public_dir") or ""),
+                                  instance),
         "proxy_hops": _env_int(env, "PAS_PROXY_HOPS", int(file_settings.get("proxy_hops", 0))),
         "issuers": _issuer_settings(file_settings, _policy(env)),
         "default_iss": env.get("PAS_ISSUER") or file_settings.get("default_issuer"),

@@ -3,8 +3,8 @@
 :func:`render_site` swaps the production ports, certificate paths and log paths of the
 shipped site file for test ones (every swapped string must occur exactly once, so an
 edit of the site file that the tests no longer follow fails loudly). :class:`Nginx` runs
-the rendered site in the foreground (``daemon off``) and can be stopped and started
-again; :func:`nginx_in_front_of` is the one-shot context manager of test_deploy.
+the rendered site in the foreground (``daemon off``; the static lists from ``public``,
+the service's public_dir) and can be stopped and started again; :func:`nginx_in_front_of` is the one-shot context manager of test_deploy.
 Without nginx or openssl these skip, except under CI=true, where they fail.
 """
 
@@ -66,6 +66,7 @@ def render_site(text: str, **values: str) -> str:
         "/etc/letsencrypt/live/pas.example.nl/privkey.pem": values["key"],
         "/var/log/nginx/pas-error.log": values["error_log"],
         "/var/www/letsencrypt": values["acme"],
+        "root /var/lib/pas/public;": f"root {values['public']};",
     }
     for old, new in swaps.items():
         assert text.count(old) == 1, f"deploy/nginx/pas.conf: expected {old!r} once"
@@ -110,7 +111,7 @@ class Nginx:
     """
 
     def __init__(self, prefix: Path, upstream: int, *, cert: Path | None = None,
-                 key: Path | None = None) -> None:
+                 key: Path | None = None, public: Path | None = None) -> None:
         self.binary = require("nginx", NGINX, "nginx")
         self.prefix = prefix
         prefix.mkdir(parents=True, exist_ok=True)
@@ -120,11 +121,16 @@ class Nginx:
         acme = prefix / "acme"
         (acme / ".well-known" / "acme-challenge").mkdir(parents=True, exist_ok=True)
         (acme / ".well-known" / "acme-challenge" / "token-1").write_text("challenge-response")
+        # The service's public_dir (nginx's root for the lists); empty: all to the service.
+        if public is None:
+            public = prefix / "public"
+            public.mkdir(exist_ok=True)
+        self.public = public
         self.http, self.https = free_port(), free_port()
         site = prefix / "pas.conf"
         site.write_text(render_site(
             SITE.read_text(), upstream=str(upstream), cert=str(cert), key=str(key),
-            error_log=str(prefix / "pas-error.log"), acme=str(acme),
+            error_log=str(prefix / "pas-error.log"), acme=str(acme), public=str(public),
             http=str(self.http), https=str(self.https),
         ))
         conf = prefix / "nginx.conf"

@@ -226,6 +226,7 @@ class Topology:
     database_url: str = ""
     instance: Path = field(default_factory=Path)
     release: Path = field(default_factory=Path)
+    public: Path = field(default_factory=Path)
     ceremony: Path = field(default_factory=Path)
     ca: CA | None = None
     browser_home: Path = field(default_factory=Path)
@@ -274,7 +275,8 @@ class Topology:
         self.ca = make_ca(self.tmp / "ca")
         cert, key = server_cert(self.ca, self.tmp / "tls")
         self.browser_home = trusting_home(self.tmp / "browser-home", self.ca)
-        self.nginx = Nginx(self.tmp / "nginx", port, cert=cert, key=key)
+        self.public = self.tmp / "var-lib-pas" / "public"  # /var/lib/pas/public: PAS_PUBLIC_DIR
+        self.nginx = Nginx(self.tmp / "nginx", port, cert=cert, key=key, public=self.public)
         self.base = f"https://localhost:{self.nginx.https}"
         self._instance()
         self.workers = systemd_workers()
@@ -348,6 +350,7 @@ class Topology:
         self.instance = self.tmp / "var-lib-pas" / "instance"
         self.instance.parent.mkdir()
         self.instance.mkdir(mode=0o700)
+        self.public.mkdir(mode=0o755)  # install -d -o pas -g pas -m 0755 /var/lib/pas/public
         toml = (DEPLOY / "pas.toml.example").read_text()
         toml = _swap(toml, r'^secret_key = .*$', f'secret_key = "{secrets.token_hex(32)}"', regex=True)
         toml = _swap(toml, r'^database_url = .*$', f'database_url = "{self.database_url}"', regex=True)
@@ -361,6 +364,8 @@ class Topology:
         # /etc/pas/pas.env as shipped, plus what the unit adds: the credential's path.
         self.env.update(env_file(DEPLOY / "pas.env.example"))
         self.env["PAS_INSTANCE_DIR"] = str(self.instance)
+        assert self.env.get("PAS_PUBLIC_DIR") == "/var/lib/pas/public", "deploy/pas.env.example"
+        self.env["PAS_PUBLIC_DIR"] = str(self.public)
         self.env["PAS_KEY_PASSPHRASE_FILE"] = str(self.tmp / "etc" / "key-passphrase")
         (self.tmp / "log").mkdir()
         init = self.pas_service("init").stdout

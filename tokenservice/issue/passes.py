@@ -92,11 +92,15 @@ class PassService:
     def __init__(
         self, db: Database, keyring: Keyring, settings: Settings,
         clock: Callable[[], float] = time.time,
+        on_list: Callable[[str, bytes], None] | None = None,
     ) -> None:
         self.db = db
         self.keyring = keyring
         self.settings = settings
         self.clock = clock
+        #: Called with (iss, signed list) once a re-signed revocation list is committed: the
+        #: one place a list changes (revoke, renew, re-sign when due); publication hooks in here.
+        self.on_list = on_list
 
     def now(self) -> int:
         return int(self.clock())
@@ -341,4 +345,8 @@ class PassService:
         else:
             record.seq, record.iat, record.exp, record.signed = seq, now, rl.exp, signed
         session.flush()
+        if self.on_list is not None:
+            # After the commit only: a list of a transaction that rolls back is never shown.
+            hook = self.on_list
+            sa.event.listen(session, "after_commit", lambda _s: hook(iss, signed), once=True)
         return record

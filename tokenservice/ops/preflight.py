@@ -7,7 +7,8 @@ key or a key passphrase on the server, files other users can read). It only look
 nothing is changed, no database is opened, no key is decrypted.
 
 :func:`enforce` is what ``pas-service serve`` runs before gunicorn forks: SQLite
-with several workers is always refused; a demo instance (``demo = true``) may only
+with several workers is always refused, and so is a ``public_dir`` that is missing or
+not writable; a demo instance (``demo = true``) may only
 listen on loopback (``make run``, the tests) and gets a warning; any other instance
 must pass :func:`check_production` or the service does not start.
 
@@ -23,6 +24,7 @@ from pathlib import Path
 import keys
 from keys.keyfile import read_public
 from tokenservice.config import ConfigError, Settings
+from tokenservice.ops import publish
 
 #: Shorter secret keys are refused (``secrets.token_hex(32)`` gives 64 characters).
 MIN_SECRET_CHARS = 32
@@ -155,6 +157,9 @@ def enforce(settings: Settings, *, workers: int, host: str) -> list[str]:
     """
     if settings.is_sqlite and workers > 1:
         raise ConfigError("SQLite takes one worker process; use PostgreSQL for more")
+    if settings.public_dir is not None:
+        # Checked here, before gunicorn forks: never a failure mid-request (ops/publish.py).
+        publish.check_folder(settings.public_dir)
     if settings.demo:
         if not is_loopback(host):
             raise ConfigError(

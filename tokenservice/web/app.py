@@ -92,6 +92,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     # TOTP secrets are sealed with instance/totp.key; rows from before migration 0005 are
     # sealed here, once (docs/adr/0013).
     prepare_totp(svc.db, settings.instance_dir)
+    _publish_at_start(svc)
     if settings.proxy_hops:
         # Behind nginx every request comes from 127.0.0.1; the rate limits of /mijn-pas
         # need the client address nginx puts in X-Forwarded-For (it overwrites, never appends).
@@ -218,6 +219,16 @@ def _refuse_cross_site_forms() -> None:
     site = request.headers.get("Sec-Fetch-Site")
     if site is not None and site not in _OWN_SITE:
         raise CSRFError("The form was sent from another site.")
+
+
+def _publish_at_start(svc: Services) -> None:
+    """With ``public_dir``: the lists as this process sees them (a reload brings a new trust
+    list) go out as static files; unchanged files stay untouched. A bad folder is refused
+    before the start (ops/preflight.py); a failure here is logged, the endpoints still serve."""
+    try:
+        svc.publish()
+    except Exception:
+        logging.getLogger(__name__).exception("publishing the lists into public_dir failed")
 
 
 def _purge_at_start(settings: Settings, db: Database) -> None:

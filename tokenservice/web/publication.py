@@ -1,7 +1,10 @@
 """Publication for verifiers: trust list, revocation lists, anchor key, the log's tree heads. No login.
 
 Responses carry ETag and Cache-Control so phones and proxies can revalidate
-cheaply; the content is public and signed, so caching is safe.
+cheaply; the content is public and signed, so caching is safe. With ``public_dir`` set,
+tokenservice/ops/publish.py writes the same lists as static files that nginx serves
+without this code in the path; these endpoints stay for small set-ups and as nginx's
+fallback. The log's endpoints are always dynamic (each fetch is a witness looking).
 """
 
 from __future__ import annotations
@@ -12,10 +15,11 @@ import re
 import time
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify, request
+from flask import Blueprint, Response, abort, request
 from sqlalchemy.orm import Session
 
 from tokenservice import audit
+from tokenservice.ops.publish import json_bytes as _json_bytes
 from tokenservice.web.context import services
 from verifier import translog
 from verifier.format import RevocationList, TrustList, to_json
@@ -130,12 +134,6 @@ def log_consistency() -> Response:
 
 
 @bp.get("/.well-known/pas/issuers.json")
-def issuers() -> Any:
+def issuers() -> Response:
     """Which revocation lists exist (the verifier app fetches each)."""
-    return jsonify(sorted(services().keyring.issuers))
-
-
-def _json_bytes(obj: Any) -> bytes:
-    import json
-
-    return json.dumps(obj, indent=2, sort_keys=True).encode()
+    return _cached(_json_bytes(sorted(services().keyring.issuers)), "application/json")

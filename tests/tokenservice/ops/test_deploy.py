@@ -115,7 +115,7 @@ def test_unit_commands_are_real_pas_service_commands(unit: Path) -> None:
     assert args.instance == "/var/lib/pas/instance"
     text = unit.read_text()
     assert "User=pas" in text and "UMask=0077" in text and "NoNewPrivileges=yes" in text
-    if args.func.__name__ in ("cmd_serve", "cmd_audit_checkpoint"):
+    if args.func.__name__ in ("cmd_serve", "cmd_audit_checkpoint", "cmd_publish"):
         # The passphrase comes as a credential, never as PAS_KEY_PASSPHRASE.
         assert "LoadCredential=key-passphrase:/etc/pas/key-passphrase" in text
         assert "Environment=PAS_KEY_PASSPHRASE_FILE=%d/key-passphrase" in text
@@ -128,7 +128,7 @@ def test_every_service_with_a_timer_and_back() -> None:
     services = {p.stem for p in UNITS}
     timers = {p.stem for p in (DEPLOY / "systemd").glob("*.timer")}
     assert timers == services - {"pas-service"}
-    assert {"pas-purge", "pas-backup", "pas-audit-checkpoint"} <= timers
+    assert {"pas-purge", "pas-backup", "pas-audit-checkpoint", "pas-publish"} <= timers
 
 
 def test_units_pass_systemd_analyze(tmp_path) -> None:

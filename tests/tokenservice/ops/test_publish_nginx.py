@@ -1,0 +1,196 @@
+"""The public lists as static files, served by nginx without our code in the path (issue 16).
+
+In the production topology (tests/support/topology.py: PostgreSQL, a key ceremony, gunicorn
+with the systemd unit's workers, nginx with deploy/nginx/pas.conf and TLS from a throwaway
+CA; PAS_PUBLIC_DIR as deploy/pas.env.example sets it): a revocation made through the API
+appears in the static file that nginx serves (nginx's own ETag and Last-Modified, and still
+there with gunicorn stopped), a second fetch with If-None-Match gets 304, ``pas-verify
+sync`` through nginx sees the pass revoked, and the log's checkpoint stays with the service.
+Without nginx, openssl or PostgreSQL this skips, except under CI=true, where it fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import json
+import os
+import re
+import socket
+import ssl
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.paths import FIXTURES
+from tests.support.topology import PG_HOST, PG_PORT, Topology, _bin
+from verifier.format import RevocationList
+
+pytestmark = [pytest.mark.postgres]
+
+LISTS = ".well-known/pas"
+ISS = "GM1680"  # Aa en Hunze: registration policy none, so the API issues with the checklist only
+NGINX_ETAG = re.compile(r'^"[0-9a-f]+-[0-9a-f]+"$')  # nginx's static ETag: mtime-size in hex
+
+
+def _require_postgres() -> None:
+    try:
+        socket.create_connection((PG_HOST, PG_PORT), timeout=1).close()
+    except OSError:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but no PostgreSQL server at {PG_HOST}:{PG_PORT}")
+        pytest.skip(f"no PostgreSQL server at {PG_HOST}:{PG_PORT} (runs under CI=true)")
+
+
+@pytest.fixture(scope="module")
+def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
+    _require_postgres()
+    topo = Topology(tmp_path_factory.mktemp("static-lists"))
+    try:
+        topo.build()
+        yield topo
+    finally:
+        topo.close()
+
+
+def _get(topo: Topology, path: str, method: str = "GET", headers: dict[str, str] | None = None,
+         body: bytes | None = None) -> tuple[http.client.HTTPResponse, bytes]:
+    assert topo.ca is not None and topo.nginx is not None
+    context = ssl.create_default_context(cafile=str(topo.ca.cert))
+    conn = http.client.HTTPSConnection("localhost", topo.nginx.https, context=context, timeout=30)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return response, response.read()
+    finally:
+        conn.close()
+
+
+def _direct(topo: Topology, path: str) -> bytes:
+    """The service's own endpoint, without nginx."""
+    assert topo.gunicorn is not None
+    conn = http.client.HTTPConnection("127.0.0.1", topo.gunicorn.port, timeout=30)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        assert response.status == 200, (path, response.status)
+        return response.read()
+    finally:
+        conn.close()
+
+
+def _api_token(topo: Topology, user: str) -> dict[str, str]:
+    out = topo.pas_service("token", "create", "--user", user).stdout
+    (token,) = re.findall(r"^(\S+)$", out.strip().splitlines()[-1])
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _multipart(fields: dict[str, str], photo: bytes) -> tuple[bytes, str]:
+    boundary = "----pas" + os.urandom(8).hex()
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+             for k, v in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; '
+                 f'filename="photo.png"\r\nContent-Type: image/png\r\n\r\n'.encode() + photo + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def _issue(topo: Topology) -> dict[str, object]:
+    today = dt.date.today()
+    body, ctype = _multipart({
+        "iss": ISS, "category": "raam", "language": "es",
+        "birth_date": today.replace(year=today.year - 35, day=1).isoformat(),
+        "id_document_type": "passport",
+        "id_valid_until": (today + dt.timedelta(days=90)).isoformat(),
+        "bsn": "111222333", "kvk": "24681357",
+    }, (FIXTURES / "astronaut.png").read_bytes())
+    headers = {**_api_token(topo, "spreekuur1"), "Content-Type": ctype}
+    response, data = _get(topo, "/api/v1/passes", "POST", headers, body)
+    assert response.status == 201, data[:500]
+    result: dict[str, object] = json.loads(data)
+    return result
+
+
+def _static(topo: Topology, rel: str) -> Path:
+    return topo.public / LISTS / rel
+
+
+def test_revocation_reaches_the_static_file_nginx_serves(topology: Topology, tmp_path: Path) -> None:
+    topo = topology
+    url = f"/{LISTS}/revocations/{ISS}.cose"
+    # The service wrote every list at its start; nginx serves the file itself.
+    for rel in ("trust-list.cose", "trust-list.json", "anchor.pub", "issuers.json",
+                f"revocations/{ISS}.cose", f"revocations/{ISS}.json", "revocations/GM0106.cose"):
+        assert _static(topo, rel).is_file(), rel
+        assert _static(topo, rel).stat().st_mode & 0o777 == 0o644, rel  # nginx is another user
+        assert _static(topo, rel).read_bytes() == _direct(topo, f"/{LISTS}/{rel}"), rel
+    assert not list(topo.public.glob(f"{LISTS}/**/.*.tmp"))
+
+    issued = _issue(topo)
+    number, qr_text = str(issued["number"]), str(issued["qr_text"])
+    response, before = _get(topo, url)
+    assert response.status == 200
+    _, old = RevocationList.open(before)
+
+    reply, data = _get(topo, f"/api/v1/passes/{number}/revoke", "POST",
+                       {**_api_token(topo, "handhaver1"), "Content-Type": "application/json"},
+                       json.dumps({"reason": "stolen"}).encode())
+    assert reply.status == 200, data[:300]
+
+    # At once, in the file nginx serves (not proxied: nginx's ETag and Last-Modified).
+    response, after = _get(topo, url)
+    assert response.status == 200
+    assert after == _static(topo, f"revocations/{ISS}.cose").read_bytes()
+    _, new = RevocationList.open(after)
+    assert new.seq > old.seq and len(new.serials) == len(old.serials) + 1
+    etag = response.getheader("ETag")
+    assert etag and NGINX_ETAG.match(etag), etag
+    assert response.getheader("Last-Modified")  # the service's endpoint sends none
+    assert response.getheader("Content-Type") == "application/cose"
+    assert response.getheader("Cache-Control") == "public, max-age=300, must-revalidate"
+    assert response.getheader("Access-Control-Allow-Origin") == "*"
+    assert len(response.msg.get_all("Strict-Transport-Security") or []) == 1
+    listed = json.loads(_static(topo, f"revocations/{ISS}.json").read_text())
+    assert listed["seq"] == new.seq and set(listed) == {"v", "iss", "seq", "iat", "exp", "serials"}
+
+    # A phone asking again with If-None-Match: 304, nothing to download.
+    response, body = _get(topo, url, headers={"If-None-Match": etag})
+    assert response.status == 304 and body == b""
+
+    # The timer's `pas-service publish`: nothing changed, so nothing is touched (same ETag).
+    stat = _static(topo, f"revocations/{ISS}.cose").stat()
+    out = topo.pas_service("publish").stdout
+    assert "0 file(s) written" in out, out
+    assert _static(topo, f"revocations/{ISS}.cose").stat().st_mtime_ns == stat.st_mtime_ns
+    response, _ = _get(topo, url, headers={"If-None-Match": etag})
+    assert response.status == 304
+
+    # The verifier syncs through nginx and sees the pass revoked.
+    assert topo.ca is not None
+    env = {**topo.env, "SSL_CERT_FILE": str(topo.ca.cert)}
+    anchor = (topo.instance / "keys" / "anchor.pub").read_text().strip()
+    cache = tmp_path / "cache"
+    done = subprocess.run([_bin("pas-verify"), "sync", f"{topo.base}/{LISTS}/", "--anchor", anchor,
+                           "--cache-dir", str(cache)], env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (cache / "revocations" / f"{ISS}.cose").read_bytes() == after
+    done = subprocess.run([_bin("pas-verify"), "check", "--text", qr_text, "--cache-dir", str(cache),
+                           "--json"], env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert json.loads(done.stdout)["status"] == "REVOKED", done.stdout + done.stderr
+
+    # Without gunicorn the lists are still served (static), the log's checkpoint is not.
+    assert topo.gunicorn is not None
+    topo.gunicorn.stop()
+    try:
+        response, again = _get(topo, url)
+        assert response.status == 200 and again == after
+        response, _ = _get(topo, f"/{LISTS}/trust-list.cose")
+        assert response.status == 200
+        response, _ = _get(topo, f"/{LISTS}/log/checkpoint")
+        assert response.status == 502
+        response, _ = _get(topo, url, "POST", body=b"x")
+        assert response.status == 403
+    finally:
+        topo.gunicorn.start()
