@@ -22,6 +22,7 @@ from __future__ import annotations
 import http.client
 import ipaddress
 import socket
+import ssl
 import statistics
 import threading
 import time
@@ -113,21 +114,25 @@ def run(
     expected: set[int] | frozenset[int] = frozenset({200}),
     timeout_s: float = 30.0,
     warmup: int = 0,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> Result:
     """Send ``requests`` requests from ``clients`` threads (bounded by ``deadline_s``).
 
     ``request`` is one request for all, or a function of the request's sequence number
     (0, 1, 2, ... across all clients) returning one. Responses are read in full.
-    ``warmup`` requests per client go first and are not counted.
+    ``warmup`` requests per client go first and are not counted. An ``https://`` base
+    needs ``ssl_context`` (e.g. trusting the test CA: nginx with TLS, as in production).
     """
     parts = urlsplit(base_url)
-    if parts.scheme != "http" or not parts.hostname:
-        raise ValueError("base_url must be http://HOST:PORT")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("base_url must be http://HOST:PORT or https://HOST:PORT")
+    if parts.scheme == "https" and ssl_context is None:
+        raise ValueError("an https base_url needs ssl_context")
     check_loopback(parts.hostname)
     clients = max(1, min(clients, MAX_CLIENTS))
     requests = max(0, min(requests, MAX_REQUESTS))
     deadline_s = max(0.1, min(deadline_s, MAX_DEADLINE_S))
-    host, port = parts.hostname, parts.port or 80
+    host, port = parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
     make: Callable[[int], Request] = request if callable(request) else (lambda _i: request)
 
     lock = threading.Lock()
@@ -153,7 +158,8 @@ def run(
         return response.status
 
     def worker() -> None:
-        conn = http.client.HTTPConnection(host, port, timeout=timeout_s)
+        conn = (http.client.HTTPSConnection(host, port, timeout=timeout_s, context=ssl_context)
+                if parts.scheme == "https" else http.client.HTTPConnection(host, port, timeout=timeout_s))
         try:
             for _ in range(warmup):
                 try:

@@ -11,20 +11,17 @@ Without nginx, openssl or PostgreSQL this skips, except under CI=true, where it 
 
 from __future__ import annotations
 
-import datetime as dt
-import http.client
 import json
 import os
 import re
 import socket
-import ssl
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.paths import FIXTURES
+from tests.support.apiclient import direct, https, issue, revoke
 from tests.support.topology import PG_HOST, PG_PORT, Topology, _bin
 from verifier.format import RevocationList
 
@@ -55,63 +52,6 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         topo.close()
 
 
-def _get(topo: Topology, path: str, method: str = "GET", headers: dict[str, str] | None = None,
-         body: bytes | None = None) -> tuple[http.client.HTTPResponse, bytes]:
-    assert topo.ca is not None and topo.nginx is not None
-    context = ssl.create_default_context(cafile=str(topo.ca.cert))
-    conn = http.client.HTTPSConnection("localhost", topo.nginx.https, context=context, timeout=30)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        response = conn.getresponse()
-        return response, response.read()
-    finally:
-        conn.close()
-
-
-def _direct(topo: Topology, path: str) -> bytes:
-    """The service's own endpoint, without nginx."""
-    assert topo.gunicorn is not None
-    conn = http.client.HTTPConnection("127.0.0.1", topo.gunicorn.port, timeout=30)
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        assert response.status == 200, (path, response.status)
-        return response.read()
-    finally:
-        conn.close()
-
-
-def _api_token(topo: Topology, user: str) -> dict[str, str]:
-    out = topo.pas_service("token", "create", "--user", user).stdout
-    (token,) = re.findall(r"^(\S+)$", out.strip().splitlines()[-1])
-    return {"Authorization": f"Bearer {token}"}
-
-
-def _multipart(fields: dict[str, str], photo: bytes) -> tuple[bytes, str]:
-    boundary = "----pas" + os.urandom(8).hex()
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-             for k, v in fields.items()]
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; '
-                 f'filename="photo.png"\r\nContent-Type: image/png\r\n\r\n'.encode() + photo + b"\r\n")
-    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
-
-
-def _issue(topo: Topology) -> dict[str, object]:
-    today = dt.date.today()
-    body, ctype = _multipart({
-        "iss": ISS, "category": "raam", "language": "es",
-        "birth_date": today.replace(year=today.year - 35, day=1).isoformat(),
-        "id_document_type": "passport",
-        "id_valid_until": (today + dt.timedelta(days=90)).isoformat(),
-        "bsn": "111222333", "kvk": "24681357",
-    }, (FIXTURES / "astronaut.png").read_bytes())
-    headers = {**_api_token(topo, "spreekuur1"), "Content-Type": ctype}
-    response, data = _get(topo, "/api/v1/passes", "POST", headers, body)
-    assert response.status == 201, data[:500]
-    result: dict[str, object] = json.loads(data)
-    return result
-
-
 def _static(topo: Topology, rel: str) -> Path:
     return topo.public / LISTS / rel
 
@@ -124,22 +64,19 @@ def test_revocation_reaches_the_static_file_nginx_serves(topology: Topology, tmp
                 f"revocations/{ISS}.cose", f"revocations/{ISS}.json", "revocations/GM0106.cose"):
         assert _static(topo, rel).is_file(), rel
         assert _static(topo, rel).stat().st_mode & 0o777 == 0o644, rel  # nginx is another user
-        assert _static(topo, rel).read_bytes() == _direct(topo, f"/{LISTS}/{rel}"), rel
+        assert _static(topo, rel).read_bytes() == direct(topo, f"/{LISTS}/{rel}"), rel
     assert not list(topo.public.glob(f"{LISTS}/**/.*.tmp"))
 
-    issued = _issue(topo)
+    issued = issue(topo, ISS)
     number, qr_text = str(issued["number"]), str(issued["qr_text"])
-    response, before = _get(topo, url)
+    response, before = https(topo, url)
     assert response.status == 200
     _, old = RevocationList.open(before)
 
-    reply, data = _get(topo, f"/api/v1/passes/{number}/revoke", "POST",
-                       {**_api_token(topo, "handhaver1"), "Content-Type": "application/json"},
-                       json.dumps({"reason": "stolen"}).encode())
-    assert reply.status == 200, data[:300]
+    revoke(topo, number)
 
     # At once, in the file nginx serves (not proxied: nginx's ETag and Last-Modified).
-    response, after = _get(topo, url)
+    response, after = https(topo, url)
     assert response.status == 200
     assert after == _static(topo, f"revocations/{ISS}.cose").read_bytes()
     _, new = RevocationList.open(after)
@@ -155,7 +92,7 @@ def test_revocation_reaches_the_static_file_nginx_serves(topology: Topology, tmp
     assert listed["seq"] == new.seq and set(listed) == {"v", "iss", "seq", "iat", "exp", "serials"}
 
     # A phone asking again with If-None-Match: 304, nothing to download.
-    response, body = _get(topo, url, headers={"If-None-Match": etag})
+    response, body = https(topo, url, headers={"If-None-Match": etag})
     assert response.status == 304 and body == b""
 
     # The timer's `pas-service publish`: nothing changed, so nothing is touched (same ETag).
@@ -163,7 +100,7 @@ def test_revocation_reaches_the_static_file_nginx_serves(topology: Topology, tmp
     out = topo.pas_service("publish").stdout
     assert "0 file(s) written" in out, out
     assert _static(topo, f"revocations/{ISS}.cose").stat().st_mtime_ns == stat.st_mtime_ns
-    response, _ = _get(topo, url, headers={"If-None-Match": etag})
+    response, _ = https(topo, url, headers={"If-None-Match": etag})
     assert response.status == 304
 
     # The verifier syncs through nginx and sees the pass revoked.
@@ -184,13 +121,13 @@ def test_revocation_reaches_the_static_file_nginx_serves(topology: Topology, tmp
     assert topo.gunicorn is not None
     topo.gunicorn.stop()
     try:
-        response, again = _get(topo, url)
+        response, again = https(topo, url)
         assert response.status == 200 and again == after
-        response, _ = _get(topo, f"/{LISTS}/trust-list.cose")
+        response, _ = https(topo, f"/{LISTS}/trust-list.cose")
         assert response.status == 200
-        response, _ = _get(topo, f"/{LISTS}/log/checkpoint")
+        response, _ = https(topo, f"/{LISTS}/log/checkpoint")
         assert response.status == 502
-        response, _ = _get(topo, url, "POST", body=b"x")
+        response, _ = https(topo, url, "POST", body=b"x")
         assert response.status == 403
     finally:
         topo.gunicorn.start()
