@@ -31,6 +31,8 @@ __all__ = [
     "GREY",
     "MAX_HELP_CONTACTS",
     "MAX_QR_TEXT",
+    "MAX_QR_VERSION",
+    "MIN_MODULE_MM",
     "QR_ALPHABET",
     "QR_BORDER",
     "QR_ERROR",
@@ -40,6 +42,7 @@ __all__ = [
     "Prepared",
     "band",
     "encode_qr",
+    "module_mm",
     "new_pdf",
     "pdf_watermark",
     "prepare",
@@ -51,7 +54,17 @@ QR_ERROR: Final = "m"
 QR_BORDER: Final = 4
 # The token is base45: QR alphanumeric mode encodes it at 5.5 bits per character.
 QR_ALPHABET: Final = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
-MAX_QR_TEXT: Final = 2400  # a version-40-M alphanumeric QR holds 3391; ours is ~1000
+# A hard cap against nonsense; a pass is ~770 characters (av1 thumbnail, version 18-M),
+# one issued with a WebP thumbnail before ADR 0018 ~1,070 (22-M).
+MAX_QR_TEXT: Final = 2400  # a version-40-M alphanumeric QR holds 3391
+# The card prints the QR, quiet zone included, card.QR_WIDTH_MM (46 mm) wide. A module
+# must print at least MIN_MODULE_MM wide to scan at arm's length and in dim light
+# (issue 14): at 46 mm that is version 18 (89 + 8 modules, 0.474 mm), which every pass
+# with an av1 thumbnail of THUMBNAIL_MAX_BYTES (360) fits for category codes up to 14
+# characters (docs/card.md). Checked by the tests on issued passes, not refused here:
+# a card for an older WebP pass (22-M, 0.407 mm) still renders.
+MIN_MODULE_MM: Final = 0.45
+MAX_QR_VERSION: Final = 18
 MAX_HELP_CONTACTS: Final = 4
 _COLOR_RE: Final = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
@@ -123,6 +136,11 @@ def band(color: str) -> Band:
         text_rgb=(0, 0, 0) if luminance > 150 else (255, 255, 255),
         is_light=luminance > 235,
     )
+
+
+def module_mm(qr: segno.QRCode, width_mm: float) -> float:
+    """The printed width of one module of ``qr`` drawn ``width_mm`` wide, quiet zone included."""
+    return width_mm / int(qr.symbol_size(border=QR_BORDER)[0])
 
 
 def encode_qr(qr_text: str) -> tuple[segno.QRCode, bytes]:

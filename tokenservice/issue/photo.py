@@ -24,6 +24,7 @@ import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError, features
 
 from tokenservice.errors import Error
+from verifier.photo import PHOTO_TYPE_AV1, av1_from_avif
 
 __all__ = [
     "CODES",
@@ -31,8 +32,10 @@ __all__ = [
     "MAX_SIDE",
     "MAX_UPLOAD_BYTES",
     "PRINT_SIZE",
+    "THUMBNAIL_CROP",
     "THUMBNAIL_MAX_BYTES",
     "THUMBNAIL_SIZE",
+    "THUMBNAIL_SPEED",
     "CropBox",
     "PhotoError",
     "Portrait",
@@ -50,9 +53,19 @@ MAX_SIDE: Final = 12_000
 # The portrait printed on the card face (3:4, ~300 dpi at the 21 x 28 mm print size).
 PRINT_SIZE: Final = (600, 800)
 PRINT_JPEG_QUALITY: Final = 88
-# The thumbnail signed into the QR: grayscale, 3:4, hard byte budget (format limit 2000).
+# The thumbnail signed into the QR (ADR 0018): colour AV1 4:2:0, 72x96, carried as the bare
+# bitstream (pt "av1", docs/token-format.md 6.1), at most this many bytes of it: the pass
+# then fits QR version 18-M for every category code up to 14 characters.
 THUMBNAIL_SIZE: Final = (72, 96)
-THUMBNAIL_MAX_BYTES: Final = 550
+THUMBNAIL_MAX_BYTES: Final = 360
+# The thumbnail's crop is the portrait's scaled by this around the face (tighter: the face
+# fills more of the 72x96 pixels); the printed portrait keeps the passport crop.
+THUMBNAIL_CROP: Final = 0.85
+# libaom speed (0 slowest/best .. 10): 2 gave the most recognisable faces per byte (ADR 0018).
+THUMBNAIL_SPEED: Final = 2
+# Where the face centre sits in a portrait crop, as a share of its height from the top
+# (_portrait_box: the face box's top at 0.28, its centre half a face height (1/2.3) lower).
+_FACE_CENTRE_Y: Final = 0.28 + 0.5 / 2.3
 # Large JPEGs are decoded at a reduced scale, at least this long on their long side.
 DECODE_SIDE: Final = 1600
 _EXIF_ORIENTATION: Final = 0x0112
@@ -114,8 +127,9 @@ class Portrait:
     """The two outputs of one crop.
 
     ``print_jpeg`` is the colour portrait for the card face (JPEG, ``PRINT_SIZE``, no
-    metadata). ``thumbnail`` is the grayscale image signed into the QR, at most
-    ``THUMBNAIL_MAX_BYTES``; ``thumbnail_type`` is its media type.
+    metadata). ``thumbnail`` is the image signed into the QR, at most
+    ``THUMBNAIL_MAX_BYTES``; ``thumbnail_type`` is its ``pt``: ``"av1"`` (a bare AV1
+    bitstream, docs/token-format.md 6.1) unless a benchmark asked for a file type.
     """
 
     print_jpeg: bytes
@@ -367,22 +381,39 @@ def _to_decoded(box: CropBox, loaded: _Loaded) -> CropBox:
 # --- Encoding ------------------------------------------------------------------------
 
 
+#: Thumbnail formats: (Pillow format, pt). "AV1" is what passes are issued with (ADR 0018);
+#: the file formats are kept for benchmarks that compare with earlier passes.
+_THUMBNAIL_TYPES: Final = {
+    "AV1": ("AVIF", PHOTO_TYPE_AV1),
+    "AVIF": ("AVIF", "image/avif"),
+    "WEBP": ("WEBP", "image/webp"),
+}
+
+
 def _thumbnail_format() -> tuple[str, str]:
-    # WebP wins at this budget (see docs/card.md); AVIF's ~280-byte container eats the rest.
-    if features.check("webp"):
-        return ("WEBP", "image/webp")
-    raise RuntimeError("Pillow was built without WebP support")
+    if features.check("avif"):
+        return ("AV1", PHOTO_TYPE_AV1)
+    raise RuntimeError("Pillow was built without AVIF support (libavif with libaom)")
 
 
-def _encode_thumbnail(gray: Image.Image, fmt: str, budget: int) -> bytes:
-    """Binary-search the highest quality that fits ``budget`` bytes."""
+def _encode_thumbnail(img: Image.Image, fmt: str, budget: int) -> bytes:
+    """Binary-search the highest quality whose output fits ``budget`` bytes.
+
+    ``fmt`` "AV1": colour 4:2:0 (or 4:0:0 for a grey image) AVIF at ``THUMBNAIL_SPEED``,
+    stripped to its bitstream (sequence header + frame OBU), which is what is measured and
+    returned. "AVIF"/"WEBP": the whole file (grey 4:0:0 AVIF at speed 6, WebP method 6).
+    """
 
     def enc(q: int) -> bytes:
         buf = io.BytesIO()
+        if fmt == "AV1":
+            sub = "4:0:0" if img.mode == "L" else "4:2:0"
+            img.save(buf, "AVIF", quality=q, subsampling=sub, speed=THUMBNAIL_SPEED)
+            return av1_from_avif(buf.getvalue())
         if fmt == "AVIF":
-            gray.save(buf, "AVIF", quality=q, subsampling="4:0:0", speed=6)
+            img.save(buf, "AVIF", quality=q, subsampling="4:0:0", speed=6)
         else:
-            gray.save(buf, "WEBP", quality=q, method=6)
+            img.save(buf, "WEBP", quality=q, method=6)
         return buf.getvalue()
 
     lo, hi = 0, 100
@@ -418,8 +449,10 @@ def process(
 
     Without ``crop`` the face is detected and a 3:4 portrait cropped around it; with
     ``crop`` (source pixels, EXIF orientation applied) that box is used as given and
-    face detection only sets ``face_found``. ``thumbnail_format`` ("WEBP" or "AVIF")
-    overrides the measured default, for benchmarks.
+    face detection only sets ``face_found``. The thumbnail is cut from the same box
+    scaled by ``THUMBNAIL_CROP`` around where the face sits in it. ``thumbnail_format``
+    ("AV1", the default; "WEBP" or "AVIF" files, grey, from the portrait's own crop, as
+    passes were issued before ADR 0018) is for benchmarks.
 
     Raises :class:`PhotoError`: the :func:`load` codes, ``no_face``/``several_faces``
     (automatic crop only), ``bad_crop``, ``too_small``.
@@ -435,21 +468,47 @@ def process(
     if crop is not None:
         face_found = bool(detect_faces(cut))
     print_img = _clean(cut.resize(PRINT_SIZE, Image.Resampling.LANCZOS, reducing_gap=3.0))
-    # The thumbnail is made from the print-size image, a clean 3:4 source.
-    gray = print_img.convert("L").resize(THUMBNAIL_SIZE, Image.Resampling.LANCZOS)
-    gray = ImageOps.autocontrast(gray, cutoff=1)
     if thumbnail_format is None:
         fmt, media_type = _thumbnail_format()
     else:
         fmt = thumbnail_format.upper()
-        media_type = {"WEBP": "image/webp", "AVIF": "image/avif"}[fmt]
+        media_type = _THUMBNAIL_TYPES[fmt][1]
+    if fmt == "AV1":
+        # A tighter crop of the same photo, at print size first (a clean 3:4 source, the
+        # same resampling as the portrait), then 72x96 with the contrast stretched on luma.
+        tight = _to_decoded(_tight_box(box, loaded.width, loaded.height), loaded)
+        source = _clean(
+            img.crop(_corners(tight)).resize(PRINT_SIZE, Image.Resampling.LANCZOS, reducing_gap=3.0)
+        )
+        small = _autocontrast_luma(source.resize(THUMBNAIL_SIZE, Image.Resampling.LANCZOS))
+    else:
+        # The thumbnail is made from the print-size image, a clean 3:4 source.
+        small = print_img.convert("L").resize(THUMBNAIL_SIZE, Image.Resampling.LANCZOS)
+        small = ImageOps.autocontrast(small, cutoff=1)
     return Portrait(
         print_jpeg=_encode_print(print_img),
-        thumbnail=_encode_thumbnail(gray, fmt, thumbnail_max_bytes),
+        thumbnail=_encode_thumbnail(small, fmt, thumbnail_max_bytes),
         thumbnail_type=media_type,
         face_found=face_found,
         box=box,
     )
+
+
+def _tight_box(box: CropBox, width: int, height: int) -> CropBox:
+    """``box`` scaled by ``THUMBNAIL_CROP`` around the point where a portrait crop puts
+    the face centre (horizontally centred, ``_FACE_CENTRE_Y`` down), kept in the image."""
+    w, h = box.w * THUMBNAIL_CROP, box.h * THUMBNAIL_CROP
+    cx, cy = box.x + box.w / 2, box.y + box.h * _FACE_CENTRE_Y
+    left = min(max(0.0, cx - w / 2), width - w)
+    top = min(max(0.0, cy - _FACE_CENTRE_Y * h), height - h)
+    return CropBox(round(left), round(top), max(1, round(w)), max(1, round(h)))
+
+
+def _autocontrast_luma(img: Image.Image) -> Image.Image:
+    """Stretch the contrast of the luma only (1 % cut-off), keeping the colours."""
+    y, cb, cr = img.convert("YCbCr").split()
+    y = ImageOps.autocontrast(y, cutoff=1)
+    return Image.merge("YCbCr", (y, cb, cr)).convert("RGB")
 
 
 def _corners(box: CropBox) -> tuple[int, int, int, int]:

@@ -300,8 +300,9 @@ def _proof_context(svc: Services, policy: str, old_card: str | None) -> dict[str
     photo_uri = ""
     if old_card:
         verdict = verify(old_card, flow.trust_store(svc))
-        if verdict.photo is not None:
-            photo_uri = data_uri(verdict.photo_type or "image/webp", verdict.photo)
+        shown = verdict.photo_file()  # an av1 photo as its rebuilt AVIF (token-format §6.1)
+        if shown is not None:
+            photo_uri = data_uri(shown[1], shown[0])
         else:
             old_card = None  # not a readable card: ask for a scan again
     return {

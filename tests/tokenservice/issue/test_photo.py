@@ -13,6 +13,7 @@ from PIL import Image
 from tests.support.paths import FIXTURES
 from tokenservice.issue import photo
 from tokenservice.issue.photo import CropBox, PhotoError
+from verifier.photo import avif_from_av1
 
 # Where the astronaut's face is in astronaut.png (x, y, w, h), from the fixture itself.
 ASTRONAUT_FACE = (177, 66, 95, 95)
@@ -193,9 +194,10 @@ def test_upload_limit_is_configurable(astronaut_png: bytes) -> None:
     assert exc.value.code == "too_large"
 
 
-def test_thumbnail_fits_the_budget_and_is_grayscale(astronaut_png: bytes) -> None:
-    portrait = photo.process(astronaut_png)
-    assert len(portrait.thumbnail) <= photo.THUMBNAIL_MAX_BYTES <= 550
+def test_a_webp_thumbnail_fits_its_budget_and_is_grayscale(astronaut_png: bytes) -> None:
+    # The format passes were issued with before ADR 0018, kept for the benchmarks.
+    portrait = photo.process(astronaut_png, thumbnail_format="WEBP", thumbnail_max_bytes=550)
+    assert len(portrait.thumbnail) <= 550
     assert portrait.thumbnail_type == "image/webp"
     thumb = Image.open(io.BytesIO(portrait.thumbnail))
     assert thumb.format == "WEBP"
@@ -207,9 +209,9 @@ def test_thumbnail_fits_the_budget_and_is_grayscale(astronaut_png: bytes) -> Non
 
 
 def test_avif_thumbnail_also_fits_the_budget(astronaut_png: bytes) -> None:
-    portrait = photo.process(astronaut_png, thumbnail_format="AVIF")
+    portrait = photo.process(astronaut_png, thumbnail_format="AVIF", thumbnail_max_bytes=550)
     assert portrait.thumbnail_type == "image/avif"
-    assert len(portrait.thumbnail) <= photo.THUMBNAIL_MAX_BYTES
+    assert len(portrait.thumbnail) <= 550
 
 
 def test_outputs_carry_no_metadata(astronaut: Image.Image) -> None:
@@ -226,7 +228,9 @@ def test_outputs_carry_no_metadata(astronaut: Image.Image) -> None:
         comment=b"holder: someone",
     )
     portrait = photo.process(data)
-    for blob in (portrait.print_jpeg, portrait.thumbnail):
+    # The av1 thumbnail is a bare bitstream: what a verifier shows is its rebuilt file.
+    shown = avif_from_av1(portrait.thumbnail)
+    for blob in (portrait.print_jpeg, shown):
         info = Image.open(io.BytesIO(blob)).info
         assert not {"exif", "icc_profile", "xmp", "comment"} & set(info)
         assert b"PhoneMaker" not in blob and b"someone" not in blob

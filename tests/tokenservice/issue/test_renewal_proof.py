@@ -165,7 +165,8 @@ def test_web_renewal_shows_the_signed_photo_and_offers_a_new_pass_without_proof(
     # Looked up by the QR of her card: the photo from inside it, and the check box.
     by_card = client.post("/intake/renew", data={**form_tokens(client, "/intake/renew"), "pass": qr})
     page = by_card.get_data(as_text=True)
-    assert 'id="renewal-proof"' in page and 'src="data:image/webp;base64,' in page
+    # The old card's av1 photo, shown as its rebuilt AVIF file (token-format §6.1).
+    assert 'id="renewal-proof"' in page and 'src="data:image/avif;base64,' in page
     assert 'name="photo_confirmed"' in page and 'name="old_card"' in page
     # Looked up by number only: no photo to compare, so her code or a new pass.
     by_number = client.post("/intake/renew", data={**form_tokens(client, "/intake/renew"), "pass": number})

@@ -325,7 +325,7 @@ def test_spreekuur_checks_before_anything_else(app) -> None:
     assert result.valid_until == flow.local_date(result.issued.exp)
     assert "QR" not in repr(result) and result.qr_text not in repr(result)
     _, claims = decode_qr_text(result.qr_text)
-    assert claims.photo_type == "image/webp" and len(claims.photo) <= 550
+    assert claims.photo_type == "av1" and len(claims.photo) <= 360  # ADR 0018
 
     renewed = flow.renew(svc, number=result.number.lower(), checklist=checklist(),
                               language="pl", photo_bytes=ASTRONAUT, official=INTAKE,
