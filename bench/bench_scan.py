@@ -6,7 +6,8 @@
     make bench                                        # every bench/bench_*.py
 
 What is measured (issue 4, "Scans first time"): a pass is signed as the service
-signs it (the real 550-byte WebP thumbnail of the astronaut fixture), its card is
+signs it (the real thumbnail of the astronaut fixture: a ≤ 360-byte colour av1
+bitstream since ADR 0018, version 18-M; it was a 550-byte WebP, 22-M), its card is
 rendered by :func:`tokenservice.issue.card.card_pdf`, and the back page is rasterised at
 300 dpi with ``pdftoppm`` (or, without poppler, the QR region is drawn at the
 same 300-dpi geometry with segno). That raster is then photographed, in

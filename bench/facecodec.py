@@ -18,7 +18,11 @@ whoever specifies it in docs/token-format.md:
                                              # sequence header (size, depth, mono,
                                              # subsampling, colour description)
 
-Nothing here decodes pixels; the rebuilt file goes to the platform decoder (Pillow
+The specified, strict version — 72×96, profile 0, 8-bit only, every refusal a
+FormatError, and the JS twin — is ``verifier/photo.py`` (docs/token-format.md §6.1,
+ADR 0018); this prototype stays for the bench because it also rebuilds the other sizes,
+depths and 4:4:4 files the bench explores (tests/verifier/test_photo.py checks the
+library against libavif directly). Nothing here decodes pixels; the rebuilt file goes to the platform decoder (Pillow
 here, the browser in the app). Only reduced still-picture sequence headers (what
 libavif writes for a single image) are accepted: anything else raises ValueError.
 """
