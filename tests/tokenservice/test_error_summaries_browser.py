@@ -187,3 +187,49 @@ def test_enrolment_sent_empty_gets_one_summary_in_dutch(service, browser) -> Non
     page.click("[data-error-summary] a[href='#repeat']")
     assert focused(page) == "repeat"
     page.context.close()
+
+
+def test_back_after_erasing_and_reload_on_her_record_ask_nothing_on_a_phone(service, browser) -> None:  # type: ignore[no-untyped-def]
+    """Her record is the answer to a POST: Back to it (after erasing) or reloading it made
+    Chrome ask "Confirm form resubmission" (ERR_CACHE_MISS). Now the entry is the start
+    page: Back and reload show the empty form — and never her record again."""
+    from tokenservice import escrow
+    from tokenservice.issue.passes import Official
+
+    app = service["app"]
+    svc = app.extensions["pas"]
+    intake = Official("intake", "intake")
+    number = svc.passes.issue(iss="GM9999", category="raam",
+                              photo=b"RIFF\x1a\x00\x00\x00WEBPVP8 fake-thumbnail-bytes",
+                              photo_type="image/webp", official=intake).number
+    with svc.db.transaction() as s:
+        code = escrow.seal_identity(
+            s, escrow.config_for(svc.settings), pass_number=number,
+            identity=escrow.Identity(given_names="Ola", family_name="Nowak", birth_date="1990-01-02",
+                                     id_document_number="PL1234567", bsn="123456782"),
+            consent=True, policy="escrow", now=int(time.time()), official=intake)
+    svc.db.dispose()
+    page = _page(browser, PHONE, "th-TH")
+    page.goto(service["base"] + "/mijn-pas/?lang=th")
+    page.fill("#number", number)
+    page.fill("#code", code)
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert "Nowak" in page.inner_text("main")
+    page.reload()  # no resubmission: the start form
+    assert "Nowak" not in page.content() and page.query_selector("#number") is not None
+    page.go_back()
+    page.go_forward()
+    page.fill("#number", number)
+    page.fill("#code", code)
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    page.check("#erase")
+    page.fill("#confirm-code", code)
+    with page.expect_navigation():
+        page.click("form[action$='/wissen'] button[type=submit]")
+    assert texts.page_text("th", "done_heading") in page.inner_text("main")
+    page.go_back()  # was: net::ERR_CACHE_MISS (Confirm form resubmission)
+    assert page.query_selector("#number") is not None
+    assert "Nowak" not in page.content() and code not in page.content()
+    page.context.close()

@@ -21,6 +21,14 @@ Privacy of the page itself:
   the global limit: a stranger who knows her number cannot keep her out.
 * Every answer to a wrong number, a wrong code or a number without a code is the
   same message and costs the same Argon2id time.
+* A page that answers a POST (her record, a form with a mistake) takes the start page's
+  address in the browser's history (``static/js/mijnpas-history.js``): Back after erasing
+  and reload show the empty start form — no "Confirm form resubmission", her code is not
+  sent again and her record does not come back on a shared phone.
+* A form sent with a mistake gets the error summary in her language (``_error_summary.html``):
+  an empty field is named per field; a wrong number or code is the one message above. The
+  number she typed stays in its field (it is printed on her card); what she typed as a code
+  is never written back into the page.
 
 * Changing language on her record keeps her record on screen, without her code in a URL,
   a lasting cookie, a log line or the page. Showing the record puts, in the signed session,

@@ -140,7 +140,7 @@ def test_erasure_keeps_the_pass_valid(web, client, holder) -> None:  # type: ign
     number, code = holder
     svc = web.extensions["pas"]
     wrong = _erase(client, number, escrow.new_code())
-    assert mijnpas.t("en", "wrong") in wrong.get_data(as_text=True)
+    assert mijnpas.t("en", "confirm_wrong") in wrong.get_data(as_text=True)
     done = _erase(client, number, code)
     assert mijnpas.t("en", "done_erased") in done.get_data(as_text=True)
     with svc.db.transaction() as s:
