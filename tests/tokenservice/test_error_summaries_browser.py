@@ -67,10 +67,19 @@ def browser(service):  # type: ignore[no-untyped-def]
         chromium.close()
 
 
-def _page(browser: Any, viewport: dict[str, int], locale: str) -> Any:
+def _page(browser: Any, viewport: dict[str, int], locale: str, *, axe: bool = False) -> Any:
+    """A page; ``axe``: in a context that may inject axe-core (CSP bypassed, so only for
+    the tests that run it — the others keep the page's CSP, under which its scripts run)."""
     context = browser.new_context(viewport=viewport, locale=locale, is_mobile=viewport == PHONE,
-                                  timezone_id="Europe/Amsterdam")
+                                  timezone_id="Europe/Amsterdam", bypass_csp=axe)
     return context.new_page()
+
+
+def _no_serious_axe_violations(page: Any) -> None:
+    from tests.support.axe import require_axe, serious, violations
+
+    require_axe()
+    assert not serious(violations(page)), serious(violations(page))
 
 
 def focused(page: Any) -> str:
@@ -95,9 +104,10 @@ def _fits(page: Any) -> bool:
 
 
 def test_mijn_pas_look_up_sent_empty_on_a_phone(service, browser) -> None:  # type: ignore[no-untyped-def]
-    page = _page(browser, PHONE, "es-ES")
+    page = _page(browser, PHONE, "es-ES", axe=True)
     page.goto(service["base"] + "/mijn-pas/?lang=es")
     _send(page, "main form button[type=submit]")
+    _no_serious_axe_violations(page)
     assert summary(page) == {"number": texts.page_text("es", "number_missing"),
                              "code": texts.page_text("es", "code_missing")}
     assert page.inner_text(".error-summary-title") == texts.page_text("es", "problem")
@@ -119,7 +129,7 @@ def test_mijn_pas_erase_form_with_mistakes_keeps_her_record_on_a_phone(service, 
     from tokenservice import escrow
 
     number, code = service["number"], service["code"]
-    page = _page(browser, PHONE, "bg-BG")
+    page = _page(browser, PHONE, "bg-BG", axe=True)
     page.goto(service["base"] + "/mijn-pas/?lang=bg")
     page.fill("#number", number)
     page.fill("#code", code)
@@ -133,6 +143,7 @@ def test_mijn_pas_erase_form_with_mistakes_keeps_her_record_on_a_phone(service, 
                              "confirm-code": texts.page_text("bg", "code_missing")}
     assert "Kowalska" in page.inner_text("main"), "her record stays on screen"
     assert focused(page) == "summary"
+    _no_serious_axe_violations(page)
     assert _fits(page)
     page.screenshot(path=str(tmp_path / "mijnpas-erase-summary-bg.png"), full_page=True)
     page.click("[data-error-summary] a[href='#confirm-code']")
@@ -177,9 +188,10 @@ def test_totp_step_sent_empty_gets_the_pages_summary_not_the_browsers_bubble(ser
 
 
 def test_enrolment_sent_empty_gets_one_summary_in_dutch(service, browser) -> None:  # type: ignore[no-untyped-def]
-    page = _page(browser, DESKTOP, "en-US")
+    page = _page(browser, DESKTOP, "en-US", axe=True)
     page.goto(service["base"] + service["link"])
     _send(page, "main button[type=submit]")
+    _no_serious_axe_violations(page)
     links = summary(page)
     assert list(links) == ["password", "repeat", "code"]
     assert links["repeat"] == "Wachtwoord nogmaals: Typ het wachtwoord nog een keer."
