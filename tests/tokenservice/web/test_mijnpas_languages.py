@@ -3,6 +3,9 @@
 - The category of her pass in her language ("Wit" is Dutch; she reads White, Blanca, 白色).
 - Changing language on her record keeps the record on screen: she does not retype her
   28-character code, and the code is in no URL, no page and no cookie in the clear.
+- Her record on a 390 px phone breaks no word mid-letter and not her pass number
+  (Spanish and Bulgarian: the words are long), and a skip link leads past the twelve
+  language links.
 - Thai and Chinese render with real glyphs (no tofu boxes) on a phone viewport; the
   screenshots are written to the test's tmp folder for a person to look at.
 """
@@ -197,3 +200,54 @@ def test_thai_and_chinese_render_without_missing_glyphs_on_a_phone(service, brow
     page.screenshot(path=str(shot), full_page=True)
     print(f"screenshot: {shot}  fonts: {used}")
     page.context.close()
+
+
+# Every word of the page's main text on one line: a word broken across two lines has two
+# client rectangles (Chromium gives one per line box the range crosses).
+_BROKEN_WORDS = """() => {
+  const broken = [];
+  const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = node.textContent;
+    for (const m of text.matchAll(/\\S+/g)) {
+      const range = document.createRange();
+      range.setStart(node, m.index);
+      range.setEnd(node, m.index + m[0].length);
+      // One rectangle a line box; two rectangles on one line (an inline element's
+      // fragments) overlap vertically.
+      const rects = [...range.getClientRects()].filter((r) => r.width > 0 && r.height > 0);
+      const apart = rects.some((a) => rects.some((b) => b.top >= a.bottom - 1));
+      if (apart) broken.push(m[0] + ' ' + JSON.stringify(rects.map((r) => [r.left, r.top, r.width, r.height].map(Math.round))));
+    }
+  }
+  return broken;
+}"""
+
+
+@pytest.mark.parametrize("lang", ["es", "bg"])
+def test_her_record_breaks_no_word_on_a_phone(service, browser, issued, lang, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    base, _accounts = service
+    number, code = issued
+    page = _phone(browser)
+    _open_record(page, base, lang, number, code)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    broken = page.evaluate(_BROKEN_WORDS)
+    page.screenshot(path=str(tmp_path / f"mijnpas-{lang}-record.png"), full_page=True)
+    assert broken == [], f"words broken across lines at {PHONE['width']} px: {broken}"
+    page.context.close()
+
+
+def test_a_skip_link_leads_past_the_language_links(service, browser) -> None:  # type: ignore[no-untyped-def]
+    base, _accounts = service
+    page = _phone(browser)
+    page.goto(f"{base}/mijn-pas/?lang=es")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("() => [document.activeElement.tagName, document.activeElement.getAttribute('href'), document.activeElement.innerText]")
+    assert focused[0] == "A" and focused[1] == "#main", focused
+    assert focused[2].strip() == texts.page_text("es", "skip")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    # The next stop is in her form, not the next language link.
+    assert page.evaluate("() => document.activeElement.closest('main form') !== null")
+    page.context.close()
+
