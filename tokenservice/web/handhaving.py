@@ -152,7 +152,9 @@ def status() -> tuple[str, int]:
         found = services().passes.status(number)
     except UnknownPass:
         return _page(lookup_error=_("Er is geen pas met dit nummer."), lookup_number=number)
-    return _page(looked_up=found)
+    # One looks first, then revokes the same number: the revoke form below carries it (on a
+    # phone, retyping it is where a typo creeps in). Revoking still needs reason and "yes".
+    return _page(looked_up=found, lookup_number=found.number, number=found.number)
 
 
 # --- escrow: sealed records ---------------------------------------------------------------
