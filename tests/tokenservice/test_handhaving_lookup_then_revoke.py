@@ -45,3 +45,16 @@ def test_the_number_looked_up_is_in_the_revoke_form(app, client) -> None:  # typ
         "csrf_token": csrf_token(client, "/handhaving/"), "number": "DM-00000000-0"}
     ).get_data(as_text=True)
     assert _value(unknown, "revoke-number") == ""
+
+
+@SQLITE_ONLY
+def test_a_revoke_form_sent_empty_ties_each_message_to_its_field(app, client) -> None:  # type: ignore[no-untyped-def]
+    """The summary links to the fields; a screen reader on the field hears its message too."""
+    session_login(app, client, "handhaver")
+    page = client.post("/handhaving/revoke", data={
+        "csrf_token": csrf_token(client, "/handhaving/"), "number": ""}).get_data(as_text=True)
+    for field in ("revoke-number", "revoke-reason", "revoke-confirm"):
+        tag = re.search(rf'<input[^>]*id="{field}"[^>]*>', page)
+        assert tag and 'aria-invalid="true"' in tag.group(0), field
+        assert f'aria-describedby="{field}-error"' in tag.group(0)
+        assert f'id="{field}-error"' in page
