@@ -3,12 +3,34 @@ and the steps of a check (ready, lists synced, a pasted pass and its verdict).""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.support.browser import BASE_ARGS, CHROMIUM
 
 PHONE = {"width": 390, "height": 844}
+
+
+def require(what: str, ok: bool) -> None:
+    """Skip without ``what`` (fail under CI=true, where everything must be there)."""
+    if ok:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true but {what} is missing")
+    pytest.skip(f"{what} is missing (these tests run under CI=true)")
+
+
+def playwright() -> Any:
+    """Playwright's ``sync_playwright``, once Debian's Chromium and the package are there."""
+    require(f"Debian's Chromium at {CHROMIUM} (apt-get install chromium)", Path(CHROMIUM).exists())
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover
+        require("the playwright Python package", False)
+    return sync_playwright
 
 
 def open_phone(
@@ -58,14 +80,19 @@ def wait_synced(page: Any) -> None:
     )
 
 
+def verdict(page: Any, timeout: float = 45_000) -> str:
+    """The status of the verdict on screen, once it is shown."""
+    page.wait_for_selector("#verdict:not([hidden])", timeout=timeout)
+    status: str = page.get_attribute("#verdict", "data-status")
+    return status
+
+
 def paste(page: Any, text: str) -> str:
     """Check a pasted pass text; the verdict's status."""
     page.click("#paste-open")
     page.fill("#paste-text", text)
     page.click("#paste-check")
-    page.wait_for_selector("#verdict:not([hidden])", timeout=45_000)
-    status: str = page.get_attribute("#verdict", "data-status")
-    return status
+    return verdict(page)
 
 
 def write_qr_y4m(path: Path, text: str | None, *, blank: int, frames: int) -> None:

@@ -9,10 +9,11 @@ HYPOTHESIS_PROFILE=long in the environment does the same for any selection.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
-from pas_support import NOW, World
+from pas_support import NOW, Site, World
 
 settings.register_profile("fast", deadline=None, print_blob=True)
 settings.register_profile(
@@ -38,3 +39,15 @@ def world() -> World:
 @pytest.fixture(scope="session")
 def now() -> int:
     return NOW
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The exported app and its lists on a local static server, for one test module."""
+    s = Site(tmp_path_factory.mktemp("site"))
+    s.build()
+    s.serve()
+    yield s
+    assert s.server is not None
+    s.server.shutdown()
+    s.server.server_close()

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import http.server
 import importlib.util
+import json
 import sys
+import threading
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, ClassVar
 
 import nacl.signing
 
@@ -233,3 +237,137 @@ class World:
 
     def kid(self, signing_key: nacl.signing.SigningKey) -> bytes:
         return kid_for(pub(signing_key))
+
+
+# --- the exported web app and its lists on a local static server ---------------------------
+
+
+def service_csp() -> str:
+    """The service's Content-Security-Policy for its pages (no inline script or style, no
+    other host); the app must work under it exactly as the service serves /verify/."""
+    try:
+        from tokenservice.web.app import CSP
+    except ImportError:  # the verifier alone, without the service's dependencies
+        return (
+            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+            "img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; "
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+        )
+    return CSP
+
+
+class Site:
+    """The exported app and the published lists on a local static server."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.lists = root / ".well-known" / "pas"
+        self.t = int(time.time())
+        self.world = World()
+        self.passes: dict[str, str] = {}
+        self.hits: list[str] = []
+        #: When set, the server answers nothing (the connection drops): no network at all.
+        #: Playwright's set_offline does not cover a service worker's own fetches.
+        self.unreachable = False
+        self.server: http.server.ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.server_port}/verify/"
+
+    def trust_list(self, seq: int) -> bytes:
+        w, t, year = self.world, self.t, 365 * DAY
+        groningen = w.entry(nbf=t - 4 * year, exp=t + 4 * year)
+        assen = w.entry(
+            w.assen,
+            iss="GM0106",
+            name="Gemeente Assen",
+            nbf=t - 4 * year,
+            exp=t + 4 * year,
+            categories=(
+                Category("thuis", "Thuiswerk", "#F2C14E"),
+                Category("inrichting", "Groen", "#2E9E4F"),
+            ),
+        )
+        return w.trust_list([groningen, assen], seq=seq, iat=t - DAY, exp=t + 30 * DAY)
+
+    def build(self) -> None:
+        from verifier.webapp import export_app
+
+        w, t = self.world, self.t
+        (self.lists / "revocations").mkdir(parents=True)
+        (self.lists / "trust-list.cose").write_bytes(self.trust_list(seq=5))
+        (self.lists / "revocations" / "GM0014.cose").write_bytes(
+            w.revocations([serial("revoked")], seq=3, iat=t - 3600, exp=t + 2 * DAY)
+        )
+        (self.lists / "revocations" / "GM0106.cose").write_bytes(
+            w.revocations(iss="GM0106", seq=1, iat=t - 3600, exp=t + 2 * DAY)
+        )
+        (self.lists / "issuers.json").write_text(json.dumps(["GM0014", "GM0106"]))
+        anchor = bytes(w.anchor.verify_key).hex()
+        (self.lists / "anchor.pub").write_text(anchor + "\n")
+        export_app(self.root / "verify", anchor_hex=anchor, lists_url="../.well-known/pas/")
+
+        valid = w.issue("valid", iat=t - 10 * DAY)
+        cose = bytearray(_base45.decode(valid[len(QR_PREFIX) :]))
+        photo = photo_avif()
+        cose[bytes(cose).find(photo) + len(photo) // 2] ^= 0x10  # one bit of the photo
+        self.passes = {
+            "valid": valid,
+            "expires-soon": w.issue("soon", iat=t - 700 * DAY),
+            # av1 photos (docs/token-format.md §6.1), colour and grey: the app shows
+            # the AVIF file it rebuilds, decoded by Chromium (naturalWidth > 0).
+            "green": w.issue(
+                "green", iat=t - 10 * DAY, category="inrichting", photo=photo_av1(),
+                photo_type="av1",
+            ),
+            "assen": w.issue(
+                "assen",
+                iat=t - 10 * DAY,
+                iss="GM0106",
+                category="thuis",
+                signer=w.assen,
+                number=number("AS", "assen"),
+                photo=make_vectors().PHOTO_AV1_GREY,
+                photo_type="av1",
+            ),
+            "expired": w.issue("expired", iat=t - 800 * DAY),
+            "revoked": w.issue("revoked", iat=t - 10 * DAY),
+            "tampered": QR_PREFIX + _base45.encode(bytes(cose)),
+            "unknown-issuer": w.issue("stranger", iat=t - 10 * DAY, signer=w.stranger),
+            "not-yet-valid": w.issue("later", iat=t + 7 * DAY),
+            "malformed": "PAS1:THIS-IS-NOT-A-PASS",
+        }
+
+    def serve(self) -> None:
+        site = self
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            extensions_map: ClassVar[dict[str, str]] = {
+                **http.server.SimpleHTTPRequestHandler.extensions_map,
+                ".js": "text/javascript",
+                ".wasm": "application/wasm",
+                ".webmanifest": "application/manifest+json",
+                ".cose": "application/cose",
+            }
+
+            def do_GET(self) -> None:
+                site.hits.append(self.path)
+                if site.unreachable:
+                    self.close_connection = True
+                    return
+                super().do_GET()
+
+            def end_headers(self) -> None:
+                self.send_header("Content-Security-Policy", service_csp())
+                self.send_header("Cache-Control", "no-cache")
+                super().end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", 0), functools.partial(Handler, directory=str(self.root))
+        )
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()

@@ -18,35 +18,38 @@ from __future__ import annotations
 
 import base64
 import functools
-import http.server
 import json
 import os
 import random
 import shutil
 import statistics
 import subprocess
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 from pas_support import (
     DAY,
     NOW,
+    Site,
     World,
     key,
     make_vectors,
-    number,
-    photo_av1,
-    photo_avif,
     serial,
 )
 
-from tests.support.webapp import write_qr_y4m
+from tests.support.webapp import (
+    open_phone,
+    paste,
+    playwright,
+    require,
+    verdict,
+    wait_ready,
+    write_qr_y4m,
+)
 from verifier import FormatError, TrustError, TrustStore, _base45, _cbor, verify
-from verifier.format import QR_PREFIX, Category, Sign1, TrustList
+from verifier.format import QR_PREFIX, Sign1, TrustList
 from verifier.webapp import (
     ExportError,
     add_export_app,
@@ -62,39 +65,12 @@ ROOT = Path(__file__).resolve().parents[2]
 JS_TESTS = ROOT / "tests" / "verifier" / "js"
 VECTORS = ROOT / "tests" / "vectors" / "pas1.json"
 BENCH_OUT = ROOT / "bench" / "out" / "webapp.json"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-#: The service's Content-Security-Policy for its pages (no inline script or style, no
-#: other host); the app must work under it exactly as the service serves /verify/.
-try:
-    from tokenservice.web.app import CSP
-except ImportError:  # the verifier alone, without the service's dependencies
-    CSP = (
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
-        "img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; "
-        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-    )
-PHONE = {"width": 390, "height": 844}
 
-
-def _require(what: str, ok: bool) -> None:
-    if ok:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true but {what} is missing")
-    pytest.skip(f"{what} is missing (these tests run under CI=true)")
 
 
 def _node() -> str:
     node = shutil.which("node")
-    _require("node (Node.js ≥ 20) on PATH", node is not None)
+    require("node (Node.js ≥ 20) on PATH", node is not None)
     assert node is not None
     return node
 
@@ -673,141 +649,6 @@ def test_js_verify_speed_against_python() -> None:
 SCREENS = ROOT / "bench" / "out" / "webapp"
 
 
-def _playwright() -> Any:
-    _require("Debian's Chromium at /usr/bin/chromium (apt-get install chromium)", CHROMIUM.exists())
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover
-        _require("the playwright Python package", False)
-    return sync_playwright
-
-
-class Site:
-    """The exported app and the published lists on a local static server."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.lists = root / ".well-known" / "pas"
-        self.t = int(time.time())
-        self.world = World()
-        self.passes: dict[str, str] = {}
-        self.hits: list[str] = []
-        #: When set, the server answers nothing (the connection drops): no network at all.
-        #: Playwright's set_offline does not cover a service worker's own fetches.
-        self.unreachable = False
-        self.server: http.server.ThreadingHTTPServer | None = None
-
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_port}/verify/"
-
-    def trust_list(self, seq: int) -> bytes:
-        w, t, year = self.world, self.t, 365 * DAY
-        groningen = w.entry(nbf=t - 4 * year, exp=t + 4 * year)
-        assen = w.entry(
-            w.assen,
-            iss="GM0106",
-            name="Gemeente Assen",
-            nbf=t - 4 * year,
-            exp=t + 4 * year,
-            categories=(
-                Category("thuis", "Thuiswerk", "#F2C14E"),
-                Category("inrichting", "Groen", "#2E9E4F"),
-            ),
-        )
-        return w.trust_list([groningen, assen], seq=seq, iat=t - DAY, exp=t + 30 * DAY)
-
-    def build(self) -> None:
-        w, t = self.world, self.t
-        (self.lists / "revocations").mkdir(parents=True)
-        (self.lists / "trust-list.cose").write_bytes(self.trust_list(seq=5))
-        (self.lists / "revocations" / "GM0014.cose").write_bytes(
-            w.revocations([serial("revoked")], seq=3, iat=t - 3600, exp=t + 2 * DAY)
-        )
-        (self.lists / "revocations" / "GM0106.cose").write_bytes(
-            w.revocations(iss="GM0106", seq=1, iat=t - 3600, exp=t + 2 * DAY)
-        )
-        (self.lists / "issuers.json").write_text(json.dumps(["GM0014", "GM0106"]))
-        anchor = bytes(w.anchor.verify_key).hex()
-        (self.lists / "anchor.pub").write_text(anchor + "\n")
-        export_app(self.root / "verify", anchor_hex=anchor, lists_url="../.well-known/pas/")
-
-        valid = w.issue("valid", iat=t - 10 * DAY)
-        cose = bytearray(_base45.decode(valid[len(QR_PREFIX) :]))
-        photo = photo_avif()
-        cose[bytes(cose).find(photo) + len(photo) // 2] ^= 0x10  # one bit of the photo
-        self.passes = {
-            "valid": valid,
-            "expires-soon": w.issue("soon", iat=t - 700 * DAY),
-            # av1 photos (docs/token-format.md §6.1), colour and grey: the app shows
-            # the AVIF file it rebuilds, decoded by Chromium (naturalWidth > 0).
-            "green": w.issue(
-                "green", iat=t - 10 * DAY, category="inrichting", photo=photo_av1(),
-                photo_type="av1",
-            ),
-            "assen": w.issue(
-                "assen",
-                iat=t - 10 * DAY,
-                iss="GM0106",
-                category="thuis",
-                signer=w.assen,
-                number=number("AS", "assen"),
-                photo=make_vectors().PHOTO_AV1_GREY,
-                photo_type="av1",
-            ),
-            "expired": w.issue("expired", iat=t - 800 * DAY),
-            "revoked": w.issue("revoked", iat=t - 10 * DAY),
-            "tampered": QR_PREFIX + _base45.encode(bytes(cose)),
-            "unknown-issuer": w.issue("stranger", iat=t - 10 * DAY, signer=w.stranger),
-            "not-yet-valid": w.issue("later", iat=t + 7 * DAY),
-            "malformed": "PAS1:THIS-IS-NOT-A-PASS",
-        }
-
-    def serve(self) -> None:
-        site = self
-
-        class Handler(http.server.SimpleHTTPRequestHandler):
-            extensions_map: ClassVar[dict[str, str]] = {
-                **http.server.SimpleHTTPRequestHandler.extensions_map,
-                ".js": "text/javascript",
-                ".wasm": "application/wasm",
-                ".webmanifest": "application/manifest+json",
-                ".cose": "application/cose",
-            }
-
-            def do_GET(self) -> None:
-                site.hits.append(self.path)
-                if site.unreachable:
-                    self.close_connection = True
-                    return
-                super().do_GET()
-
-            def end_headers(self) -> None:
-                self.send_header("Content-Security-Policy", CSP)
-                self.send_header("Cache-Control", "no-cache")
-                super().end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(
-            ("127.0.0.1", 0), functools.partial(Handler, directory=str(self.root))
-        )
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    s = Site(tmp_path_factory.mktemp("site"))
-    s.build()
-    s.serve()
-    yield s
-    assert s.server is not None
-    s.server.shutdown()
-    s.server.server_close()
-
-
 class Watch:
     """Every request a context and its pages make, and anything the page complains about.
 
@@ -834,46 +675,6 @@ class Watch:
             ),
         )
         return page
-
-
-def _context(p: Any, profile: Path, camera: Path | None = None) -> Any:
-    args = [*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
-    if camera is not None:
-        args.append(f"--use-file-for-fake-video-capture={camera}")
-    return p.chromium.launch_persistent_context(
-        str(profile),
-        executable_path=str(CHROMIUM),
-        args=args,
-        headless=True,
-        viewport=PHONE,
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        locale="nl-NL",
-        timezone_id="Europe/Amsterdam",
-        permissions=["camera"],
-        service_workers="allow",
-    )
-
-
-def _wait_ready(page: Any) -> None:
-    page.wait_for_function(
-        "() => document.documentElement.dataset.ready === 'true'", timeout=45_000
-    )
-
-
-def _verdict(page: Any, timeout: float = 45_000) -> str:
-    page.wait_for_selector("#verdict:not([hidden])", timeout=timeout)
-    status: str = page.get_attribute("#verdict", "data-status")
-    return status
-
-
-def _paste(page: Any, text: str) -> str:
-    page.click("#paste-open")
-    page.fill("#paste-text", text)
-    page.click("#paste-check")
-    status = _verdict(page)
-    return status
 
 
 def _next(page: Any) -> None:
@@ -917,14 +718,14 @@ def _assert_screen(page: Any, name: str) -> None:
 def test_app_in_chromium_paste_lists_and_speed(site: Site, tmp_path: Path) -> None:
     """Online load, lists fetched and verified, every status by paste, NL/EN, list age rules,
     rollback refused, the vectors in Chromium, and the speed numbers."""
-    sync_playwright = _playwright()
+    sync_playwright = playwright()
     SCREENS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        context = _context(p, tmp_path / "profile")
+        context = open_phone(p, tmp_path / "profile")
         watch = Watch(context)
         page = watch.page(context.pages[0] if context.pages else context.new_page())
         page.goto(site.url)
-        _wait_ready(page)
+        wait_ready(page)
         page.wait_for_function(
             "() => document.getElementById('lists-status').dataset.state === 'ok'"
             " && /bijgewerkt/.test(document.getElementById('lists-status').textContent)",
@@ -935,7 +736,7 @@ def test_app_in_chromium_paste_lists_and_speed(site: Site, tmp_path: Path) -> No
 
         # Every status through the paste fallback, in Dutch, with a screenshot each.
         for name in EXPECTED:
-            _paste(page, site.passes[name])
+            paste(page, site.passes[name])
             _assert_screen(page, name)
             page.screenshot(path=str(SCREENS / f"verdict-{name}.png"))
             _next(page)
@@ -947,19 +748,19 @@ def test_app_in_chromium_paste_lists_and_speed(site: Site, tmp_path: Path) -> No
             )
             assert leftovers == "", leftovers
             assert page.get_attribute("#verdict-photo", "src") is None
-        _paste(page, site.passes["expires-soon"])
+        paste(page, site.passes["expires-soon"])
         assert "binnenkort verlengen bij het spreekuur" in page.inner_text("#verdict-warnings")
         _next(page)
 
         # English.
         page.click("#lang")
-        _paste(page, site.passes["expired"])
+        paste(page, site.passes["expired"])
         assert "NOT VALID" in page.inner_text(".verdict-head") and "Expired" in page.inner_text(
             ".verdict-head"
         )
         page.screenshot(path=str(SCREENS / "verdict-expired-en.png"))
         _next(page)
-        _paste(page, site.passes["valid"])
+        paste(page, site.passes["valid"])
         assert "VALID" in page.inner_text(".verdict-head")
         _next(page)
         page.click("#lang")
@@ -983,7 +784,7 @@ def test_app_in_chromium_paste_lists_and_speed(site: Site, tmp_path: Path) -> No
             )
         finally:
             (site.lists / "trust-list.cose").write_bytes(good)
-        assert _paste(page, site.passes["valid"]) == "VALID"
+        assert paste(page, site.passes["valid"]) == "VALID"
         _next(page)
         page.click("#about-open")
         assert "nr. 5" in page.inner_text("#about-trust-list")
@@ -1096,19 +897,19 @@ def test_app_in_chromium_paste_lists_and_speed(site: Site, tmp_path: Path) -> No
 
         # Past the lists' exp: a warning; max_list_age_days past it: no green verdict.
         page.clock.set_fixed_time(site.t + 3 * DAY)  # revocation lists expired a day ago
-        assert _paste(page, site.passes["valid"]) == "VALID"
+        assert paste(page, site.passes["valid"]) == "VALID"
         assert "REVOCATIONS_EXPIRED" in page.eval_on_selector_all(
             "#verdict-warnings li", "els => els.map(e => e.dataset.warning)"
         )
         page.screenshot(path=str(SCREENS / "verdict-valid-lists-expired.png"))
         _next(page)
         page.clock.set_fixed_time(site.t + 33 * DAY)  # 31 days past their exp (the default 30)
-        assert _paste(page, site.passes["valid"]) == "STALE"
+        assert paste(page, site.passes["valid"]) == "STALE"
         assert "GEEN CONTROLE MOGELIJK" in page.inner_text(".verdict-head")
         assert not page.is_visible("#verdict-card")
         page.screenshot(path=str(SCREENS / "verdict-stale.png"))
         _next(page)
-        assert _paste(page, site.passes["expired"]) == "EXPIRED"  # red stays red
+        assert paste(page, site.passes["expired"]) == "EXPIRED"  # red stays red
         _next(page)
 
         assert not [
@@ -1127,7 +928,7 @@ CAMERA_CARDS = ["valid", "expired", "revoked", "tampered", "unknown-issuer"]
 def test_app_in_chromium_camera_offline_no_requests(site: Site, tmp_path: Path) -> None:
     """Cards held to the (fake) camera, offline, give the right verdict with the photo;
     the page makes no request during or after a check; a reload offline still works."""
-    sync_playwright = _playwright()
+    sync_playwright = playwright()
     profile = tmp_path / "profile"
     clips = {}
     for name in CAMERA_CARDS:
@@ -1136,11 +937,11 @@ def test_app_in_chromium_camera_offline_no_requests(site: Site, tmp_path: Path) 
         write_qr_y4m(clips[name], site.passes[name], blank=10, frames=20)
     with sync_playwright() as p:
         # First visit, online: the app, its service worker and the lists are stored.
-        context = _context(p, profile)
+        context = open_phone(p, profile)
         watch = Watch(context)
         page = watch.page(context.pages[0] if context.pages else context.new_page())
         page.goto(site.url)
-        _wait_ready(page)
+        wait_ready(page)
         page.wait_for_function(
             "() => document.getElementById('lists-status').dataset.state === 'ok'", timeout=45_000
         )
@@ -1175,16 +976,16 @@ def _camera_checks(
     p: Any, site: Site, profile: Path, clips: dict[str, Path], timings: list[float]
 ) -> None:
     for name in CAMERA_CARDS:
-        context = _context(p, profile, camera=clips[name])
+        context = open_phone(p, profile, camera=clips[name])
         context.set_offline(True)
         watch = Watch(context)
         page = watch.page(context.pages[0] if context.pages else context.new_page())
         page.goto(site.url)  # from the service worker: the network is off
-        _wait_ready(page)
+        wait_ready(page)
         watched_from = len(watch.requests)
         hits_before = len(site.hits)
         t0 = time.perf_counter()
-        status = _verdict(page, timeout=60_000)
+        status = verdict(page, timeout=60_000)
         timings.append(time.perf_counter() - t0)
         _assert_screen(page, name)
         assert page.get_attribute("#scan", "data-camera") == "ok"
@@ -1197,12 +998,12 @@ def _camera_checks(
         if name == "valid":
             # Reload while offline: the service worker serves the app, IndexedDB the lists.
             page.reload()
-            _wait_ready(page)
+            wait_ready(page)
             watched_from = len(watch.requests)
             hits_before = len(site.hits)
-            assert _verdict(page, timeout=60_000) == status  # the card is still in view
+            assert verdict(page, timeout=60_000) == status  # the card is still in view
             _next(page)
-            assert _paste(page, site.passes["revoked"]) == "REVOKED"
+            assert paste(page, site.passes["revoked"]) == "REVOKED"
             assert watch.requests[watched_from:] == []
             assert _page_hits(site, hits_before) == []
             assert "Offline" in page.inner_text("#lists-status")
@@ -1216,30 +1017,30 @@ def test_a_typed_pass_number_and_a_demo_anchor_are_said_for_what_they_are(site: 
     """Issue 15: a printed number typed into the QR field is not "forged" (nothing about it
     can be checked offline), a replaced card does not read as wrongdoing, and lists from a
     demo anchor are unmistakable: a banner and DEMO on every verdict."""
-    sync_playwright = _playwright()
+    sync_playwright = playwright()
     demo = site.root / "verify-demo"
     if not demo.exists():
         shutil.copytree(site.root / "verify", demo)
         config = json.loads((demo / "config.json").read_text())
         (demo / "config.json").write_text(json.dumps({**config, "demo": True}))
     with sync_playwright() as p:
-        ctx = _context(p, tmp_path / "profile")
+        ctx = open_phone(p, tmp_path / "profile")
         try:
             page = ctx.new_page()
             page.goto(site.url)
-            _wait_ready(page)
+            wait_ready(page)
             assert not page.is_visible("#demo-banner")
-            assert _paste(page, " dm-7k3m9qxd-4 ") == "NUMBER_ONLY"
+            assert paste(page, " dm-7k3m9qxd-4 ") == "NUMBER_ONLY"
             assert "Alleen een pasnummer" in page.inner_text("#verdict")
             assert page.get_attribute("#verdict", "data-tone") == "unchecked"
             _next(page)
-            assert _paste(page, site.passes["revoked"]) == "REVOKED"
+            assert paste(page, site.passes["revoked"]) == "REVOKED"
             assert "nieuwere kaart" in page.inner_text("#verdict-explain")
             _next(page)
             page.goto(site.url.replace("/verify/", "/verify-demo/"))
-            _wait_ready(page)
+            wait_ready(page)
             assert page.is_visible("#demo-banner")
-            assert _paste(page, site.passes["valid"]) == "VALID"
+            assert paste(page, site.passes["valid"]) == "VALID"
             assert page.inner_text("#verdict-title").endswith("DEMO")
             assert "niet echt" in page.inner_text("#verdict-warnings")
             page.screenshot(path=str(tmp_path / "demo-verdict.png"))

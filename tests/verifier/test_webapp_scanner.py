@@ -18,26 +18,16 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_webapp import Site, _context, _playwright, _verdict, _wait_ready
+from pas_support import Site
+
+from tests.support.webapp import open_phone, playwright, verdict, wait_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    s = Site(tmp_path_factory.mktemp("site"))
-    s.build()
-    s.serve()
-    yield s
-    assert s.server is not None
-    s.server.shutdown()
-    s.server.server_close()
 
 
 def _bench() -> Any:
@@ -59,14 +49,14 @@ def _arm_clip(text: str, out: Path) -> Path:
 
 
 def test_a_card_at_arms_length_is_read_from_the_1080p_stream(site: Site, tmp_path: Path) -> None:
-    sync_playwright = _playwright()
+    sync_playwright = playwright()
     clip = _arm_clip(site.passes["valid"], tmp_path / "arm.y4m")
     with sync_playwright() as p:
-        context = _context(p, tmp_path / "profile", camera=clip)
+        context = open_phone(p, tmp_path / "profile", camera=clip)
         try:
             page = context.pages[0] if context.pages else context.new_page()
             page.goto(site.url)
-            _wait_ready(page)
+            wait_ready(page)
             page.wait_for_function(
                 "() => document.getElementById('lists-status').dataset.state === 'ok'",
                 timeout=45_000)
@@ -78,19 +68,19 @@ def test_a_card_at_arms_length_is_read_from_the_1080p_stream(site: Site, tmp_pat
             assert size == [1920, 1080], size
             # Chromium's fake camera has no torch: no button for one.
             assert page.locator("#torch").is_hidden()
-            assert _verdict(page, timeout=60_000) == "VALID"
+            assert verdict(page, timeout=60_000) == "VALID"
         finally:
             context.close()
 
 
 def test_a_keyboard_wedge_scan_gives_the_verdict(site: Site, tmp_path: Path) -> None:
-    sync_playwright = _playwright()
+    sync_playwright = playwright()
     with sync_playwright() as p:
-        context = _context(p, tmp_path / "profile")  # Chromium's default fake camera: no card
+        context = open_phone(p, tmp_path / "profile")  # Chromium's default fake camera: no card
         try:
             page = context.pages[0] if context.pages else context.new_page()
             page.goto(site.url)
-            _wait_ready(page)
+            wait_ready(page)
             page.wait_for_function(
                 "() => document.getElementById('lists-status').dataset.state === 'ok'",
                 timeout=45_000)
@@ -99,7 +89,7 @@ def test_a_keyboard_wedge_scan_gives_the_verdict(site: Site, tmp_path: Path) -> 
             page.focus("#paste-open")
             page.keyboard.type(site.passes["revoked"])
             page.keyboard.press("Enter")
-            assert _verdict(page) == "REVOKED"
+            assert verdict(page) == "REVOKED"
             assert not page.evaluate("() => document.getElementById('paste-dialog').open")
             # The next card, scanned over the verdict, replaces it; Caps Lock on: the
             # scanner types lower case.
@@ -113,7 +103,7 @@ def test_a_keyboard_wedge_scan_gives_the_verdict(site: Site, tmp_path: Path) -> 
             page.wait_for_selector("#verdict", state="hidden")
             page.keyboard.type(site.passes["expired"])
             page.keyboard.press("Enter")
-            assert _verdict(page) == "EXPIRED"
+            assert verdict(page) == "EXPIRED"
             page.click("#next")
             page.wait_for_selector("#verdict", state="hidden")
             # In the paste field the same keystrokes are text, not a scan.
