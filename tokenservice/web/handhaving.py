@@ -179,6 +179,16 @@ def _escrow_page(template: str, status: int = 200, **context: Any) -> tuple[str,
     context.update(_escrow_nav())
     context.setdefault("reasons", _escrow_reasons())
     context.setdefault("errors", {})
+    # The error summary (GOV.UK pattern, _error_summary.html): a link to each field, in the
+    # form's order; the stated reason itself is never shown again.
+    errors = context["errors"]
+    fields = {"number": ("record-number", _("Pasnummer")),
+              "reason_code": ("reason_code", _("Redencode")),
+              "reason": ("reason", _("Toelichting")),
+              "confirm": ("export-confirm", "")}
+    context["escrow_summary"] = [
+        (target, f"{label}: {errors[key]}" if label else str(errors[key]))
+        for key, (target, label) in fields.items() if key in errors]
     context.setdefault("reason_min", escrow.REASON_MIN_CHARS)
     context.setdefault("reason_max", escrow.REASON_MAX_CHARS)
     return render_template(template, **context), status
