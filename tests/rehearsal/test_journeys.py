@@ -465,7 +465,7 @@ def test_worker_on_her_phone_in_spanish(topology: Topology, browsers: Browsers, 
         assert FAMILY in page.content()  # her own record, opened with her code
 
         page.check("input[name=erase]")
-        page.fill("form[action$='/wissen'] #code", code)
+        page.fill("form[action$='/wissen'] #confirm-code", code)
         submit(page, "form[action$='/wissen'] button[type=submit]", "erasure")
         shots(page, "worker-erased")
         assert mijnpas.t("es", "done_erased") in page.content()

@@ -195,7 +195,7 @@ def test_consent_intake_opening_and_the_workers_view_in_chromium(service, tmp_pa
         assert "handhaver\t" not in accessed[0]  # a role, never an official's name
         assert FAMILY in mine.content()  # her own record, opened with her code
         mine.check("input[name=erase]")
-        mine.fill("form[action$='/wissen'] #code", code)
+        mine.fill("form[action$='/wissen'] #confirm-code", code)
         with mine.expect_navigation():
             mine.click("form[action$='/wissen'] button[type=submit]")
         _shot(mine, "mijn-pas-erased")
