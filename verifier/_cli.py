@@ -784,21 +784,13 @@ def _device(value: str) -> int | str:
 
 def _frame_texts(cv2: Any, zxingcpp: Any, frame: Any) -> list[str]:
     """The distinct QR texts in one camera frame (a BGR or grayscale array)."""
+    from . import scan
+
     gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
-    kwargs: dict[str, Any] = {}
-    fmt = getattr(getattr(zxingcpp, "BarcodeFormat", None), "QRCode", None)
-    if fmt is not None:
-        kwargs["formats"] = fmt
     try:
-        results = zxingcpp.read_barcodes(gray, **kwargs)
-    except Exception as exc:  # the decoder must never crash the CLI
-        raise CliError(f"QR decoder failed ({type(exc).__name__})") from exc
-    texts: list[str] = []
-    for result in results:
-        text = getattr(result, "text", None)
-        if isinstance(text, str) and text and text not in texts:
-            texts.append(text)
-    return texts
+        return scan.decode_texts(zxingcpp, gray)
+    except scan.ScanError as exc:
+        raise CliError(str(exc)) from exc
 
 
 def cmd_scan(args: argparse.Namespace, out: IO[str], err: IO[str], stdin: IO[str]) -> int:

@@ -135,6 +135,26 @@ def _qr_format(zxingcpp: Any) -> Any:
     return getattr(fmt, "QRCode", None) if fmt is not None else None
 
 
+def decode_texts(zxingcpp: Any, image: Any, options: dict[str, Any] | None = None,
+                 found: list[str] | None = None) -> list[str]:
+    """The distinct QR texts zxing-cpp reads in one image (an array), appended to
+    ``found`` in the order read; ScanError if the decoder itself fails."""
+    found = [] if found is None else found
+    kwargs: dict[str, Any] = dict(options or {})
+    fmt = _qr_format(zxingcpp)
+    if fmt is not None:
+        kwargs["formats"] = fmt
+    try:
+        results = zxingcpp.read_barcodes(image, **kwargs)
+    except Exception as exc:  # the decoder must never crash the CLI
+        raise ScanError(f"QR decoder failed ({type(exc).__name__})") from exc
+    for result in results:
+        text = getattr(result, "text", None)
+        if isinstance(text, str) and text and text not in found:
+            found.append(text)
+    return found
+
+
 def read_qr_texts(data: bytes, *, stop: Callable[[list[str]], bool] | None = None) -> list[str]:
     """Every distinct QR text found in an image, in the order found.
 
@@ -146,20 +166,9 @@ def read_qr_texts(data: bytes, *, stop: Callable[[list[str]], bool] | None = Non
     img = load_image(data)
     if stop is None:
         stop = _has_pass
-    fmt = _qr_format(zxingcpp)
     found: list[str] = []
     for _name, variant, options in _variants(img):
-        kwargs: dict[str, Any] = dict(options)
-        if fmt is not None:
-            kwargs["formats"] = fmt
-        try:
-            results = zxingcpp.read_barcodes(variant, **kwargs)
-        except Exception as exc:  # the decoder must never crash the CLI
-            raise ScanError(f"QR decoder failed ({type(exc).__name__})") from exc
-        for result in results:
-            text = getattr(result, "text", None)
-            if isinstance(text, str) and text and text not in found:
-                found.append(text)
+        decode_texts(zxingcpp, variant, options, found)
         if found and stop(found):
             break
     return found
