@@ -18,6 +18,8 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -262,6 +264,13 @@ def _get_account(session: Session, account_id: int) -> Account:
     return account
 
 
+@contextmanager
+def _account(account_id: int) -> Iterator[tuple[Session, Account]]:
+    """A transaction and the account in it (404 if there is none)."""
+    with services().db.transaction() as session:
+        yield session, _get_account(session, account_id)
+
+
 def _active_tokens(session: Session, account_id: int) -> int:
     return session.scalar(
         sa.select(sa.func.count()).select_from(ApiToken)
@@ -271,8 +280,7 @@ def _active_tokens(session: Session, account_id: int) -> int:
 
 @bp.get("/accounts/<int:account_id>")
 def account_detail(account_id: int) -> str:
-    with services().db.transaction() as session:
-        account = _get_account(session, account_id)
+    with _account(account_id) as (session, account):
         view = _view(account, _now(), session)
         tokens = _active_tokens(session, account_id)
     return render_template("beheer/account.html", account=view, tokens=tokens,
@@ -286,8 +294,7 @@ def _back(account_id: int) -> Any:
 
 @bp.post("/accounts/<int:account_id>/disable")
 def account_disable(account_id: int) -> Any:
-    with services().db.transaction() as session:
-        account = _get_account(session, account_id)
+    with _account(account_id) as (session, account):
         if account.username == _official().username:
             flash(_("Je kunt je eigen account niet uitschakelen."), "error")
             return _back(account_id)
@@ -301,8 +308,7 @@ def account_disable(account_id: int) -> Any:
 
 @bp.post("/accounts/<int:account_id>/enable")
 def account_enable(account_id: int) -> Any:
-    with services().db.transaction() as session:
-        account = _get_account(session, account_id)
+    with _account(account_id) as (session, account):
         if account.disabled:
             accounts.set_disabled(session, account.username, False)
             _audit(session, "account_enable", account)
@@ -314,8 +320,7 @@ def account_enable(account_id: int) -> Any:
 def account_reset(account_id: int) -> Any:
     """New password and second factor, set by the official through a one-time link."""
     now = _now()
-    with services().db.transaction() as session:
-        account = _get_account(session, account_id)
+    with _account(account_id) as (session, account):
         if account.username == _official().username:
             flash(_("Je eigen account stel je niet opnieuw in; vraag een andere beheerder, of "
                     "wijzig je wachtwoord zelf."), "error")
@@ -329,8 +334,7 @@ def account_reset(account_id: int) -> Any:
 
 @bp.post("/accounts/<int:account_id>/unlock")
 def account_unlock(account_id: int) -> Any:
-    with services().db.transaction() as session:
-        account = _get_account(session, account_id)
+    with _account(account_id) as (session, account):
         account.failed_logins = 0
         account.locked_until = 0
         _audit(session, "account_unlock", account)
@@ -340,8 +344,7 @@ def account_unlock(account_id: int) -> Any:
 
 @bp.post("/accounts/<int:account_id>/tokens")
 def token_create(account_id: int) -> Any:
-    with services().db.transaction() as session:
-        account = _get_account(session, account_id)
+    with _account(account_id) as (session, account):
         if account.disabled:
             flash(_("Een uitgeschakeld account krijgt geen API-token."), "error")
             return _back(account_id)
@@ -353,8 +356,7 @@ def token_create(account_id: int) -> Any:
 
 @bp.post("/accounts/<int:account_id>/tokens/revoke")
 def token_revoke(account_id: int) -> Any:
-    with services().db.transaction() as session:
-        account = _get_account(session, account_id)
+    with _account(account_id) as (session, account):
         n = _active_tokens(session, account_id)
         session.execute(
             sa.update(ApiToken).where(ApiToken.account_id == account_id).values(revoked=True)

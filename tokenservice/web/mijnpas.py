@@ -55,7 +55,7 @@ import functools
 import json
 import time
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from flask import (
     Blueprint,
@@ -257,6 +257,18 @@ class EraseForm(FlaskForm):
     view_key = HiddenField(validators=[Length(max=64)])
 
 
+_Form = TypeVar("_Form", bound=FlaskForm)
+
+
+def _sent(form_class: type[_Form]) -> _Form:
+    """The form she sent, or 400 if it fails its own checks: the page never sends such a
+    form (an empty field passes them: it is said per field, on the page)."""
+    form: _Form = form_class()
+    if not form.validate_on_submit():
+        abort(400)
+    return form
+
+
 def _page(template: str, lang: str, http_status: int = 200, *,
           summary: list[tuple[str, str]] | None = None, **context: Any) -> Any:
     """A page of hers. ``summary``: the error summary's (field id, text), in her language;
@@ -297,9 +309,7 @@ def index() -> Any:
 @bp.post("/")
 def show() -> Any:
     lang = _lang()
-    form = LookupForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = _sent(LookupForm)
     number, code = form.number.data or "", form.code.data or ""
     # A field left empty: said per field, before any limit or check (nothing was tried).
     missing = [(field, t(lang, key)) for field, key, value in
@@ -315,9 +325,7 @@ def show() -> Any:
 def switch() -> Any:
     """Her record in another language, without her typing the code again."""
     lang = _lang()
-    form = SwitchForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = _sent(SwitchForm)
     opened = _open_view(form.view_key.data or "")
     if opened is None:  # expired or erased: the form, in the language she chose
         return redirect(url_for("mijnpas.index", lang=lang), code=303)
@@ -374,9 +382,7 @@ def _record(lang: str, number: str, code: str,
 @bp.post("/wissen")
 def erase() -> Any:
     lang = _lang()
-    form = EraseForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = _sent(EraseForm)
     number, code = form.number.data or "", form.code.data or ""
     problems = []
     if not form.erase.data and not form.revoke.data:
