@@ -246,6 +246,9 @@ def test_publish_command(instance, tmp_path: Path, monkeypatch, capsys) -> None:
         "trust-list.cose", "trust-list.json"))]
     assert _cli.main(["--instance", str(instance.path), "publish"]) == 0
     assert "0 file(s) written, 6 unchanged" in capsys.readouterr().out
+    # `pas-service init` (also after an update: it migrates) writes them once too.
+    assert _cli.main(["--instance", str(instance.path), "init"]) == 0
+    assert "0 file(s) written, 6 unchanged" in capsys.readouterr().out
     monkeypatch.setenv("PAS_PUBLIC_DIR", str(tmp_path / "missing"))
     assert _cli.main(["--instance", str(instance.path), "publish"]) == 2
     assert "does not exist" in capsys.readouterr().err
