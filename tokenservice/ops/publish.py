@@ -139,6 +139,27 @@ class Folder:
             self._put(cose.with_suffix(".json"), json_bytes(to_json(rl)), done)
         return done
 
+    def withdraw(self, iss: str, newer_than: int) -> list[str]:
+        """Remove revocations/<iss>.cose and .json if the list there is older than seq
+        ``newer_than``: a list known to be stale must not be served. nginx's ``try_files``
+        then falls back to the service, which serves the committed list. Returns what was
+        removed."""
+        cose = WELL_KNOWN / "revocations" / f"{iss}.cose"
+        removed: list[str] = []
+        with self._locked():
+            current = self._read(cose)
+            if current is None or _seq(RevocationList, current) >= newer_than:
+                return removed
+            for rel in (cose, cose.with_suffix(".json")):
+                try:
+                    (self.root / rel).unlink()
+                except FileNotFoundError:
+                    continue
+                except OSError as exc:
+                    raise PublishError(f"cannot remove {self.root / rel}: {exc.strerror}") from None
+                removed.append(str(rel))
+        return removed
+
     # --- files ------------------------------------------------------------------------------
 
     @contextlib.contextmanager
@@ -261,14 +282,28 @@ def publish_all(root: Path, keyring: _Keyring, passes: _Passes) -> Published:
 def after_commit(root: Path) -> Callable[[str, bytes], None]:
     """The pass register's hook: a list re-signed and committed goes into the folder at once.
 
-    Runs inside a request: a failure is logged (the file stays as it was; the next change,
-    the next start or the timer's ``pas-service publish`` writes it), never raised.
+    Runs inside a request: a failure is logged, never raised (the revocation is committed).
+    The file that could not be replaced is then stale: a pass just revoked would still look
+    valid to every phone that syncs from it until the next change, start or timer run (up
+    to an hour). So it is withdrawn instead, and nginx falls back to the service's own
+    endpoint for that list until it is written again.
     """
 
     def publish(iss: str, signed: bytes) -> None:
+        folder = Folder(root)
         try:
-            Folder(root).revocations(iss, signed)
+            folder.revocations(iss, signed)
         except Exception:  # the revocation is committed; the request must not fail for this
             log.exception("could not publish the revocation list of %s into %s", iss, root)
+            try:
+                _, rl = RevocationList.open(signed)
+                removed = folder.withdraw(iss, rl.seq)
+            except Exception:
+                log.exception("could not withdraw the stale revocation list of %s from %s; it "
+                              "is served until `pas-service publish` succeeds", iss, root)
+            else:
+                if removed:
+                    log.warning("withdrew the stale revocation list of %s from %s: the service "
+                                "serves it until it is published again", iss, root)
 
     return publish
