@@ -276,7 +276,7 @@ def test_wrong_code_or_a_failed_transaction_changes_nothing(  # type: ignore[no-
     stored = _stored(web, number)
     data = {"csrf_token": _token(client), "number": number, "code": escrow.new_code(),
             "lang": "en", "erase": "y"}
-    assert mijnpas.t("en", "wrong") in client.post("/mijn-pas/wissen", data=data).get_data(
+    assert mijnpas.t("en", "confirm_wrong") in client.post("/mijn-pas/wissen", data=data).get_data(
         as_text=True)
     assert _stored(web, number) == stored
     with pytest.raises(RuntimeError), svc.db.transaction() as s:
