@@ -666,8 +666,36 @@ def _mediapipe(model: int) -> Any:
     return detect
 
 
+# The service's detector until issue 14 (photo.detect_faces before dlib), kept to compare.
+_HAAR_ALT2: dict[str, Any] = {}
+
+
+def haar_alt2_before(img: Image.Image) -> list[Box]:
+    """OpenCV's Haar cascade alt2 exactly as the service ran it before ADR 0018 point 6."""
+    clf = _HAAR_ALT2.get("clf")
+    if clf is None:
+        path = cv2.data.haarcascades + "haarcascade_frontalface_alt2.xml"
+        clf = _HAAR_ALT2["clf"] = cv2.CascadeClassifier(path)
+    scale = min(1.0, 480 / max(img.size))
+    small = (
+        img
+        if scale == 1.0
+        else img.resize(
+            (max(1, round(img.width * scale)), max(1, round(img.height * scale))),
+            Image.Resampling.BILINEAR,
+        )
+    )
+    gray = cv2.equalizeHist(cv2.cvtColor(np.asarray(small.convert("RGB")), cv2.COLOR_RGB2GRAY))
+    side = max(24, round(min(gray.shape) * 0.1))
+    found = clf.detectMultiScale(gray, scaleFactor=1.15, minNeighbors=5, minSize=(side, side))
+    return [
+        Box(x / scale, y / scale, w / scale, h / scale)
+        for (x, y, w, h) in (found if len(found) else [])
+    ]
+
+
 def detectors(m: Models) -> dict[str, Any]:
-    def haar_alt2(img: Image.Image) -> list[Box]:  # the service's detector, as it is
+    def service(img: Image.Image) -> list[Box]:  # the service's detector, as it is
         return [Box(*b.as_tuple()) for b in photo.detect_faces(img)]
 
     default = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
@@ -699,7 +727,8 @@ def detectors(m: Models) -> dict[str, Any]:
         return detect
 
     out: dict[str, Any] = {
-        "haar alt2 (service)": haar_alt2,
+        "haar alt2 (the service before)": haar_alt2_before,
+        "service: dlib HOG + turned ±30° + upsampled ×2": service,
         "haar default": haar_default,
         "dlib HOG": dlib_with(m.hog, 1, False),
         "dlib MMOD CNN": dlib_with(m.cnn, 0, True),
@@ -1234,6 +1263,32 @@ def run() -> dict[str, Any]:
     }
 
 
+def detectors_only(out: Path = OUT) -> int:
+    """The detector table alone (~2 min): the faces located by the service's detector on
+    the originals, as in measure_all."""
+    photos, notes = corpus()
+    faces = {}
+    for p in photos:
+        if p.face and (found := photo.detect_faces(load_photo(p))):
+            faces[p.id] = Box(*found[0].as_tuple())
+    result = run_detectors(photos, faces, quick=False)
+    groups = ["all", "upright", "rot 15", "rot 30", "rot 45", "dim", "small"]
+    groups += ["skin darker", "skin lighter", "no face"]
+    lines = [
+        "| detector | " + " | ".join(groups) + " | median ms |",
+        "| --- | " + " | ".join("---:" for _ in groups) + " | ---: |",
+    ]
+    for name, t in result.items():
+        cells = " | ".join(t.get(g, "") for g in groups)
+        lines.append(f"| {name} | {cells} | {t['median_ms']} |")
+    print("\n".join(lines))
+    if notes:
+        print("notes:", "; ".join(notes))
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "detectors.json").write_text(json.dumps(result, indent=1) + "\n")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -1244,7 +1299,14 @@ def main() -> int:
     ap.add_argument("--only", default="", help="only settings whose name contains this")
     ap.add_argument("--no-detectors", action="store_true", help="skip the detector comparison")
     ap.add_argument("--out", type=Path, default=OUT, help="where to write (bench/out/face)")
+    ap.add_argument(
+        "--detectors-only",
+        action="store_true",
+        help="only the detector comparison; print its table, write detectors.json",
+    )
     args = ap.parse_args()
+    if args.detectors_only:
+        return detectors_only(args.out)
     if args.fetch_only:
         photos, notes = corpus()
         print(json.dumps({"photos": [p.id for p in photos], "notes": notes}, indent=1))
