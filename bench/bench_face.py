@@ -15,8 +15,8 @@ once into ``bench/out/faces/`` with ``pip download`` and checked by SHA-256. Eac
 is widened into variants (as taken, mirrored, rotated 8°, dim: −1.5 EV with sensor
 noise). Variants are not new people: there are 3 people in 5 photos.
 
-**Pipeline.** The crop is the service's own (``photo.suggest_crop``: Haar face box →
-3:4 passport crop), the 600×800 print portrait is made as ``photo.process`` makes it,
+**Pipeline.** The crop is the service's own (``photo.suggest_crop``: face box, dlib's
+HOG since ADR 0018 point 6 was built, the Haar cascade before → 3:4 passport crop), the 600×800 print portrait is made as ``photo.process`` makes it,
 and the thumbnail source as well (LANCZOS to the thumbnail size, ``autocontrast(cutoff=1)``
 — on luma only for colour). ``webp-grey`` at a 550-byte *file* is today's thumbnail,
 byte for byte (checked against ``photo.process`` at start-up).
@@ -33,8 +33,9 @@ decoded, upscaled (bicubic) to 288 px high as the verifier shows it, and describ
 the same face box scaled. Distance < 0.6 is dlib's "same person". SSIM is computed on
 luma in the face box against the print portrait's luma at the same display size.
 
-**Detectors**: the service's Haar cascade vs OpenCV's default cascade, dlib HOG, dlib
-MMOD CNN and MediaPipe BlazeFace (short/full range), on the photos rotated by up to 45°,
+**Detectors**: the service's detector (dlib HOG, turned ±30°, upsampled ×2) vs the Haar
+cascade it replaced, OpenCV's default cascade, dlib HOG in one pass, dlib MMOD CNN and
+MediaPipe BlazeFace (short/full range), on the photos rotated by up to 45°,
 dimmed, and small in the frame, plus two photos without a face.
 """
 

@@ -140,6 +140,17 @@ def test_two_tilted_faces_are_refused_with_several_faces() -> None:
     assert exc.value.code == "several_faces"
 
 
+def test_an_upright_and_a_tilted_face_are_refused_with_several_faces() -> None:
+    upright = _image("astronaut.png")
+    tilted = _tilted(upright, 30, _centre(FACES["astronaut.png"]))
+    two = Image.new("RGB", (1024, 512))
+    two.paste(upright, (0, 0))
+    two.paste(tilted, (512, 0))
+    with pytest.raises(PhotoError) as exc:
+        photo.suggest_crop(_jpeg(two))
+    assert exc.value.code == "several_faces"
+
+
 def test_a_small_face_far_away_beside_a_portrait_is_ignored() -> None:
     # The "half the largest face" rule: a poster or a passer-by does not count.
     img = _image("obama-portrait.jpg")
