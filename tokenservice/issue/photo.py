@@ -275,7 +275,7 @@ def _clean(img: Image.Image) -> Image.Image:
 
 # dlib's HOG face detector (``get_frontal_face_detector``: five HOG filters, frontal and
 # turned a little) is compiled into the dlib-bin wheel (Boost licence): no model file, no
-# download. It replaced OpenCV's Haar cascade (ADR 0018 point 6): 67/70 bench cases against
+# download. It replaced OpenCV's Haar cascade (ADR 0018 point 6): 66/70 bench cases against
 # 41/70, the darker-skinned subject 30/30 against 14/30, faces tilted 30 degrees 13/14
 # against 4/14.
 _DETECT_SIDE: Final = 480  # detect on a downscaled copy: fast and just as good for a portrait
