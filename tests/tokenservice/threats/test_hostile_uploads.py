@@ -45,10 +45,10 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from tests.support.paths import FIXTURES
+from tests.support.service import session_login
 from tokenservice.access import accounts
 from tokenservice.issue.passes import Official
 from tokenservice.store.models import Card, PassRecord
-from tokenservice.web import auth
 
 MARK = "hostile" + secrets.token_hex(8)  # in every file that can carry text
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
@@ -196,18 +196,6 @@ class Watch:
 # --- the paths -----------------------------------------------------------------------------
 
 
-def _login(app, client, username: str) -> None:  # type: ignore[no-untyped-def]
-    with app.test_request_context(), app.extensions["pas"].db.transaction() as s:
-        account = accounts.find(s, username)
-        assert account is not None
-        fingerprint = auth._password_fingerprint(account)
-        account_id, role = account.id, account.role
-    now = int(time.time())
-    with client.session_transaction() as sess:
-        sess.update(authenticated=True, account_id=account_id, username=username, role=role,
-                    pw=fingerprint, login_at=now, seen=now)
-
-
 def _fields() -> dict[str, str]:
     import datetime as dt
 
@@ -248,7 +236,7 @@ class Uploader:
                 token = accounts.create_token(s, "intake", int(time.time()))
             self.headers = {"Authorization": f"Bearer {token}"}
         else:
-            _login(app, client, "intake")
+            session_login(app, client, "intake")
             self.headers = {}
 
     def post(self, data: bytes, filename: str, content_type: str):  # type: ignore[no-untyped-def]

@@ -43,12 +43,12 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from tests.support.paths import FIXTURES
+from tests.support.service import session_login
 from tokenservice import escrow
 from tokenservice.access import accounts
 from tokenservice.issue import photo
 from tokenservice.ops.instance import init_instance
 from tokenservice.store.db import Base
-from tokenservice.web import auth
 from verifier.format import decode_qr_text
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
@@ -230,18 +230,6 @@ def post_multipart(client, path: str, fields: dict[str, object], **kwargs: objec
                        **kwargs)
 
 
-def login(app, client, username: str) -> None:
-    with app.test_request_context(), app.extensions["pas"].db.transaction() as s:
-        account = accounts.find(s, username)
-        assert account is not None
-        fingerprint = auth._password_fingerprint(account)
-        account_id, role = account.id, account.role
-    now = int(time.time())
-    with client.session_transaction() as sess:
-        sess.update(authenticated=True, account_id=account_id, username=username, role=role,
-                    pw=fingerprint, login_at=now, seen=now)
-
-
 def test_issuing_leaves_no_trace(app, client, instance, policy, caplog, capfd, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     caplog.set_level(logging.DEBUG)
     app.logger.setLevel(logging.DEBUG)
@@ -263,7 +251,7 @@ def test_issuing_leaves_no_trace(app, client, instance, policy, caplog, capfd, m
                          id_document_number=document)
     portrait = photo.process(photo_bytes)  # deterministic: the bytes the service makes too
 
-    login(app, client, "intake")
+    session_login(app, client, "intake")
     with app.extensions["pas"].db.transaction() as s:
         api_token = accounts.create_token(s, "intake", int(time.time()))
     page = client.get("/intake/new").get_data(as_text=True)
