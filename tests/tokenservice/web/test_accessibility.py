@@ -18,7 +18,13 @@ import pyotp
 import pytest
 
 from tests.support.axe import require_axe, serious, violations
-from tests.support.browser import BASE_ARGS, CHROMIUM, live_service, require_chromium
+from tests.support.browser import (
+    BASE_ARGS,
+    CHROMIUM,
+    fill_checklist,
+    live_service,
+    require_chromium,
+)
 from tests.support.paths import FIXTURES
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -93,13 +99,7 @@ def _walk(page: Any, base: str, paths: list[str], label: str, found: dict[str, l
 
 
 def _fill_intake(page: Any, *, consent: bool) -> None:
-    page.select_option("#id_document_type", "passport")
-    page.fill("#id_valid_until", "2031-05-01")
-    page.fill("#bsn", "111222333")
-    page.fill("#kvk", "12345678")
-    page.fill("#birth_date", "1994-03-02")
-    page.check("input[name=information_given]")
-    page.check("input[name=help_offered]")
+    fill_checklist(page)
     page.check("input[name=category][value=raam]")
     page.check("input[name=language][value=es]")
     page.check(f"input[name=escrow_consent][value={'yes' if consent else 'no'}]")

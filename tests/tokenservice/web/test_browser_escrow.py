@@ -26,6 +26,7 @@ from tests.support.browser import (
     BASE_ARGS,
     CHROMIUM,
     browser_login,
+    fill_checklist,
     live_service,
     require_chromium,
     write_y4m,
@@ -104,13 +105,7 @@ def test_consent_intake_opening_and_the_workers_view_in_chromium(service, tmp_pa
 
         # 1. The intake, with her consent, asked in Romanian (and in Dutch for the official).
         browser_login(page, base, "intake", *accounts["intake"])
-        page.select_option("#id_document_type", "passport")
-        page.fill("#id_valid_until", "2031-05-01")
-        page.fill("#bsn", "111222333")
-        page.fill("#kvk", "12345678")
-        page.fill("#birth_date", "1994-03-02")
-        page.check("input[name=information_given]")
-        page.check("input[name=help_offered]")
+        fill_checklist(page)
         page.check("input[name=category][value=raam]")
         page.check("input[name=language][value=ro]")
         romanian = page.locator(".consent-text[data-lang=ro]")
