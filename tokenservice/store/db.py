@@ -246,23 +246,33 @@ class Database:
         """``VACUUM FULL`` (outside any transaction) once no snapshot can see the deleted rows.
 
         ``VACUUM FULL`` keeps, without an error, dead rows that a transaction still open in
-        this database could see; so first wait until every other session's snapshot is
-        newer than a transaction id taken after the deletion committed. Locks are waited
-        for until ``deadline`` too (``lock_timeout``).
+        this database could see, and rows its own snapshot could see; that snapshot's
+        horizon is the oldest transaction still running in *any* database of the server.
+        So first wait until every other session's snapshot here is newer than a
+        transaction id taken after the deletion committed, and until no transaction older
+        than that id runs anywhere on the server (``pg_current_snapshot``'s xmin; needs no
+        privilege on the other databases). Locks are waited for until ``deadline`` too
+        (``lock_timeout``).
         """
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            mark = conn.exec_driver_sql("SELECT pg_current_xact_id()::xid::text").scalar_one()
+            mark = conn.exec_driver_sql("SELECT pg_current_xact_id()::text").scalar_one()
             while True:
                 older = conn.exec_driver_sql(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                    " AND pid <> pg_backend_pid() AND (age(backend_xmin) > age(%(m)s::xid)"
-                    " OR age(backend_xid) > age(%(m)s::xid))", {"m": mark},
+                    " AND pid <> pg_backend_pid() AND (age(backend_xmin) > age(%(m)s::xid8::xid)"
+                    " OR age(backend_xid) > age(%(m)s::xid8::xid))", {"m": mark},
                 ).scalar_one()
-                if not older:
+                running = conn.exec_driver_sql(
+                    "SELECT pg_snapshot_xmin(pg_current_snapshot()) <= %(m)s::xid8", {"m": mark},
+                ).scalar_one()
+                if not older and not running:
                     break
                 if time.monotonic() >= deadline:
-                    return (f"{older} other session(s) still hold a snapshot from before the "
-                            "deletion")
+                    if older:
+                        return (f"{older} other session(s) still hold a snapshot from before "
+                                "the deletion")
+                    return ("a transaction that began before the deletion still runs on the "
+                            "database server (another database's, perhaps)")
                 time.sleep(0.05)
             timeout_ms = max(int((deadline - time.monotonic()) * 1000), 1)
             quoted = ", ".join(f'"{name}"' for name in tables)

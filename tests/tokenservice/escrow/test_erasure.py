@@ -483,3 +483,41 @@ def test_vacuum_that_a_lock_blocks_is_reported_then_finished(  # type: ignore[no
     # under a parallel suite: other rows' xmax states, not hers, kept it above zero.)
     assert _found(_relation_files(web, ESCROW_TABLES), hers) == [], _dead_tuples(
         web, ["escrow_records", "escrow_keys"])
+
+
+@POSTGRES_ONLY
+def test_a_transaction_in_another_database_delays_the_vacuum_not_the_promise(  # type: ignore[no-untyped-def]
+    web, client, neighbours, caplog,
+) -> None:
+    """A transaction open in *another* database of the same server when she erases.
+
+    ``VACUUM FULL`` copies every row its own snapshot may still see, and that snapshot's
+    horizon counts transactions in every database of the server (under a parallel suite:
+    the other worker creating its test database). Before, the scrub only waited for
+    sessions of its own database, ran the VACUUM at once, said "final" and left her
+    rows in the table file (the flaky purge/erasure tests above). Now it waits, reports
+    the erasure as not final while that transaction runs, and finishes after it ended.
+    """
+    number, code, _identity = neighbours
+    hers = {k: v for k, v in _stored(web, number).items()
+            if k.startswith(("escrow_records.", "escrow_keys."))}
+    svc = web.extensions["pas"]
+    svc.db.scrub_timeout = 0.3
+    other = sa.create_engine(sa.make_url(svc.db.url).set(database="postgres"))
+    try:
+        with other.connect() as conn:  # an older transaction elsewhere, with its own xid
+            conn.execute(sa.text("SELECT pg_current_xact_id()")).scalar_one()
+            _erase(client, number, code)  # her erasure itself succeeds
+            # The promise: what the service calls final is gone from the files.
+            left = _found(_relation_files(web, ESCROW_TABLES), hers)
+            assert svc.db.scrub_pending or not left, f"said final, yet in the files: {left}"
+            assert svc.db.scrub_pending
+            assert any("not final" in r.getMessage() for r in caplog.records
+                       if r.name == "tokenservice.store.db")
+            conn.rollback()
+    finally:
+        other.dispose()
+    _more_commits(web, 1)
+    assert not svc.db.scrub_pending
+    assert _found(_relation_files(web, ESCROW_TABLES), hers) == [], _dead_tuples(
+        web, ["escrow_records", "escrow_keys"])
