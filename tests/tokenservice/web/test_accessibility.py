@@ -10,6 +10,7 @@ switched on that page the way its user would (the header's NL/EN buttons).
 from __future__ import annotations
 
 import base64
+import io
 import re
 import subprocess
 from typing import Any
@@ -134,7 +135,10 @@ def office(service, browser):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def issued(service, office):  # type: ignore[no-untyped-def]
-    """The intake official's page after issuing a sealed pass: (page, number, code)."""
+    """The intake official's page after issuing a sealed pass: (page, number, code, qr).
+
+    The QR text is read here, while the page is the result page: a later test may have
+    taken the shared page elsewhere (it timed out reading the card from it then)."""
     base, _accounts = service
     page = office
     page.goto(base + "/intake/new")
@@ -142,12 +146,22 @@ def issued(service, office):  # type: ignore[no-untyped-def]
     page.click("#intake-submit")
     page.wait_for_selector("#intake-result", timeout=60_000)
     number = page.get_attribute("#intake-result", "data-number")
-    return page, number, _receipt_code(page)
+    return page, number, _receipt_code(page), _card_qr(page)
+
+
+def _card_qr(page: Any) -> str:
+    import zxingcpp
+    from PIL import Image
+
+    href = page.get_attribute("a[download$='.png']", "href")
+    card = Image.open(io.BytesIO(base64.b64decode(href.split(",", 1)[1])))
+    (qr,) = [r.text for r in zxingcpp.read_barcodes(card) if r.text.startswith("PAS1:")]
+    return qr
 
 
 def test_the_intake_officials_pages(service, issued) -> None:  # type: ignore[no-untyped-def]
     base, _accounts = service
-    page, _number, _code = issued
+    page, _number, _code, _qr = issued
     found: dict[str, list[str]] = {}
     # The result page as it is right after issuing (the leave guard armed), both viewports.
     for name, size in VIEWPORTS.items():
@@ -183,7 +197,7 @@ def test_the_handhavers_and_beheer_pages(service, browser, issued) -> None:  # t
 
 def test_her_mijn_pas_on_a_phone_in_her_languages(service, browser, issued) -> None:  # type: ignore[no-untyped-def]
     base, _accounts = service
-    _office, number, code = issued
+    _office, number, code, _qr = issued
     found: dict[str, list[str]] = {}
     page = _page(browser, locale="es-ES")
     for lang in ("es", "nl", "en", "bg"):
@@ -290,7 +304,7 @@ def test_the_intake_by_keyboard_only(service, office) -> None:  # type: ignore[n
 
 def test_mijn_pas_by_keyboard_only(service, browser, issued) -> None:  # type: ignore[no-untyped-def]
     base, _accounts = service
-    _office, number, code = issued
+    _office, number, code, _qr = issued
     page = _page(browser, locale="es-ES")
     page.set_viewport_size(PHONE)
     page.goto(f"{base}/mijn-pas/?lang=es")
@@ -313,14 +327,8 @@ def test_mijn_pas_by_keyboard_only(service, browser, issued) -> None:  # type: i
 
 
 def test_the_verifier_app_by_keyboard_only(service, browser, issued) -> None:  # type: ignore[no-untyped-def]
-    import zxingcpp
-    from PIL import Image
-
     base, _accounts = service
-    office, _number, _code = issued
-    href = office.get_attribute("a[download$='.png']", "href")
-    card = Image.open(__import__("io").BytesIO(base64.b64decode(href.split(",", 1)[1])))
-    (qr,) = [r.text for r in zxingcpp.read_barcodes(card) if r.text.startswith("PAS1:")]
+    _office, _number, _code, qr = issued
     page = _page(browser)
     page.set_viewport_size(PHONE)
     page.goto(base + "/verify/")
