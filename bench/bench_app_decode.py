@@ -6,8 +6,9 @@
     make bench                                                 # every bench/bench_*.py
 
 **The videos.** Passes are issued by a demo instance (``pas-service``'s own
-``PassService``, the fixture's real ≤ 550-byte WebP thumbnail, so the QR is the
-version today's cards carry), and each card is rendered by the service's renderer
+``PassService``, the fixture's real thumbnail: the ≤ 360-byte av1 bitstream issued since
+ADR 0018, QR 18-M; with ``--format webp`` also the ≤ 550-byte WebP of the passes before
+it, QR 22-M, each format its own clips of the same scenes), and each card is rendered by the service's renderer
 (``tokenservice.issue.card.card_pdf``, back page rasterised at 300 dpi by
 ``pdftoppm``, as bench/bench_scan.py does). The card is then filmed, in
 simulation, at 1920×1080: a pinhole view of the card held at a small tilt with its
@@ -93,6 +94,8 @@ THROTTLE = 4
 PHONE = {"width": 390, "height": 844}
 BASE_SIZE = (1920, 1080)  # the scene is rendered at this size
 MODES = {"1080p": (1920, 1080), "720p": (1280, 720)}
+#: Card formats (bench_scan.PHOTO_FORMATS): "av1" as issued now, "webp" as before ADR 0018.
+FORMATS = ("av1", "webp")
 CARD_MM = (85.60, 53.98)
 MARK_BLOCKS = 8  # frame index bits in the top-left corner, each a square of width/80
 
@@ -365,9 +368,12 @@ def read_y4m(path: Path) -> Iterator[np.ndarray]:
 # --- the instance, the passes, the two apps ----------------------------------------------------
 
 
-def _instance(tmp: Path, n: int) -> tuple[Path, list[tuple[str, str]]]:
-    """A demo instance and `n` valid passes with the fixture's real thumbnail: [(qr, number)]."""
-    from bench_scan import FIXTURE
+def _instance(tmp: Path, n: int, formats: tuple[str, ...] = ("av1",)
+              ) -> tuple[Path, dict[str, list[tuple[str, str]]]]:
+    """A demo instance and `n` valid passes per thumbnail format with the fixture's real
+    thumbnail: {format: [(qr, number)]}. "av1" is the pass as issued since ADR 0018,
+    "webp" the one issued before (the ≤ 550-byte grey WebP file, QR 22-M)."""
+    from bench_scan import FIXTURE, PHOTO_FORMATS
 
     from tokenservice import config
     from tokenservice.issue import photo
@@ -379,16 +385,18 @@ def _instance(tmp: Path, n: int) -> tuple[Path, list[tuple[str, str]]]:
     path = tmp / "instance"
     init_instance(path, demo=True)
     settings = config.load(env={}, instance_dir=path)
-    portrait = photo.process(FIXTURE.read_bytes())
     db = Database(settings.database_url)
-    out = []
+    out: dict[str, list[tuple[str, str]]] = {}
     try:
         passes = PassService(db, Keyring(settings.keys_dir, settings.key_passphrase), settings)
-        for _ in range(n):
-            issued = passes.issue(iss=DEMO_ISS, category="raam", photo=portrait.thumbnail,
-                                  photo_type=portrait.thumbnail_type,
-                                  official=Official("intake", "intake"))
-            out.append((str(issued.qr_text), issued.number))
+        for fmt in formats:
+            portrait = photo.process(FIXTURE.read_bytes(), **PHOTO_FORMATS[fmt])
+            out[fmt] = []
+            for _ in range(n):
+                issued = passes.issue(iss=DEMO_ISS, category="raam", photo=portrait.thumbnail,
+                                      photo_type=portrait.thumbnail_type,
+                                      official=Official("intake", "intake"))
+                out[fmt].append((str(issued.qr_text), issued.number))
     finally:
         db.dispose()
     return path, out
@@ -618,37 +626,49 @@ def _servers(instance: Path, baseline_dir: Path) -> Iterator[dict[str, str]]:
 
 
 def _prepare(work: Path, scenes: list[str], modes: list[str], save: Path | None,
-             result: dict[str, Any]) -> tuple[Path, dict[tuple[str, str], Path]]:
-    """The instance, its passes, the cards and the clips in `work` (kept ones are reused)."""
+             result: dict[str, Any], formats: tuple[str, ...] = ("av1",),
+             ) -> tuple[Path, dict[tuple[str, str, str], Path]]:
+    """The instance, its passes, the cards and the clips in `work` (kept ones are reused):
+    clips[scene, mode, format]."""
     from bench_scan import _portrait
 
     t0 = time.perf_counter()
     issued_file = work / "issued.json"
+    issued: dict[str, list[tuple[str, str]]] = {}
     if issued_file.exists():
-        issued = [tuple(x) for x in json.loads(issued_file.read_text())]
+        issued = {k: [(q, n) for q, n in v] for k, v in json.loads(issued_file.read_text()).items()}
         instance = work / "instance"
-    else:
-        instance, issued = _instance(work, EPISODES)
+    if set(issued) != set(formats):
+        shutil.rmtree(work / "instance", ignore_errors=True)
+        instance, issued = _instance(work, EPISODES, formats)
         issued_file.write_text(json.dumps(issued))
-    cards = [render_card(qr, _portrait().print_jpeg, number) for qr, number in issued]
-    result["setup"]["qr_version"] = cards[0].qr_version
-    result["setup"]["qr_chars"] = len(cards[0].qr_text)
-    clips: dict[tuple[str, str], Path] = {}
-    for scene in scenes:
-        paths = {mode: work / f"{scene}-{mode}.y4m" for mode in modes}
-        missing = {m: p for m, p in paths.items() if not p.exists()}
-        if missing or save is not None:
-            write_clips(SCENES[scene], cards, paths, save_png=save)
-        clips.update({(scene, mode): path for mode, path in paths.items()})
-        result.setdefault("frames", {})[scene] = _offline(SCENES[scene], cards)
+    clips: dict[tuple[str, str, str], Path] = {}
+    for fmt in formats:
+        cards = [render_card(qr, _portrait().print_jpeg, number) for qr, number in issued[fmt]]
+        setup = result["setup"] if len(formats) == 1 else result["setup"].setdefault(fmt, {})
+        setup["qr_version"] = cards[0].qr_version
+        setup["qr_chars"] = len(cards[0].qr_text)
+        for scene in scenes:
+            paths = {mode: work / f"{scene}-{mode}-{fmt}.y4m" for mode in modes}
+            missing = {m: p for m, p in paths.items() if not p.exists()}
+            if missing or save is not None:
+                write_clips(SCENES[scene], cards, paths, save_png=save)
+            clips.update({(scene, mode, fmt): path for mode, path in paths.items()})
+            frames = result.setdefault("frames", {})
+            if len(formats) == 1:
+                frames[scene] = _offline(SCENES[scene], cards)
+            else:
+                frames.setdefault(fmt, {})[scene] = _offline(SCENES[scene], cards)
     result["setup"]["clips_s"] = round(time.perf_counter() - t0, 1)
     return instance, clips
 
 
 def run(quick: bool = False, runs: int | None = None, scenes: list[str] | None = None,
         modes: list[str] | None = None, apps: list[str] | None = None, save: Path | None = None,
-        workdir: Path | None = None, baseline_rev: str = BASELINE_REV) -> dict[str, Any]:
-    """For bench/run.py."""
+        workdir: Path | None = None, baseline_rev: str = BASELINE_REV,
+        formats: tuple[str, ...] = ("av1",)) -> dict[str, Any]:
+    """For bench/run.py. With several ``formats`` a cell is keyed "<app> <format>" (e.g.
+    "candidate webp") and every scene runs each format's card in turn, interleaved."""
     from tests.support.browser import CHROMIUM
 
     if not Path(CHROMIUM).exists():
@@ -673,29 +693,32 @@ def run(quick: bool = False, runs: int | None = None, scenes: list[str] | None =
         else:
             work = workdir
             work.mkdir(parents=True, exist_ok=True)
-        instance, clips = _prepare(work, scenes, modes, save, result)
+        instance, clips = _prepare(work, scenes, modes, save, result, formats)
         shutil.rmtree(work / "baseline-app", ignore_errors=True)
         base_dir = baseline_app(work / "baseline-app", baseline_rev)
         p = stack.enter_context(sync_playwright())
         urls = stack.enter_context(_servers(instance, base_dir))
         for scene in scenes:
             for mode in modes:
-                for app in apps:
-                    print(f"  {scene} {mode} {app} ...", file=sys.stderr, flush=True)
-                    profile = work / f"profile-{scene}-{mode}-{app}"
-                    shutil.rmtree(profile, ignore_errors=True)
-                    raw = _cell(p, urls[app], clips[scene, mode], profile, runs)
-                    shutil.rmtree(profile, ignore_errors=True)
-                    cell = {**_stats(raw["episodes"]), "video": f"{raw['width']}x{raw['height']}",
-                            "busy_share": round(raw["longTaskMs"] / raw["elapsedMs"], 2),
-                            "long_task_max_ms": round(raw["longTaskMaxMs"] or 0),
-                            "frame_gap_p95_ms": round(raw["frameGapP95Ms"] or 0),
-                            "frame_gap_max_ms": round(raw["frameGapMaxMs"] or 0)}
-                    cells.setdefault(scene, {}).setdefault(mode, {})[app] = cell
-                    print(f"    {json.dumps(cell)}", file=sys.stderr, flush=True)
+                for fmt in formats:
+                    for app in apps:
+                        key = app if len(formats) == 1 else f"{app} {fmt}"
+                        print(f"  {scene} {mode} {key} ...", file=sys.stderr, flush=True)
+                        profile = work / f"profile-{scene}-{mode}-{app}-{fmt}"
+                        shutil.rmtree(profile, ignore_errors=True)
+                        raw = _cell(p, urls[app], clips[scene, mode, fmt], profile, runs)
+                        shutil.rmtree(profile, ignore_errors=True)
+                        cell = {**_stats(raw["episodes"]), "video": f"{raw['width']}x{raw['height']}",
+                                "busy_share": round(raw["longTaskMs"] / raw["elapsedMs"], 2),
+                                "long_task_max_ms": round(raw["longTaskMaxMs"] or 0),
+                                "frame_gap_p95_ms": round(raw["frameGapP95Ms"] or 0),
+                                "frame_gap_max_ms": round(raw["frameGapMaxMs"] or 0)}
+                        cells.setdefault(scene, {}).setdefault(mode, {})[key] = cell
+                        print(f"    {json.dumps(cell)}", file=sys.stderr, flush=True)
     result["cells"] = cells
     targets: dict[str, Any] = {}
-    cand = {s: cells[s].get("1080p", {}).get("candidate") for s in cells}
+    chosen = "candidate" if len(formats) == 1 else f"candidate {formats[0]}"
+    cand = {s: cells[s].get("1080p", {}).get(chosen) for s in cells}
     if cand.get("desk"):
         v = cand["desk"]["median_s"]
         targets["desk 1080p: median <= 0.5 s"] = {"value": v, "limit": 0.5, "ok": v is not None and v <= 0.5}
@@ -716,6 +739,8 @@ def main() -> None:
     ap.add_argument("--mode", action="append", choices=list(MODES))
     ap.add_argument("--app", action="append", choices=["baseline", "candidate"])
     ap.add_argument("--baseline-rev", default=BASELINE_REV)
+    ap.add_argument("--format", action="append", choices=list(FORMATS),
+                    help="card format(s), the first is the one the targets are for (default av1)")
     ap.add_argument("--save", type=Path, help="write a PNG of each scene here")
     ap.add_argument("--workdir", type=Path,
                     help="keep the instance and the clips here, and reuse them next time")
@@ -724,7 +749,8 @@ def main() -> None:
         args.save.mkdir(parents=True, exist_ok=True)
     print(json.dumps(run(quick=args.quick, runs=args.runs, scenes=args.scene, modes=args.mode,
                          apps=args.app, save=args.save, workdir=args.workdir,
-                         baseline_rev=args.baseline_rev), indent=2))
+                         baseline_rev=args.baseline_rev,
+                         formats=tuple(args.format or ["av1"])), indent=2))
 
 
 if __name__ == "__main__":

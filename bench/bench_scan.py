@@ -134,13 +134,14 @@ SETTINGS: dict[str, Setting] = {
 # --- the card at 300 dpi ------------------------------------------------------------------
 
 
-def sample_pass(photo_bytes: int | None = None, seed: int = 7) -> tuple[str, bytes]:
+def sample_pass(photo_bytes: int | None = None, seed: int = 7, fmt: str = "av1") -> tuple[str, bytes]:
     """A pass signed like the service signs it; returns (qr_text, print portrait JPEG).
 
     ``photo_bytes`` None uses the real thumbnail of the fixture (a ≤ 360-byte av1
     bitstream since ADR 0018); a number gives a photo of that many bytes instead: the
     real thumbnail's sequence header and a frame OBU of random bytes (compressed data
-    is near-random), which is a well-formed av1 photo for the verifier.
+    is near-random), which is a well-formed av1 photo for the verifier. ``fmt`` "webp"
+    signs the thumbnail passes carried before ADR 0018 (a ≤ 550-byte grey WebP file).
     """
     import random
 
@@ -149,7 +150,7 @@ def sample_pass(photo_bytes: int | None = None, seed: int = 7) -> tuple[str, byt
     from verifier import passnumber
     from verifier.format import Pass
 
-    portrait = _portrait()
+    portrait = _portrait(fmt)
     rnd = random.Random(seed)
     thumb = portrait.thumbnail if photo_bytes is None else _av1_of(photo_bytes, rnd)
     key = nacl.signing.SigningKey(rnd.randbytes(32))
@@ -175,11 +176,20 @@ def _av1_of(n: int, rnd: Any) -> bytes:
     return seq + frame + rnd.randbytes(size)
 
 
-@lru_cache(maxsize=1)
-def _portrait() -> Any:
+#: photo.process arguments per card format: "av1" as issued since ADR 0018; "webp" the
+#: thumbnail passes carried before it (a grey WebP file of at most 550 bytes, QR 22-M).
+PHOTO_FORMATS: dict[str, dict[str, Any]] = {
+    "av1": {},
+    "webp": {"thumbnail_format": "WEBP", "thumbnail_max_bytes": 550},
+}
+
+
+@lru_cache(maxsize=2)
+def _portrait(fmt: str = "av1") -> Any:
+    """The fixture as the service processes it, with the ``fmt`` thumbnail."""
     from tokenservice.issue import photo
 
-    return photo.process(FIXTURE.read_bytes())
+    return photo.process(FIXTURE.read_bytes(), **PHOTO_FORMATS[fmt])
 
 
 def card_data(qr_text: str, portrait_jpeg: bytes, number: str = "GR-7K3M9QXD-4") -> Any:
@@ -485,25 +495,32 @@ def sweep(n: int, setting: str) -> dict[str, Any]:
     return out
 
 
-def run(quick: bool = False, save: Path | None = None) -> dict[str, Any]:
-    """For bench/run.py: decode rates per setting and reader, and the EC sweep."""
-    # Photos per setting, and how many of them the slow readers see (pas_verify spends
-    # seconds on a photo it cannot read: it tries every rescue variant).
-    plan: dict[str, tuple[int, dict[str, int]]] = {
-        "clean": (50, {}),
-        "realistic": (400, {"opencv": 60, "opencv_aruco": 200}),
-        "far": (150, {"pas_verify": 50, "opencv": 30, "opencv_aruco": 60}),
-        "harsh": (100, {"pas_verify": 15, "opencv": 30, "opencv_aruco": 30}),
-    }
-    if quick:
-        plan = {k: (max(5, n // 10), {r: max(3, m // 10) for r, m in lim.items()})
-                for k, (n, lim) in plan.items()}
-    qr_text, portrait_jpeg = sample_pass()
-    card_bgr, source = card_back(qr_text, portrait_jpeg)
+#: Photos per setting, and how many of them the slow readers see (pas_verify spends
+#: seconds on a photo it cannot read: it tries every rescue variant).
+PLAN: dict[str, tuple[int, dict[str, int]]] = {
+    "clean": (50, {}),
+    "realistic": (400, {"opencv": 60, "opencv_aruco": 200}),
+    "far": (150, {"pas_verify": 50, "opencv": 30, "opencv_aruco": 60}),
+    "harsh": (100, {"pas_verify": 15, "opencv": 30, "opencv_aruco": 30}),
+}
+
+
+def plan(quick: bool = False) -> dict[str, tuple[int, dict[str, int]]]:
+    if not quick:
+        return PLAN
+    return {k: (max(5, n // 10), {r: max(3, m // 10) for r, m in lim.items()})
+            for k, (n, lim) in PLAN.items()}
+
+
+def scan_card(fmt: str = "av1", quick: bool = False, save: Path | None = None) -> dict[str, Any]:
+    """The card of a pass with the ``fmt`` thumbnail: its QR, and each reader's decode
+    rate per setting (the same photos, by seed, for every format)."""
     import segno
 
     from tokenservice.issue import card
 
+    qr_text, portrait_jpeg = sample_pass(fmt=fmt)
+    card_bgr, source = card_back(qr_text, portrait_jpeg)
     qr = segno.make_qr(qr_text, error=card.QR_ERROR, mode="alphanumeric", boost_error=False)
     modules = qr.symbol_size(border=card.QR_BORDER)[0]
     result: dict[str, Any] = {
@@ -516,12 +533,18 @@ def run(quick: bool = False, save: Path | None = None) -> dict[str, Any]:
             "qr_mm": card.QR_WIDTH_MM,
             "mm_per_module": round(card.QR_WIDTH_MM / modules, 3),
         },
-        "settings": {name: {k: v for k, v in asdict(s).items() if k not in ("name", "seed")}
-                     for name, s in SETTINGS.items()},
     }
-    for name, (n, limits) in plan.items():
-        print(f"  scan: {name} x{n}", file=sys.stderr, flush=True)
+    for name, (n, limits) in plan(quick).items():
+        print(f"  scan {fmt}: {name} x{n}", file=sys.stderr, flush=True)
         result[name] = measure(card_bgr, qr_text, name, n, save=save, limits=limits)
+    return result
+
+
+def run(quick: bool = False, save: Path | None = None) -> dict[str, Any]:
+    """For bench/run.py: decode rates per setting and reader, and the EC sweep."""
+    result = scan_card("av1", quick, save)
+    result["settings"] = {name: {k: v for k, v in asdict(s).items() if k not in ("name", "seed")}
+                          for name, s in SETTINGS.items()}
     print("  scan: sweep", file=sys.stderr, flush=True)
     result[f"sweep_{SWEEP_SETTING}"] = sweep(10 if quick else 60, SWEEP_SETTING)
     rate = result[TARGET_SETTING]["zxing"]["decode_rate"]
