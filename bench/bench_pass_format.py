@@ -46,7 +46,8 @@ ROOT = HERE.parent
 OUT = HERE / "out" / "pass_format"
 FORMATS = ("webp", "av1")  # today first, as in the table
 LABEL = {"webp": "today: WebP grey ≤ 550 B file", "av1": "chosen: av1 colour ≤ 360 B"}
-FACE_SETTING = "avif-colour speed 2 crop tight"
+FACE_SETTING = "avif-colour speed 2 crop tight"  # the chosen thumbnail, at every budget
+FACE_ONLY = "speed 2 crop tight"  # bench_face --only: the chosen setting and its grey twin
 FACE_TODAY = "today: webp-grey, file <= 550"
 FACE_BUDGETS = (350, 370)  # the issued 360-byte budget lies between two measured points
 
@@ -166,7 +167,7 @@ def app(quick: bool, runs: int | None) -> dict[str, Any]:
 
 def faces(quick: bool, out: Path) -> dict[str, Any]:
     """bench_face.py on the chosen setting, in a child process (it runs its own pool)."""
-    args = [sys.executable, str(HERE / "bench_face.py"), "--only", FACE_SETTING,
+    args = [sys.executable, str(HERE / "bench_face.py"), "--only", FACE_ONLY,
             "--no-detectors", "--out", str(out / "face")]
     if quick:
         args.append("--quick")
@@ -183,6 +184,11 @@ def faces(quick: bool, out: Path) -> dict[str, Any]:
     for b in FACE_BUDGETS:
         if (FACE_SETTING, b) in cells:
             result[f"av1 @{b}"] = {k: cells[FACE_SETTING, b].get(k) for k in keep}
+    curves: dict[str, dict[int, Any]] = {}
+    for (name, budget), c in sorted(cells.items()):
+        if FACE_ONLY in name:
+            curves.setdefault(name, {})[budget] = {k: c.get(k) for k in keep}
+    result["curves"] = curves
     return result
 
 
@@ -251,7 +257,26 @@ def markdown(doc: dict[str, Any]) -> str:
             rates = " | ".join(f"{cell[x]['zxing_decode_rate'] * 100:.0f} % ({cell[x]['photos']})"
                                for x in settings)
             ec_md += f"| {level} | {cell['version']} | {cell['mm_per_module']} | {rates} |\n"
-    return head + "\n".join(rows) + "\n" + ec_md
+    curves = f.get("curves", {})
+    curve_md = ""
+    if curves:
+        budgets = sorted({b for c in curves.values() for b in c})
+        curve_md = ("\n| dlib distance, median (share < 0.6; paired vs today) | "
+                    + " | ".join(f"{b} B" for b in budgets) + " |\n| --- | "
+                    + " | ".join("---" for _ in budgets) + " |\n")
+        for name, c in curves.items():
+            cols = []
+            for b in budgets:
+                x = c.get(b)
+                cols.append("–" if not x or x["dist_median"] is None else
+                            f"{x['dist_median']:.3f} ({x['share_same'] * 100:.0f} %; "
+                            f"{x['vs_today_median']:+.3f})")
+            curve_md += f"| {name} | " + " | ".join(cols) + " |\n"
+        w = f.get("webp", {})
+        if w:
+            curve_md += (f"| {FACE_TODAY} (the one point) | {w['dist_median']:.3f} "
+                         f"({w['share_same'] * 100:.0f} %) |" + " |" * (len(budgets) - 1) + "\n")
+    return head + "\n".join(rows) + "\n" + ec_md + curve_md
 
 
 def run(quick: bool = False, runs: int | None = None, out: Path = OUT) -> dict[str, Any]:
