@@ -1,10 +1,9 @@
 """Issue 15, the points that had no browser test yet, in real Chromium.
 
-Each test fails on 313dbf9 (the main before issue 15) and passes on main, but one:
+Each test fails on 313dbf9 (the main before issue 15) and passes on main:
 
 - the intake result page has its h1 once it has loaded (axe's "page-has-heading-one" is
-  "moderate", so the zero-serious axe run does not catch it) -- NOT yet so on main: that
-  test is a strict xfail until the page gets its h1;
+  "moderate", so the zero-serious axe run does not catch it; the h1 came after this audit);
 - the card PDF the result page hands out for the white category: no black strip on the
   back, and the back's text at 8 pt (was ~6.5 pt);
 - renewal asks her language instead of preselecting one (Dutch was checked);
@@ -102,9 +101,7 @@ def issued(service, office):  # type: ignore[no-untyped-def]
     return number, base64.b64decode(href.split(",", 1)[1])
 
 
-# Not fixed on main yet: the result page (intake/result.html, swapped in by intake.js) has
-# no h1 at all. Strict: once it has one, this XPASSes, fails, and the marker goes.
-@pytest.mark.xfail(strict=True, reason="issue 15: the result page still has no h1")
+# The result page (intake/result.html, swapped in by intake.js) had no h1 at all.
 def test_the_result_page_has_an_h1_once_it_has_loaded(service, office, issued) -> None:  # type: ignore[no-untyped-def]
     number, _pdf = issued
     assert office.get_attribute("#intake-result", "data-number") == number
