@@ -173,6 +173,44 @@ def test_the_intake_officials_pages(service, issued) -> None:  # type: ignore[no
     page.click("#intake-submit")
     page.wait_for_selector("[data-error-summary]", timeout=5000)
     _check(page, "intake errors [en, phone]", found)
+    # The renewal form, after the lookup by her card's QR (a desk scanner types it).
+    page.goto(base + "/intake/renew")
+    page.fill("#pass", _qr)
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    page.wait_for_selector("#renewal-proof", timeout=10_000)
+    for name, size in VIEWPORTS.items():
+        page.set_viewport_size(size)
+        _check(page, f"intake renewal form [en, {name}]", found)
+    assert not found, "\n".join(f"{k}:\n  " + "\n  ".join(v) for k, v in found.items())
+
+
+def test_the_login_pages(service, browser) -> None:  # type: ignore[no-untyped-def]
+    """Login, a wrong password, and the second-factor step: each role's first screens."""
+    base, accounts = service
+    found: dict[str, list[str]] = {}
+    page = _page(browser)
+    account = accounts["handhaver"]
+    for lang in ("nl", "en"):
+        page.goto(base + "/login")
+        _set_language(page, lang)
+        for name, size in VIEWPORTS.items():
+            page.set_viewport_size(size)
+            page.goto(base + "/login")
+            _check(page, f"login [{lang}, {name}]", found)
+    page.fill("input[name=username]", account.username)
+    page.fill("input[name=password]", account.password + "x")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    _check(page, "login, wrong password [en, phone]", found)
+    page.fill("input[name=username]", account.username)
+    page.fill("input[name=password]", account.password)
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    page.wait_for_selector("input[name=code]")
+    for name, size in VIEWPORTS.items():
+        page.set_viewport_size(size)
+        _check(page, f"login, second factor [en, {name}]", found)
     assert not found, "\n".join(f"{k}:\n  " + "\n  ".join(v) for k, v in found.items())
 
 
@@ -183,6 +221,16 @@ def test_the_handhavers_and_beheer_pages(service, browser, issued) -> None:  # t
     _login(handhaver, base, accounts["handhaver"])
     _walk(handhaver, base, ["/handhaving/", "/handhaving/revoke", "/handhaving/record",
                             "/handhaving/requests", "/handhaving/export"], "handhaving", found)
+    # What a look-up shows: the status of her pass, and a mistyped number.
+    _office, number, _code, _qr = issued
+    for typed, label in ((number, "status"), (number[:-1] + "0", "status, mistyped")):
+        handhaver.goto(base + "/handhaving/")
+        handhaver.fill("#status-number", typed)
+        with handhaver.expect_navigation():
+            handhaver.click("form.lookup button[type=submit]")
+        for name, size in VIEWPORTS.items():
+            handhaver.set_viewport_size(size)
+            _check(handhaver, f"handhaving {label} [en, {name}]", found)
     beheer = _page(browser)
     _login(beheer, base, accounts["beheer"])
     _walk(beheer, base, ["/beheer/", "/beheer/accounts", "/beheer/keys", "/beheer/reports"],
@@ -224,8 +272,9 @@ def test_her_mijn_pas_on_a_phone_in_her_languages(service, browser, issued) -> N
     assert not found, "\n".join(f"{k}:\n  " + "\n  ".join(v) for k, v in found.items())
 
 
-def test_the_exploitants_verifier_app(service, browser) -> None:  # type: ignore[no-untyped-def]
+def test_the_exploitants_verifier_app(service, browser, issued) -> None:  # type: ignore[no-untyped-def]
     base, _accounts = service
+    _office, _number, _code, qr = issued
     found: dict[str, list[str]] = {}
     page = _page(browser)
     for name, size in VIEWPORTS.items():
@@ -239,6 +288,21 @@ def test_the_exploitants_verifier_app(service, browser) -> None:  # type: ignore
             english.click()
             page.wait_for_timeout(200)
             _check(page, f"verifier app [en, {name}]", found)
+    # The code-entry dialog, the verdict it gives, and About (a phone, English).
+    page.set_viewport_size(PHONE)
+    if page.query_selector("#paste-dialog[open]") is None:  # without a camera it is open
+        page.click("#paste-open")
+    page.wait_for_selector("#paste-dialog[open]")
+    _check(page, "verifier paste dialog [en, phone]", found)
+    page.fill("#paste-text", qr)
+    page.click("#paste-check")
+    page.wait_for_selector("#verdict:not([hidden])", timeout=10_000)
+    _check(page, "verifier verdict [en, phone]", found)
+    page.goto(base + "/verify/")
+    page.wait_for_selector("#about-open", timeout=20_000)
+    page.click("#about-open")
+    page.wait_for_selector("#about[open]")
+    _check(page, "verifier about [phone]", found)
     assert not found, "\n".join(f"{k}:\n  " + "\n  ".join(v) for k, v in found.items())
 
 
