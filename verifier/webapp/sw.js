@@ -13,7 +13,7 @@
 // Nothing about a check ever reaches this worker: a check makes no request.
 // SHELL and VERSION are written by `python -m verifier.webapp stamp`.
 
-const VERSION = "481cf3d6c30a7ed3";
+const VERSION = "69334dd562b771e8";
 const SHELL = [
   "app.css",
   "config.json",

@@ -265,3 +265,47 @@ def test_her_page_speaks_the_four_new_languages(service, browser, lang) -> None:
     assert page.locator(f"header nav [lang^='{lang}']").count() == 1
     assert page.inner_text("main h1 + p") != dutch
     page.context.close()
+
+
+def test_the_verdicts_differ_for_colour_blind_eyes_as_well_as_by_icon_and_text(
+    service, browser, issued,
+) -> None:  # type: ignore[no-untyped-def]
+    """GELDIG and the refusals: a different icon and title, announced, and colours that stay
+    apart for protanopia, deuteranopia and tritanopia (simulated, ΔE ≥ 20). Before, the
+    green (#0b6e35) and the red (#b3261e) were ΔE 11 apart for a protanope: two olive
+    browns of about the same lightness."""
+    import zxingcpp
+
+    from tests.support.colour import DEFICIENCIES, delta_e, parse
+
+    base, _accounts = service
+    _number, pdf = issued
+    back, _sizes = _back_of(pdf)
+    (qr,) = [r.text for r in zxingcpp.read_barcodes(back) if r.text.startswith("PAS1:")]
+    page = _verifier_app(browser, base)
+    seen: dict[str, dict[str, str]] = {}
+    for text in (qr, "PAS1:" + qr[5:-3] + ("A" if qr[-3] != "A" else "B") + qr[-2:]):
+        if page.query_selector("#paste-dialog[open]") is None:
+            page.click("#paste-open")
+        page.fill("#paste-text", text)
+        page.click("#paste-check")
+        page.wait_for_selector("#verdict:not([hidden])", timeout=10_000)
+        tone = page.get_attribute("#verdict", "data-tone")
+        seen[tone] = page.evaluate("""() => ({
+            head: getComputedStyle(document.querySelector('.verdict-head')).backgroundColor,
+            icon: getComputedStyle(document.querySelector('.verdict-icon'), '::before').content,
+            title: document.getElementById('verdict-title').innerText,
+            live: document.getElementById('verdict').getAttribute('aria-live')
+                  || document.querySelector('#verdict [aria-live], #verdict[role=alert],'
+                                            + ' #verdict [role=status]')?.tagName || '',
+        })""")
+        page.click("#next")
+    assert set(seen) == {"valid", "invalid"}, seen
+    valid, invalid = seen["valid"], seen["invalid"]
+    assert valid["icon"] != invalid["icon"] and valid["title"] != invalid["title"], seen
+    assert valid["live"] and invalid["live"], "the verdict is announced to screen readers"
+    a, b = parse(valid["head"]), parse(invalid["head"])
+    for deficiency in (None, *DEFICIENCIES):
+        assert delta_e(a, b, deficiency) >= 20, (deficiency, valid["head"], invalid["head"],
+                                                 round(delta_e(a, b, deficiency), 1))
+    page.context.close()
