@@ -4,6 +4,8 @@
     .venv/bin/python bench/bench_face.py --quick    # originals only, fewer settings
     .venv/bin/python bench/run.py face              # through the bench runner
     make bench                                      # installs bench/requirements.txt first
+    .venv/bin/python bench/bench_face.py --only "colour speed 2 crop tight" --no-detectors \
+        --thumbnail-crop 0.65 --out bench/out/try   # the service's constants, patched for a run
 
 Writes ``bench/out/face/``: ``rows.csv`` (one row per photo × setting × budget),
 ``summary.json`` and ``summary.md`` (the tables pasted into bench/README.md and
@@ -77,6 +79,35 @@ except ImportError:  # before the tokenservice/issue/ move
     from tokenservice import photo  # type: ignore[no-redef]
 
 cv2.setNumThreads(1)  # the bench runs its own worker processes
+
+# The service's face-box mapping and thumbnail crop, tried without editing the service
+# (issue 14): --hog-scale/--hog-raise/--thumbnail-crop put them in these environment
+# variables; this module patches ``photo`` from them when it is imported, in the main
+# process and again in every spawned worker (they inherit the environment).
+SERVICE_PATCH_ENV = {
+    "BENCH_FACE_HOG_SCALE": "_HOG_TO_FACE_SCALE",
+    "BENCH_FACE_HOG_RAISE": "_HOG_TO_FACE_RAISE",
+    "BENCH_FACE_THUMBNAIL_CROP": "THUMBNAIL_CROP",
+}
+
+
+def _patch_service() -> dict[str, float]:
+    """Set photo's constants from the environment; the values in force, patched or not."""
+    for env, attr in SERVICE_PATCH_ENV.items():
+        if os.environ.get(env):
+            setattr(photo, attr, float(os.environ[env]))
+    return service_constants()
+
+
+def service_constants() -> dict[str, Any]:
+    """The constants in force in this process, and which of them the environment set."""
+    return {
+        **{attr: getattr(photo, attr) for attr in SERVICE_PATCH_ENV.values()},
+        "patched": sorted(a for e, a in SERVICE_PATCH_ENV.items() if os.environ.get(e)),
+    }
+
+
+_patch_service()
 
 FACES = HERE / "faces"
 CACHE = HERE / "out" / "faces"
@@ -322,8 +353,22 @@ def settings(quick: bool = False) -> list[Setting]:
         replace(c, name="avif-grey tune=ssim", avif=(("tune", "ssim"),)),
         # The two settings that helped most, together (tight crop measured below).
         # ... also at the largest photos QR versions 17-M and 18-M hold (316, 370 bytes).
-        replace(c, name="avif-grey speed 2 crop tight", speed=2, crop=0.85, budgets=QR_BUDGETS),
-        replace(ac, name="avif-colour speed 2 crop tight", speed=2, crop=0.85, budgets=QR_BUDGETS),
+        # "crop tight" here is the service's thumbnail crop (photo.THUMBNAIL_CROP, 0.85 when
+        # these rows were first measured).
+        replace(
+            c,
+            name="avif-grey speed 2 crop tight",
+            speed=2,
+            crop=photo.THUMBNAIL_CROP,
+            budgets=QR_BUDGETS,
+        ),
+        replace(
+            ac,
+            name="avif-colour speed 2 crop tight",
+            speed=2,
+            crop=photo.THUMBNAIL_CROP,
+            budgets=QR_BUDGETS,
+        ),
     ]
     wx = replace(g, codec="webpx", group="webp-tuning", budgets=side)
     out += [
@@ -540,20 +585,24 @@ def evaluate(args: tuple[Sample, list[Setting], int]) -> list[dict[str, Any]]:
         return prints[key]
 
     def measure(
-        dec: Image.Image, pimg: Image.Image, fbox: Box, ref: np.ndarray
-    ) -> tuple[float, float]:
+        dec: Image.Image, pimg: Image.Image, fbox: Box, ref: np.ndarray, ref_print: np.ndarray
+    ) -> tuple[float, float, float]:
+        """dlib distance to the reference of the thumbnail's own crop, SSIM, and dlib
+        distance to the printed portrait's (the passport crop: the same for every crop)."""
         k = DISPLAY_H / pimg.height
         disp = (round(pimg.width * k), DISPLAY_H)
         up = dec.convert("RGB").resize(disp, Image.Resampling.BICUBIC)
         sbox = Box(fbox.x * k, fbox.y * k, fbox.w * k, fbox.h * k)
-        dist = float(np.linalg.norm(m.describe(up, sbox) - ref))
+        desc = m.describe(up, sbox)
+        dist = float(np.linalg.norm(desc - ref))
+        dist_print = float(np.linalg.norm(desc - ref_print))
         refl = ImageOps.autocontrast(pimg.convert("L"), cutoff=1).resize(
             disp, Image.Resampling.LANCZOS
         )
         smap = ssim_map(np.asarray(refl), np.asarray(up.convert("L")))
         x0, y0 = max(0, int(sbox.x)), max(0, int(sbox.y))
         x1, y1 = min(disp[0], int(sbox.x + sbox.w)), min(disp[1], int(sbox.y + sbox.h))
-        return dist, float(smap[y0:y1, x0:x1].mean())
+        return dist, float(smap[y0:y1, x0:x1].mean()), dist_print
 
     base = {
         "photo": sample.photo.id,
@@ -563,9 +612,10 @@ def evaluate(args: tuple[Sample, list[Setting], int]) -> list[dict[str, Any]]:
     }
     for s in sets:
         pimg, _box, fbox, ref = reference(s.crop, s.aspect)
+        ref_print = reference(1.0, s.aspect)[3]
         src_t = thumb_source(pimg, s)
         if s.source_key not in lossless:
-            dist, ss = measure(src_t, pimg, fbox, ref)
+            dist, ss, dist_print = measure(src_t, pimg, fbox, ref, ref_print)
             lossless[s.source_key] = {"dist": dist, "ssim": ss}
             rows.append(
                 {
@@ -582,6 +632,7 @@ def evaluate(args: tuple[Sample, list[Setting], int]) -> list[dict[str, Any]]:
                     "rebuilt_identical": "",
                     "dist": round(dist, 4),
                     "ssim": round(ss, 4),
+                    "dist_print": round(dist_print, 4),
                 }
             )
         q_lo = 0
@@ -607,6 +658,7 @@ def evaluate(args: tuple[Sample, list[Setting], int]) -> list[dict[str, Any]]:
                         "rebuilt_identical": "",
                         "dist": "",
                         "ssim": "",
+                        "dist_print": "",
                         "encode_ms": round(enc_ms, 1),
                     }
                 )
@@ -619,7 +671,7 @@ def evaluate(args: tuple[Sample, list[Setting], int]) -> list[dict[str, Any]]:
             dec_r = Image.open(io.BytesIO(rebuilt))
             dec_r.load()
             identical = rebuilt == data and np.array_equal(np.asarray(dec), np.asarray(dec_r))
-            dist, ss = measure(dec, pimg, fbox, ref)
+            dist, ss, dist_print = measure(dec, pimg, fbox, ref, ref_print)
             rows.append(
                 {
                     **row,
@@ -629,6 +681,7 @@ def evaluate(args: tuple[Sample, list[Setting], int]) -> list[dict[str, Any]]:
                     "rebuilt_identical": identical,
                     "dist": round(dist, 4),
                     "ssim": round(ss, 4),
+                    "dist_print": round(dist_print, 4),
                     "dist_lossless": round(lossless[s.source_key]["dist"], 4),
                     "encode_ms": round(enc_ms, 1),
                 }
@@ -1032,6 +1085,15 @@ def markdown(doc: dict[str, Any]) -> str:
         f"person): {doc['baselines']['same_person_other_photo']}; different people: "
         f"{doc['baselines']['different_people']}.",
         "",
+        "Service constants: "
+        + ", ".join(f"{k} {v}" for k, v in doc["service_constants"].items() if k != "patched")
+        + (
+            f" (patched by the bench: {', '.join(doc['service_constants']['patched'])})"
+            if doc["service_constants"]["patched"]
+            else " (the service's own)"
+        )
+        + f"; the service's thumbnails reproduced: {doc['reproduces_service_thumbnail']}.",
+        "",
         "### Codec × budget (72×96; budget = coded bitstream bytes)",
         "",
         _md_table(s["cells"], ("today", "codec")),
@@ -1113,7 +1175,9 @@ def check_today(src: Image.Image, face: Box) -> bool:
     issued = photo.process(_png(src), crop=box).thumbnail
     t = photo._tight_box(box, src.width, src.height)
     timg = print_portrait(src, Box(t.x, t.y, t.w, t.h), photo.PRINT_SIZE)
-    s = Setting("issued", "avif", colour=True, speed=photo.THUMBNAIL_SPEED, crop=photo.THUMBNAIL_CROP)
+    s = Setting(
+        "issued", "avif", colour=True, speed=photo.THUMBNAIL_SPEED, crop=photo.THUMBNAIL_CROP
+    )
     got = fit(thumb_source(timg, s), s, photo.THUMBNAIL_MAX_BYTES)
     return got is not None and bitstream(got[1], "avif") == issued
 
@@ -1150,7 +1214,13 @@ def measure_all(
     rows: list[dict[str, Any]] = []
     # spawn, not fork: a child forked after OpenCV/libaom started threads can hang.
     ctx = mp.get_context("spawn")
+    constants = service_constants()
     with ctx.Pool(jobs, initializer=_worker_init) as pool:
+        # The workers import this module afresh: they must run with the same constants.
+        for _ in range(jobs):
+            theirs = pool.apply(service_constants)
+            if theirs != constants:
+                raise RuntimeError(f"worker constants {theirs} != {constants}")
         det = pool.apply_async(_detectors_task, (photos, faces, quick)) if with_detectors else None
         for part in pool.imap_unordered(evaluate, tasks):
             rows.extend(part)
@@ -1191,6 +1261,7 @@ def measure_all(
             "notes": notes,
         },
         "reproduces_service_thumbnail": same_as_service,
+        "service_constants": constants,
         "baselines": {"same_person_other_photo": sorted(same), "different_people": sorted(diff)},
         "summary": summary,
         "detectors": det_result,
@@ -1303,12 +1374,26 @@ def main() -> int:
     ap.add_argument("--only", default="", help="only settings whose name contains this")
     ap.add_argument("--no-detectors", action="store_true", help="skip the detector comparison")
     ap.add_argument("--out", type=Path, default=OUT, help="where to write (bench/out/face)")
+    for flag, env, what in (
+        ("--hog-scale", "BENCH_FACE_HOG_SCALE", "photo._HOG_TO_FACE_SCALE"),
+        ("--hog-raise", "BENCH_FACE_HOG_RAISE", "photo._HOG_TO_FACE_RAISE"),
+        ("--thumbnail-crop", "BENCH_FACE_THUMBNAIL_CROP", "photo.THUMBNAIL_CROP"),
+    ):
+        ap.add_argument(flag, type=float, help=f"run with {what} set to this (environment: {env})")
     ap.add_argument(
         "--detectors-only",
         action="store_true",
         help="only the detector comparison; print its table, write detectors.json",
     )
     args = ap.parse_args()
+    for value, env in (
+        (args.hog_scale, "BENCH_FACE_HOG_SCALE"),
+        (args.hog_raise, "BENCH_FACE_HOG_RAISE"),
+        (args.thumbnail_crop, "BENCH_FACE_THUMBNAIL_CROP"),
+    ):
+        if value is not None:
+            os.environ[env] = repr(value)  # inherited by the spawned workers
+    _patch_service()
     if args.detectors_only:
         return detectors_only(args.out)
     if args.fetch_only:
