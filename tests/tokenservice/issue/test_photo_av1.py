@@ -41,7 +41,9 @@ def test_the_thumbnail_is_a_colour_av1_bitstream_within_its_budget(
 def test_the_thumbnail_crop_is_tighter_than_the_portrait() -> None:
     box = photo.CropBox(100, 50, 300, 400)
     tight = photo._tight_box(box, 1000, 1000)
-    assert (tight.w, tight.h) == (255, 340)
+    # 0.70 of the portrait's crop since the HOG box (ADR 0018, "The crop re-chosen").
+    assert photo.THUMBNAIL_CROP == 0.70
+    assert (tight.w, tight.h) == (210, 280)
     # The face centre (0.28 + 0.5/2.3 of the height down, centred) stays where it was.
     assert tight.x + tight.w / 2 == pytest.approx(box.x + box.w / 2, abs=1)
     centre = box.y + box.h * (0.28 + 0.5 / 2.3)
