@@ -201,6 +201,14 @@ def spreekuur(p: Any, base: str, accounts: dict[str, Any], shots: Shots, tmp: Pa
     _login(page, base, accounts["intake"], shots)
     page.wait_for_selector("#intake-form")
 
+    # Sent with only a category chosen: one error summary at the top, each item a link.
+    page.check("input[name=category][value=raam]")
+    page.click("#intake-submit")
+    page.wait_for_selector("[data-error-summary]", timeout=20_000)
+    shots.element(page, "[data-error-summary]", "spreekuur-fouten", pad=6)
+    page.goto(base + "/intake/new")
+    page.wait_for_selector("#intake-form")
+
     _fill_checklist(page)
     page.check("input[name=category][value=raam]")
     page.check("input[name=language][value=ro]")
