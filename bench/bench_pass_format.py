@@ -136,11 +136,11 @@ def error_correction(quick: bool) -> dict[str, Any]:
     import cv2
     import numpy as np
     import segno
-    from bench_scan import phone_photo, qr_region_back, read_zxing, sample_pass
+    from bench_scan import phone_photo, qr_region_back, read_zxing, sample_pass, worn
 
     from tokenservice.issue import card
 
-    n = {"realistic": 100, "far": 100, "harsh": 60}
+    n = {"realistic": 100, "far": 100, "harsh": 60, "worn realistic": 100, "worn far": 100}
     if quick:
         n = {k: 10 for k in n}
     qr_text, _ = sample_pass(fmt="av1")
@@ -154,7 +154,10 @@ def error_correction(quick: bool) -> dict[str, Any]:
         for setting, count in n.items():
             hits = 0
             for i in range(count):
-                jpeg = phone_photo(img, setting, 20_000 + i)
+                # "worn ...": the card after two years in a wallet (bench_scan.worn), then
+                # the same phone photos.
+                card_img = worn(img, i) if setting.startswith("worn ") else img
+                jpeg = phone_photo(card_img, setting.removeprefix("worn "), 20_000 + i)
                 bgr = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
                 hits += qr_text in read_zxing(bgr)
             cell[setting] = {"photos": count, "zxing_decode_rate": round(hits / count, 3)}
@@ -258,12 +261,12 @@ def markdown(doc: dict[str, Any]) -> str:
     ec = doc.get("error_correction", {})
     ec_md = ""
     if ec:
-        settings = ("realistic", "far", "harsh")
+        settings = ("realistic", "far", "harsh", "worn realistic", "worn far")
         ec_md = ("\n| EC | version | mm/module | " + " | ".join(settings) + " |\n"
                  "| --- | --- | --- | " + " | ".join("---" for _ in settings) + " |\n")
         for level, cell in ec.items():
             rates = " | ".join(f"{cell[x]['zxing_decode_rate'] * 100:.0f} % ({cell[x]['photos']})"
-                               for x in settings)
+                               if x in cell else "–" for x in settings)
             ec_md += f"| {level} | {cell['version']} | {cell['mm_per_module']} | {rates} |\n"
     curves = f.get("curves", {})
     curve_md = ""
