@@ -147,3 +147,29 @@ def live_service(
     """``pas-service serve`` (gunicorn) on a free loopback port; yields its base URL."""
     with live_process(instance, env=env, extra_args=extra_args) as (_proc, base):
         yield base
+
+
+@contextmanager
+def demo_service(folder: Path, **init: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+    """A demo instance in ``folder`` served by ``pas-service serve``: (base URL, the demo
+    accounts by username). ``init`` goes to ``init_instance`` (e.g. ``demo_escrow=True``)."""
+    require_chromium()
+    from tokenservice.ops.instance import init_instance
+
+    instance = folder / "instance"
+    accounts = {a.username: a for a in init_instance(instance, demo=True, **init)}
+    with live_service(instance) as base:
+        yield base, accounts
+
+
+@contextmanager
+def chromium(*extra_args: str) -> Iterator[Any]:
+    """Debian's Chromium through Playwright, with BASE_ARGS and ``extra_args``."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[*BASE_ARGS, *extra_args])
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -20,8 +20,7 @@ import pytest
 
 from tests.support.axe import require_axe, serious, violations
 from tests.support.browser import (
-    BASE_ARGS,
-    CHROMIUM,
+    chromium,
     fill_checklist,
     live_service,
     require_chromium,
@@ -49,12 +48,8 @@ def service(tmp_path_factory):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def browser(service):  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=BASE_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as running:
+        yield running
 
 
 def _page(browser: Any, locale: str = "nl-NL") -> Any:

@@ -21,12 +21,10 @@ from typing import Any
 import pytest
 
 from tests.support.browser import (
-    BASE_ARGS,
-    CHROMIUM,
     browser_login,
+    chromium,
+    demo_service,
     fill_checklist,
-    live_service,
-    require_chromium,
 )
 from tests.support.paths import FIXTURES
 from tokenservice import texts
@@ -38,23 +36,14 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):  # type: ignore[no-untyped-def]
-    require_chromium()
-    from tokenservice.ops.instance import init_instance
-
-    instance = tmp_path_factory.mktemp("mijnpas-lang") / "instance"
-    accounts = {a.username: a for a in init_instance(instance, demo=True, demo_escrow=True)}
-    with live_service(instance) as base:
-        yield base, accounts
+    with demo_service(tmp_path_factory.mktemp("mijnpas-lang"), demo_escrow=True) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
 def browser(service):  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=BASE_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as running:
+        yield running
 
 
 # Her phone: after her first opening it carries the service's mark for her number, as her

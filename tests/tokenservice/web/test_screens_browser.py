@@ -20,12 +20,10 @@ from pathlib import Path
 import pytest
 
 from tests.support.browser import (
-    BASE_ARGS,
-    CHROMIUM,
     browser_login,
+    chromium,
+    demo_service,
     fill_checklist,
-    live_service,
-    require_chromium,
 )
 from tests.support.paths import FIXTURES
 
@@ -41,24 +39,15 @@ def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):  # type: ignore[no-untyped-def]
-    require_chromium()
-    from tokenservice.ops.instance import init_instance
-
-    instance = tmp_path_factory.mktemp("live") / "instance"
-    accounts = {a.username: a for a in init_instance(instance, demo=True)}
-    with live_service(instance) as base:
-        yield base, accounts
+    with demo_service(tmp_path_factory.mktemp("live")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
 def browser(service):  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        # An English browser on a Dutch form: the browser's own messages would be English.
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[*BASE_ARGS, "--lang=en-US"])
-        yield chromium
-        chromium.close()
+    # An English browser on a Dutch form: the browser's own messages would be English.
+    with chromium("--lang=en-US") as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
