@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-PG_HOST = os.environ.get("PAS_TEST_PG_HOST", "127.0.0.1")
-PG_PORT = int(os.environ.get("PAS_TEST_PG_PORT", "5432"))
-PG_ADMIN_URL = f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/test"
+from tests.support.postgres import PG_ADMIN_URL, PG_HOST, PG_PORT, require_postgres
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 # Tests make many keys: use libsodium's interactive argon2id limits, not the production ones.
@@ -38,22 +36,6 @@ def _cheap_password_hashing() -> Iterator[None]:
     accounts._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     yield
     accounts._hasher = original
-
-
-def _pg_reachable() -> bool:
-    try:
-        with socket.create_connection((PG_HOST, PG_PORT), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def require_postgres() -> None:
-    if _pg_reachable():
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true but no PostgreSQL server at {PG_HOST}:{PG_PORT}")
-    pytest.skip(f"no PostgreSQL server at {PG_HOST}:{PG_PORT} (these tests run under CI=true)")
 
 
 @pytest.fixture

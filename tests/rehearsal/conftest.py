@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,7 +26,8 @@ import pytest
 
 from tests.support.browser import BASE_ARGS, CHROMIUM, require_chromium, write_y4m
 from tests.support.nginx import NGINX, require
-from tests.support.topology import PG_HOST, PG_PORT, Topology
+from tests.support.postgres import require_postgres
+from tests.support.topology import Topology
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
@@ -45,13 +45,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.postgres)
 
 
-def _require_postgres() -> None:
-    try:
-        socket.create_connection((PG_HOST, PG_PORT), timeout=1).close()
-    except OSError:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but no PostgreSQL server at {PG_HOST}:{PG_PORT}")
-        pytest.skip(f"no PostgreSQL server at {PG_HOST}:{PG_PORT} (the rehearsal runs under CI=true)")
 
 
 class Ledger:
@@ -88,7 +81,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
     require("nginx", NGINX, "nginx")
     require("openssl", shutil.which("openssl"), "openssl")
     require("certutil", shutil.which("certutil"), "libnss3-tools")
-    _require_postgres()
+    require_postgres()
     started = time.monotonic()
     topo = Topology(tmp_path_factory.mktemp("rehearsal"))
     try:

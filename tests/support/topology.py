@@ -43,6 +43,7 @@ from typing import IO, Any
 
 from tests.support.browser import free_port
 from tests.support.nginx import Nginx, _die_with_parent
+from tests.support.postgres import PG_ADMIN_URL, PG_HOST, PG_PORT
 from tests.support.tls import CA, make_ca, server_cert, trusting_home
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,9 +59,6 @@ OFFICIALS = {
     "handhaver2": "handhaver",
     "beheerder": "beheer",
 }
-PG_HOST = os.environ.get("PAS_TEST_PG_HOST", "127.0.0.1")
-PG_PORT = int(os.environ.get("PAS_TEST_PG_PORT", "5432"))
-PG_ADMIN_URL = f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/test"
 
 
 def _bin(name: str) -> str:

@@ -12,9 +12,7 @@ Without nginx, openssl or PostgreSQL this skips, except under CI=true, where it 
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.apiclient import direct, https, issue, revoke
-from tests.support.topology import PG_HOST, PG_PORT, Topology, _bin
+from tests.support.postgres import require_postgres
+from tests.support.topology import Topology, _bin
 from verifier.format import RevocationList
 
 pytestmark = [pytest.mark.postgres]
@@ -32,18 +31,11 @@ ISS = "GM1680"  # Aa en Hunze: registration policy none, so the API issues with 
 NGINX_ETAG = re.compile(r'^"[0-9a-f]+-[0-9a-f]+"$')  # nginx's static ETag: mtime-size in hex
 
 
-def _require_postgres() -> None:
-    try:
-        socket.create_connection((PG_HOST, PG_PORT), timeout=1).close()
-    except OSError:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but no PostgreSQL server at {PG_HOST}:{PG_PORT}")
-        pytest.skip(f"no PostgreSQL server at {PG_HOST}:{PG_PORT} (runs under CI=true)")
 
 
 @pytest.fixture(scope="module")
 def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
-    _require_postgres()
+    require_postgres()
     topo = Topology(tmp_path_factory.mktemp("static-lists"))
     try:
         topo.build()
