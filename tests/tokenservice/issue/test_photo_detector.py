@@ -130,22 +130,13 @@ def test_two_people_side_by_side_are_refused_with_several_faces() -> None:
     assert str(exc.value) == CODES["several_faces"] + " (2 faces)"
 
 
-def test_two_tilted_faces_are_refused_with_several_faces() -> None:
-    one = _tilted(_image("astronaut.png"), 30, _centre(FACES["astronaut.png"]))
-    two = Image.new("RGB", (1024, 512))
-    two.paste(one, (0, 0))
-    two.paste(one, (512, 0))
-    with pytest.raises(PhotoError) as exc:
-        photo.suggest_crop(_jpeg(two))
-    assert exc.value.code == "several_faces"
-
-
-def test_an_upright_and_a_tilted_face_are_refused_with_several_faces() -> None:
+@pytest.mark.parametrize(("left", "right"), [(30, 30), (0, 30)], ids=["both tilted", "one tilted"])
+def test_two_faces_tilted_or_not_are_refused_with_several_faces(left: int, right: int) -> None:
     upright = _image("astronaut.png")
-    tilted = _tilted(upright, 30, _centre(FACES["astronaut.png"]))
     two = Image.new("RGB", (1024, 512))
-    two.paste(upright, (0, 0))
-    two.paste(tilted, (512, 0))
+    for x, angle in ((0, left), (512, right)):
+        face = _tilted(upright, angle, _centre(FACES["astronaut.png"])) if angle else upright
+        two.paste(face, (x, 0))
     with pytest.raises(PhotoError) as exc:
         photo.suggest_crop(_jpeg(two))
     assert exc.value.code == "several_faces"
