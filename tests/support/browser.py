@@ -68,6 +68,16 @@ def fill_checklist(page: Any) -> None:
     page.check("input[name=help_offered]")
 
 
+def open_her_record(page: Any, url: str, number: str, code: str) -> None:
+    """/mijn-pas at ``url`` (with its ``?lang=``): her pass number and personal code typed
+    and sent, as she does on her phone; returns once the answer has loaded."""
+    page.goto(url)
+    page.fill("#number", number)
+    page.fill("#code", code)
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+
+
 def write_y4m(image_path: Path, out: Path, *, size: tuple[int, int] = (640, 480), frames: int = 10) -> Path:
     """A short Y4M (4:2:0) video of one still image, for Chromium's fake camera."""
     from PIL import Image

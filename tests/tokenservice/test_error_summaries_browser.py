@@ -15,7 +15,13 @@ from typing import Any
 import pyotp
 import pytest
 
-from tests.support.browser import BASE_ARGS, CHROMIUM, live_service, require_chromium
+from tests.support.browser import (
+    BASE_ARGS,
+    CHROMIUM,
+    live_service,
+    open_her_record,
+    require_chromium,
+)
 from tokenservice import texts
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -130,11 +136,7 @@ def test_mijn_pas_erase_form_with_mistakes_keeps_her_record_on_a_phone(service, 
 
     number, code = service["number"], service["code"]
     page = _page(browser, PHONE, "bg-BG", axe=True)
-    page.goto(service["base"] + "/mijn-pas/?lang=bg")
-    page.fill("#number", number)
-    page.fill("#code", code)
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
+    open_her_record(page, service["base"] + "/mijn-pas/?lang=bg", number, code)
     assert "Kowalska" in page.inner_text("main")
     # Sent without a box ticked and without the code: the browser stops nothing; the page
     # says both, in Bulgarian, above her record.
@@ -222,11 +224,7 @@ def test_back_after_erasing_and_reload_on_her_record_ask_nothing_on_a_phone(serv
             consent=True, policy="escrow", now=int(time.time()), official=intake)
     svc.db.dispose()
     page = _page(browser, PHONE, "th-TH")
-    page.goto(service["base"] + "/mijn-pas/?lang=th")
-    page.fill("#number", number)
-    page.fill("#code", code)
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
+    open_her_record(page, service["base"] + "/mijn-pas/?lang=th", number, code)
     assert "Nowak" in page.inner_text("main")
     page.reload()  # no resubmission: the start form
     assert "Nowak" not in page.content() and page.query_selector("#number") is not None

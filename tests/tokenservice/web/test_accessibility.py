@@ -23,6 +23,7 @@ from tests.support.browser import (
     chromium,
     fill_checklist,
     live_service,
+    open_her_record,
     require_chromium,
 )
 from tests.support.paths import FIXTURES
@@ -250,19 +251,11 @@ def test_her_mijn_pas_on_a_phone_in_her_languages(service, browser, issued) -> N
             _check(page, f"mijn-pas form [{lang}, {name}]", found)
     # Her record, after her number and code (a phone, in Spanish).
     page.set_viewport_size(PHONE)
-    page.goto(f"{base}/mijn-pas/?lang=es")
-    page.fill("#number", number)
-    page.fill("#code", code)
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
+    open_her_record(page, f"{base}/mijn-pas/?lang=es", number, code)
     assert number in page.inner_text("main")
     _check(page, "mijn-pas record [es, phone]", found)
     # A wrong code: the error she sees.
-    page.goto(f"{base}/mijn-pas/?lang=es")
-    page.fill("#number", number)
-    page.fill("#code", "AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA")
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
+    open_her_record(page, f"{base}/mijn-pas/?lang=es", number, "AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA")
     _check(page, "mijn-pas wrong code [es, phone]", found)
     assert not found, "\n".join(f"{k}:\n  " + "\n  ".join(v) for k, v in found.items())
 

@@ -28,6 +28,7 @@ from tests.support.browser import (
     browser_login,
     fill_checklist,
     live_service,
+    open_her_record,
     require_chromium,
     write_y4m,
 )
@@ -176,11 +177,7 @@ def test_consent_intake_opening_and_the_workers_view_in_chromium(service, tmp_pa
         # 4. The worker, on her phone, in her language: she sees that access, then erases.
         phone = browser.new_context(viewport={"width": 390, "height": 844})
         mine = phone.new_page()
-        mine.goto(base + "/mijn-pas/?lang=ro")
-        mine.fill("#number", number.lower())
-        mine.fill("#code", code.replace("-", " "))
-        with mine.expect_navigation():
-            mine.click("main form button[type=submit]")
+        open_her_record(mine, base + "/mijn-pas/?lang=ro", number.lower(), code.replace("-", " "))
         _shot(mine, "mijn-pas")
         rows = [r.inner_text() for r in mine.locator("tbody tr").all()]
         accessed = [r for r in rows if mijnpas.t("ro", "act_escrow_release") in r]

@@ -25,6 +25,7 @@ from tests.support.browser import (
     chromium,
     demo_service,
     fill_checklist,
+    open_her_record,
 )
 from tests.support.paths import FIXTURES
 from tokenservice import texts
@@ -103,11 +104,7 @@ def _session_payload(value: str) -> bytes:
 
 
 def _open_record(page: Any, base: str, lang: str, number: str, code: str) -> None:
-    page.goto(f"{base}/mijn-pas/?lang={lang}")
-    page.fill("#number", number)
-    page.fill("#code", code)
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
+    open_her_record(page, f"{base}/mijn-pas/?lang={lang}", number, code)
     assert number in page.inner_text("main")
     state = page.context.storage_state()
     # Only the device mark travels to the next test, not the session of this one.
