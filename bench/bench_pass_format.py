@@ -67,7 +67,7 @@ def tokens(quick: bool = False) -> dict[str, Any]:
     from tokenservice.issue import card, photo
     from tokenservice.issue.cardbase import encode_qr
     from verifier import passnumber
-    from verifier.format import Pass
+    from verifier.format import Pass, decode_qr_text
 
     photos, notes = corpus()
     key = nacl.signing.SigningKey(bytes(32))
@@ -101,7 +101,7 @@ def tokens(quick: bool = False) -> dict[str, Any]:
                     nbf=now, exp=now + 730 * 86400, photo=made.thumbnail,
                     photo_type=made.thumbnail_type,
                 ).sign(key)
-                token = len(qr_text[len("PAS1:"):]) * 2 // 3  # base45: 3 characters, 2 bytes
+                token = len(decode_qr_text(qr_text)[0].to_bytes())  # the COSE_Sign1 bytes
                 qr = encode_qr(qr_text)[0]
                 modules = int(qr.version) * 4 + 17 + 2 * card.QR_BORDER
                 rows[fmt].append({
